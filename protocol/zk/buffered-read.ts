@@ -1,0 +1,123 @@
+import { Parser } from 'binary-parser';
+import { Command } from './commands.js';
+
+/**
+ * The buffered bulk read (zk-tcp.md §9): 1503 asks the device to prepare a dataset, 1504 fetches it chunk
+ * by chunk, each chunk answered by PREPARE_DATA, DATA…, ACK_OK; FREE_DATA releases it.
+ */
+
+/** Chunk size on TCP used by the field-proven clients (zk-tcp.md §9.3). */
+export const TCP_CHUNK_SIZE = 0xffc0;
+
+export interface PrepareBufferRequest {
+  command: number;
+  fct: number;
+  ext: number;
+}
+
+/** What to read: attendance (command 13, fct 0) or users (command 9, fct 5). */
+export const Dataset = {
+  attendance: { command: Command.ATTLOG_RRQ, fct: 0, ext: 0 },
+  users: { command: Command.USERTEMP_RRQ, fct: 5, ext: 0 },
+} as const satisfies Record<string, PrepareBufferRequest>;
+
+const prepareBufferParser = new Parser()
+  .endianness('little')
+  .uint8('flag')
+  .uint16('command')
+  .uint32('fct')
+  .uint32('ext');
+
+export function encodePrepareBuffer(r: PrepareBufferRequest): Buffer {
+  const out = Buffer.alloc(11);
+  out[0] = 1;
+  out.writeUInt16LE(r.command, 1);
+  out.writeUInt32LE(r.fct, 3);
+  out.writeUInt32LE(r.ext, 7);
+  return out;
+}
+
+export function decodePrepareBuffer(data: Buffer): PrepareBufferRequest {
+  const { command, fct, ext } = prepareBufferParser.parse(data) as PrepareBufferRequest & { flag: number };
+  return { command, fct, ext };
+}
+
+/** ACK_OK answer to 1503 when the dataset is not sent inline: `00`, u32 size, u32 size, u32 unknown (§9.2). */
+export interface BufferSize {
+  size: number;
+  sizeAgain: number;
+  unknown: number;
+}
+
+const bufferSizeParser = new Parser()
+  .endianness('little')
+  .uint8('flag')
+  .uint32('size')
+  .uint32('sizeAgain')
+  .uint32('unknown');
+
+export const BUFFER_SIZE_ANSWER_LENGTH = 13;
+
+export function decodeBufferSize(data: Buffer): BufferSize {
+  const { size, sizeAgain, unknown } = bufferSizeParser.parse(data) as BufferSize;
+  return { size, sizeAgain, unknown };
+}
+
+export function encodeBufferSize(size: number, unknown = 0): Buffer {
+  const out = Buffer.alloc(BUFFER_SIZE_ANSWER_LENGTH);
+  out.writeUInt32LE(size, 1);
+  out.writeUInt32LE(size, 5);
+  out.writeUInt32LE(unknown, 9);
+  return out;
+}
+
+/** 1504 request and PREPARE_DATA answer share one shape: two u32 (offset+length, or length+max packet). */
+export interface ChunkRequest {
+  offset: number;
+  length: number;
+}
+
+const twoU32 = new Parser().endianness('little').uint32('a').uint32('b');
+
+export function encodeReadBuffer(r: ChunkRequest): Buffer {
+  const out = Buffer.alloc(8);
+  out.writeUInt32LE(r.offset, 0);
+  out.writeUInt32LE(r.length, 4);
+  return out;
+}
+
+export function decodeReadBuffer(data: Buffer): ChunkRequest {
+  const { a, b } = twoU32.parse(data) as { a: number; b: number };
+  return { offset: a, length: b };
+}
+
+export interface PrepareData {
+  length: number;
+  /** Plausibly the device's largest DATA payload (seen 1008, 65528). */
+  packetSize: number;
+}
+
+export function encodePrepareData(p: PrepareData): Buffer {
+  const out = Buffer.alloc(8);
+  out.writeUInt32LE(p.length, 0);
+  out.writeUInt32LE(p.packetSize, 4);
+  return out;
+}
+
+export function decodePrepareData(data: Buffer): PrepareData {
+  const { a, b } = twoU32.parse(
+    data.length >= 8 ? data : Buffer.concat([data, Buffer.alloc(8 - data.length)]),
+  ) as {
+    a: number;
+    b: number;
+  };
+  return { length: a, packetSize: b };
+}
+
+/** Splits a dataset into the 1504 requests a client makes for it. */
+export function chunkRequests(size: number, chunk = TCP_CHUNK_SIZE): ChunkRequest[] {
+  const out: ChunkRequest[] = [];
+  for (let offset = 0; offset < size; offset += chunk)
+    out.push({ offset, length: Math.min(chunk, size - offset) });
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * Device wall time. Terminals stamp naive local time with no zone; it stays naive text
+ * (`YYYY-MM-DDTHH:MM:SS`) until the device's IANA zone is applied downstream (zk-tcp.md §10).
+ */
+export interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** Packed form: 31-day months, 12-month years counted from 2000 (zk-tcp.md §10). Not Unix time. */
+export function decodePackedTime(t: number): WallTime {
+  const second = t % 60;
+  t = Math.floor(t / 60);
+  const minute = t % 60;
+  t = Math.floor(t / 60);
+  const hour = t % 24;
+  t = Math.floor(t / 24);
+  const day = (t % 31) + 1;
+  t = Math.floor(t / 31);
+  const month = (t % 12) + 1;
+  const year = 2000 + Math.floor(t / 12);
+  return { year, month, day, hour, minute, second };
+}
+
+export function encodePackedTime(w: WallTime): number {
+  return (
+    (((w.year % 100) * 12 * 31 + (w.month - 1) * 31 + (w.day - 1)) * 86400 +
+      (w.hour * 60 + w.minute) * 60 +
+      w.second) >>>
+    0
+  );
+}
+
+/** The 6-byte realtime form `YY MM DD hh mm ss` (zk-tcp.md §10). */
+export function decodeTime6(b: Uint8Array, at = 0): WallTime {
+  return {
+    year: 2000 + b[at]!,
+    month: b[at + 1]!,
+    day: b[at + 2]!,
+    hour: b[at + 3]!,
+    minute: b[at + 4]!,
+    second: b[at + 5]!,
+  };
+}
+
+export function encodeTime6(w: WallTime): Buffer {
+  return Buffer.from([w.year - 2000, w.month, w.day, w.hour, w.minute, w.second]);
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** `YYYY-MM-DDTHH:MM:SS`, the PunchEvent.device_time form. */
+export function formatWallTime(w: WallTime): string {
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+}
+
+const WALL_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$/;
+
+export function parseWallTime(s: string): WallTime | undefined {
+  const m = WALL_RE.exec(s);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { year, month, day, hour, minute, second };
+}
+
+/** Why a wall time cannot be real (Feb 30, hour 24 …), or undefined when it is a real calendar instant. */
+export function wallTimeProblem(w: WallTime): string | undefined {
+  if (w.month < 1 || w.month > 12) return `month ${w.month}`;
+  const daysInMonth = new Date(Date.UTC(w.year, w.month, 0)).getUTCDate();
+  if (w.day < 1 || w.day > daysInMonth) return `day ${w.day} in ${pad(w.year, 4)}-${pad(w.month)}`;
+  if (w.hour > 23 || w.minute > 59 || w.second > 59)
+    return `time ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+  return undefined;
+}
