@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitForPort } from './free-port.js';
+
+/**
+ * A real Mosquitto on a free loopback port, with persistence in a temp dir so persistent sessions and
+ * queued QoS 1 messages survive stop()/start() — the way a production broker restart behaves.
+ */
+export class Mosquitto {
+  readonly dir = mkdtempSync(join(tmpdir(), 'x05-mosquitto-'));
+  private proc: ChildProcess | undefined;
+  output = '';
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<Mosquitto> {
+    const m = new Mosquitto(await freePort());
+    await m.start();
+    return m;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const conf = join(this.dir, 'mosquitto.conf');
+    writeFileSync(
+      conf,
+      [
+        `listener ${this.port} 127.0.0.1`,
+        'allow_anonymous true',
+        'persistence true',
+        `persistence_location ${this.dir}/`,
+        // queue without limit for offline persistent sessions: the default (1000) would drop punches
+        'max_queued_messages 0',
+        'max_inflight_messages 0',
+        'log_dest stderr',
+        'log_type error',
+        'log_type warning',
+      ].join('\n') + '\n',
+    );
+    const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc.stderr?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+    });
+    this.proc = proc;
+    const exited = once(proc, 'exit').then(([code]) => {
+      throw new Error(`mosquitto exited with ${String(code)}: ${this.output}`);
+    });
+    await Promise.race([waitForPort(this.port), exited]);
+    exited.catch(() => {});
+  }
+
+  /** Stops the broker (SIGTERM, so it writes its persistence file as a real restart would). */
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = undefined;
+    if (!p || p.exitCode !== null) return;
+    p.kill('SIGTERM');
+    await once(p, 'exit');
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
