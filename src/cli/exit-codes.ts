@@ -1,0 +1,36 @@
+import { GatewayError } from '../../protocol/errors.js';
+import type { Logger } from '../ops/log.js';
+
+/** design.md: 0 ok, 1 runtime failure, 2 bad usage or config. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function exitCodeFor(err: unknown): number {
+  return err instanceof GatewayError && (err.code === 'X05_CONFIG' || err.code === 'X05_USAGE')
+    ? EXIT_USAGE
+    : EXIT_FAILURE;
+}
+
+/** Runs a command body; a failure is one log line with the typed error's fields, then the exit code. */
+export async function runCommand(logger: Logger, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    logger.error({ err }, (err as Error).message);
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM: long-running commands stop cleanly on either. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

@@ -1,0 +1,113 @@
+import {
+  BUFFER_SIZE_ANSWER_LENGTH,
+  chunkRequests,
+  decodeBufferSize,
+  decodePrepareData,
+  encodePrepareBuffer,
+  encodeReadBuffer,
+  type PrepareBufferRequest,
+} from '../../protocol/zk/buffered-read.js';
+import { Command } from '../../protocol/zk/commands.js';
+import { DeviceProtocolError, DeviceRefusedError } from './errors.js';
+import type { ZkTcpConnection } from './tcp-connection.js';
+
+/** Largest dataset we accept: 100,000 × 49-byte records is 4.9 MB; anything near 64 MiB is a bad size field. */
+const MAX_DATASET = 64 * 1024 * 1024;
+
+export interface ReadProgress {
+  received: number;
+  total: number;
+}
+
+/**
+ * The buffered bulk read (zk-tcp.md §9): 1503, then one 1504 chunk in flight at a time, data written in place
+ * into one preallocated buffer, then FREE_DATA. A chunk shorter than requested is an error, never a result:
+ * a partial transfer must not be taken for the whole log.
+ */
+export async function bufferedRead(
+  conn: ZkTcpConnection,
+  what: PrepareBufferRequest,
+  onProgress?: (p: ReadProgress) => void,
+): Promise<Buffer> {
+  let inline: Buffer | undefined;
+  let size = 0;
+  await conn.request(Command.PREPARE_BUFFER, encodePrepareBuffer(what), (p) => {
+    if (p.command === Command.DATA) inline = p.data;
+    else if (p.command === Command.ACK_OK && p.data.length >= BUFFER_SIZE_ANSWER_LENGTH)
+      size = decodeBufferSize(p.data).size;
+    else
+      throw new DeviceRefusedError(
+        { device: conn.device, command: Command.PREPARE_BUFFER, replyId: p.replyId },
+        p.command,
+      );
+    return true;
+  });
+  if (inline) {
+    onProgress?.({ received: inline.length, total: inline.length });
+    return inline;
+  }
+  if (size > MAX_DATASET) {
+    throw new DeviceProtocolError(
+      { device: conn.device, command: Command.PREPARE_BUFFER, replyId: 0 },
+      conn.bytesReceived,
+      `announced dataset of ${size} bytes exceeds ${MAX_DATASET}`,
+    );
+  }
+  const out = Buffer.alloc(size);
+  try {
+    for (const chunk of chunkRequests(size)) {
+      await readChunk(conn, out, chunk.offset, chunk.length);
+      onProgress?.({ received: chunk.offset + chunk.length, total: size });
+    }
+  } finally {
+    await conn.request(Command.FREE_DATA, undefined, () => true).catch(() => {});
+  }
+  return out;
+}
+
+async function readChunk(conn: ZkTcpConnection, out: Buffer, offset: number, length: number): Promise<void> {
+  let at = offset;
+  const end = offset + length;
+  let prepared = false;
+  await conn.request(Command.READ_BUFFER, encodeReadBuffer({ offset, length }), (p) => {
+    const ctx = { device: conn.device, command: Command.READ_BUFFER, replyId: p.replyId };
+    switch (p.command) {
+      case Command.PREPARE_DATA: {
+        const announced = decodePrepareData(p.data).length;
+        if (announced !== length) {
+          throw new DeviceProtocolError(
+            ctx,
+            conn.bytesReceived,
+            `PREPARE_DATA announced ${announced} bytes for a ${length}-byte chunk`,
+          );
+        }
+        prepared = true;
+        return false;
+      }
+      case Command.DATA: {
+        if (at + p.data.length > end) {
+          throw new DeviceProtocolError(
+            ctx,
+            conn.bytesReceived,
+            `DATA overruns the chunk (${at - offset + p.data.length} of ${length} bytes)`,
+          );
+        }
+        p.data.copy(out, at);
+        at += p.data.length;
+        // some terminals answer a 1504 with one bare DATA frame, no PREPARE_DATA and no ACK_OK (§9.4)
+        return !prepared && at === end;
+      }
+      case Command.ACK_OK:
+        if (at !== end) {
+          throw new DeviceProtocolError(
+            ctx,
+            conn.bytesReceived,
+            `chunk ended after ${at - offset} of ${length} bytes`,
+          );
+        }
+        return true;
+      default:
+        throw new DeviceRefusedError(ctx, p.command);
+    }
+  });
+}

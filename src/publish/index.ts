@@ -1,0 +1,2 @@
+export * from './outbox-publisher.js';
+export * from './topics.js';

@@ -1,0 +1,10 @@
+/** MQTT topic names (design.md, MQTT). */
+export const punchTopic = (site: string, deviceId: string) => `x05/v1/${site}/${deviceId}/punch`;
+export const deviceStatusTopic = (site: string, deviceId: string) => `x05/v1/${site}/${deviceId}/status`;
+export const gatewayStatusTopic = (site: string) => `x05/v1/${site}/gateway/status`;
+export const DEADLETTER_TOPIC = 'x05/v1/deadletter';
+
+/** A device serial becomes one topic level: MQTT forbids `/`, `+`, `#` there. */
+export function topicLevel(s: string): string {
+  return s.replace(/[/+#\s]/g, '_');
+}

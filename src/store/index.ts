@@ -1,0 +1,2 @@
+export * from './punch-store.js';
+export * from './store-error.js';

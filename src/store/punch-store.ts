@@ -1,0 +1,163 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import type { AbstractSublevel } from 'abstract-level';
+import { Level } from 'level';
+import type { PunchEvent } from '../event/punch-event.js';
+import { StoreError } from './store-error.js';
+
+export interface AcceptResult {
+  stored: number;
+  duplicates: number;
+}
+
+export interface OutboxEntry {
+  key: string;
+  event: PunchEvent;
+}
+
+type Db = Level<string, string>;
+type Sub = AbstractSublevel<Db, string | Buffer | Uint8Array, string, string>;
+
+/** Fixed-width sequence numbers sort the same as text and as numbers. */
+const seqKey = (n: number) => String(n).padStart(16, '0');
+
+/**
+ * The gateway's durable state in one LevelDB: `raw` (every new punch as received, by arrival sequence),
+ * `dedup` (event id → sequence), `outbox` (sequence → event, drained by the publisher) and `meta`
+ * (counters). A new punch enters all of them in one atomic batch written with sync, so a power cut leaves
+ * either all or none of it — never a punch queued but not deduplicated, or the reverse.
+ */
+export class PunchStore extends EventEmitter {
+  private seq = 0;
+  private queued = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly raw: Sub;
+  private readonly dedup: Sub;
+  private readonly outbox: Sub;
+  private readonly meta: Sub;
+
+  private constructor(
+    readonly path: string,
+    private readonly db: Db,
+  ) {
+    super();
+    const sub = (name: string): Sub => db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
+    this.raw = sub('raw');
+    this.dedup = sub('dedup');
+    this.outbox = sub('outbox');
+    this.meta = sub('meta');
+  }
+
+  static async open(path: string): Promise<PunchStore> {
+    let db: Db;
+    try {
+      mkdirSync(path, { recursive: true });
+      db = new Level<string, string>(path, { valueEncoding: 'utf8' });
+      await db.open();
+    } catch (err) {
+      throw new StoreError(path, 'open', undefined, err);
+    }
+    const s = new PunchStore(path, db);
+    const [seq, queued] = await s.meta.getMany(['seq', 'queued']);
+    s.seq = Number(seq ?? 0);
+    s.queued = Number(queued ?? 0);
+    return s;
+  }
+
+  /** Punches waiting for the broker. */
+  get outboxDepth(): number {
+    return this.queued;
+  }
+
+  /** Stores the punches not seen before and queues them for publishing; the rest count as duplicates. */
+  accept(events: readonly PunchEvent[]): Promise<AcceptResult> {
+    // serialised: the dedup check and the write must not interleave with another accept
+    const run = this.chain.then(() => this.acceptNow(events));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async acceptNow(events: readonly PunchEvent[]): Promise<AcceptResult> {
+    if (events.length === 0) return { stored: 0, duplicates: 0 };
+    let known: (string | undefined)[];
+    try {
+      known = await this.dedup.getMany(events.map((e) => e.id));
+    } catch (err) {
+      throw new StoreError(this.path, 'read', 'dedup', err);
+    }
+    const seen = new Set<string>();
+    const batch = this.db.batch();
+    let seq = this.seq;
+    for (const [i, e] of events.entries()) {
+      if (known[i] !== undefined || seen.has(e.id)) continue;
+      seen.add(e.id);
+      const key = seqKey(++seq);
+      const json = JSON.stringify(e);
+      batch.put(key, json, { sublevel: this.raw });
+      batch.put(e.id, key, { sublevel: this.dedup });
+      batch.put(key, json, { sublevel: this.outbox });
+    }
+    const stored = seq - this.seq;
+    if (stored === 0) {
+      await batch.close();
+      return { stored: 0, duplicates: events.length };
+    }
+    batch.put('seq', String(seq), { sublevel: this.meta });
+    batch.put('queued', String(this.queued + stored), { sublevel: this.meta });
+    try {
+      await batch.write({ sync: true });
+    } catch (err) {
+      throw new StoreError(this.path, 'write', `seq ${this.seq + 1}…${seq}`, err);
+    }
+    this.seq = seq;
+    this.queued += stored;
+    this.emit('queued', stored);
+    return { stored, duplicates: events.length - stored };
+  }
+
+  /** The oldest queued punches, in arrival order (which is per-device order). */
+  async readOutbox(limit: number, after?: string): Promise<OutboxEntry[]> {
+    const out: OutboxEntry[] = [];
+    try {
+      for await (const [key, json] of this.outbox.iterator({ limit, ...(after ? { gt: after } : {}) })) {
+        out.push({ key, event: JSON.parse(json) as PunchEvent });
+      }
+    } catch (err) {
+      throw new StoreError(this.path, 'read', 'outbox', err);
+    }
+    return out;
+  }
+
+  /** Called only after the broker acknowledged these entries. */
+  removeFromOutbox(keys: readonly string[]): Promise<void> {
+    const run = this.chain.then(async () => {
+      if (keys.length === 0) return;
+      const batch = this.db.batch();
+      for (const k of keys) batch.del(k, { sublevel: this.outbox });
+      const queued = Math.max(0, this.queued - keys.length);
+      batch.put('queued', String(queued), { sublevel: this.meta });
+      try {
+        await batch.write({ sync: true });
+      } catch (err) {
+        throw new StoreError(this.path, 'delete', `outbox ${keys[0]}…`, err);
+      }
+      this.queued = queued;
+    });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  /** Everything ever stored, oldest first (audit, export, tests). */
+  async *rawLog(): AsyncGenerator<PunchEvent> {
+    for await (const json of this.raw.values()) yield JSON.parse(json) as PunchEvent;
+  }
+
+  async has(id: string): Promise<boolean> {
+    return (await this.dedup.get(id)) !== undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    await this.db.close();
+  }
+}

@@ -1,0 +1,69 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { PunchStore } from '../../src/store/index.js';
+import { samplePunches } from '../helpers/events.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+t.test('a punch is stored and queued once, however often it arrives', async (t) => {
+  const dir = tempDir(t);
+  const store = await PunchStore.open(dir);
+  const events = samplePunches(100);
+  t.same(await store.accept(events), { stored: 100, duplicates: 0 });
+  t.same(await store.accept(events.slice(0, 10)), { stored: 0, duplicates: 10 });
+  // a batch that repeats an id inside itself stores it once
+  const fresh = samplePunches(3, 'OTHER');
+  t.same(await store.accept([...fresh, fresh[0]!]), { stored: 3, duplicates: 1 });
+  t.equal(store.outboxDepth, 103);
+  const queued = await store.readOutbox(1000);
+  t.same(
+    queued.map((q) => q.event.id),
+    [...events, ...fresh].map((e) => e.id),
+    'outbox holds every new punch once, in arrival order',
+  );
+  await store.close();
+});
+
+t.test('state survives reopening: dedup index, outbox and sequence', async (t) => {
+  const dir = tempDir(t);
+  const events = samplePunches(20);
+  let store = await PunchStore.open(dir);
+  await store.accept(events.slice(0, 15));
+  const first = await store.readOutbox(5);
+  await store.removeFromOutbox(first.map((q) => q.key));
+  await store.close();
+
+  store = await PunchStore.open(dir);
+  t.equal(store.outboxDepth, 10);
+  t.same(
+    await store.accept(events),
+    { stored: 5, duplicates: 15 },
+    'published punches stay deduplicated after restart',
+  );
+  const rest = await store.readOutbox(100);
+  t.same(
+    rest.map((q) => q.event.id),
+    events.slice(5).map((e) => e.id),
+  );
+  t.ok(
+    rest.every((q, i) => i === 0 || q.key > rest[i - 1]!.key),
+    'keys keep increasing across restarts',
+  );
+  let raw = 0;
+  for await (const _ of store.rawLog()) raw++;
+  t.equal(raw, 20, 'raw log keeps every punch, published or not');
+  await store.close();
+});
+
+t.test('a data dir that is not a LevelDB gives a StoreError naming the path', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'CURRENT'), 'garbage\n');
+  await t.rejects(PunchStore.open(dir), { code: 'X05_STORE', op: 'open', path: dir });
+});
+
+t.test('a data dir held by another gateway is refused, not shared', async (t) => {
+  const dir = tempDir(t);
+  const a = await PunchStore.open(dir);
+  t.teardown(() => a.close());
+  await t.rejects(PunchStore.open(dir), { code: 'X05_STORE', op: 'open' });
+});
