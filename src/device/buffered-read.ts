@@ -49,7 +49,7 @@ export async function bufferedRead(
   if (size > MAX_DATASET) {
     throw new DeviceProtocolError(
       { device: conn.device, command: Command.PREPARE_BUFFER, replyId: 0 },
-      conn.bytesReceived,
+      conn.frameOffset,
       `announced dataset of ${size} bytes exceeds ${MAX_DATASET}`,
     );
   }
@@ -77,7 +77,7 @@ async function readChunk(conn: ZkTcpConnection, out: Buffer, offset: number, len
         if (announced !== length) {
           throw new DeviceProtocolError(
             ctx,
-            conn.bytesReceived,
+            conn.frameOffset,
             `PREPARE_DATA announced ${announced} bytes for a ${length}-byte chunk`,
           );
         }
@@ -88,7 +88,7 @@ async function readChunk(conn: ZkTcpConnection, out: Buffer, offset: number, len
         if (at + p.data.length > end) {
           throw new DeviceProtocolError(
             ctx,
-            conn.bytesReceived,
+            conn.frameOffset,
             `DATA overruns the chunk (${at - offset + p.data.length} of ${length} bytes)`,
           );
         }
@@ -101,7 +101,7 @@ async function readChunk(conn: ZkTcpConnection, out: Buffer, offset: number, len
         if (at !== end) {
           throw new DeviceProtocolError(
             ctx,
-            conn.bytesReceived,
+            conn.frameOffset,
             `chunk ended after ${at - offset} of ${length} bytes`,
           );
         }

@@ -18,8 +18,10 @@ export class DeviceTimeoutError extends GatewayError {
   constructor(
     ctx: SessionContext,
     readonly timeoutMs: number,
+    /** Stream offset (bytes received so far) when the wait ran out. */
+    readonly offset: number,
   ) {
-    super('X05_TIMEOUT', `no answer within ${timeoutMs} ms (${where(ctx)})`);
+    super('X05_TIMEOUT', `no answer within ${timeoutMs} ms at byte ${offset} (${where(ctx)})`);
     ({ device: this.device, command: this.command, replyId: this.replyId } = ctx);
   }
 }
@@ -64,8 +66,9 @@ export class DeviceProtocolError extends GatewayError {
     ctx: SessionContext,
     readonly offset: number,
     detail: string,
+    cause?: unknown,
   ) {
-    super('X05_SESSION', `${detail} at byte ${offset} (${where(ctx)})`);
+    super('X05_SESSION', `${detail} at byte ${offset} (${where(ctx)})`, { cause });
     ({ device: this.device, command: this.command, replyId: this.replyId } = ctx);
   }
 }

@@ -72,7 +72,7 @@ export class DeviceSession {
     if (data.length < 4) {
       throw new DeviceProtocolError(
         { device: this.device, command: Command.GET_TIME, replyId: 0 },
-        this.conn.bytesReceived,
+        this.conn.frameOffset,
         `time answer has ${data.length} bytes`,
       );
     }
@@ -91,7 +91,7 @@ export class DeviceSession {
     if (declared !== dataset.length - 4) {
       throw new DeviceProtocolError(
         { device: this.device, command: Command.PREPARE_BUFFER, replyId: 0 },
-        this.conn.bytesReceived,
+        this.conn.frameOffset,
         `dataset says ${declared} record bytes but ${dataset.length - 4} arrived`,
       );
     }

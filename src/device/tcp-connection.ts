@@ -3,7 +3,7 @@ import type { FrameError } from '../../protocol/errors.js';
 import { Command, nextReplyId } from '../../protocol/zk/commands.js';
 import { encodeTcpPacket, type ZkPacket } from '../../protocol/zk/packet.js';
 import { TcpFramer } from '../../protocol/zk/tcp-framer.js';
-import { DeviceClosedError, DeviceTimeoutError, type SessionContext } from './errors.js';
+import { DeviceClosedError, DeviceProtocolError, DeviceTimeoutError, type SessionContext } from './errors.js';
 
 /**
  * What a request's answer looks like to the connection: each packet with the request's reply id is handed
@@ -41,6 +41,7 @@ export class ZkTcpConnection {
   private pending: Pending | undefined;
   private replyId = 0;
   private closedError: Error | undefined;
+  private currentOffset: number | undefined;
   session = 0;
   device: string;
 
@@ -64,7 +65,7 @@ export class ZkTcpConnection {
       const ctx = { device: opts.device, command: Command.CONNECT, replyId: 0 };
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new DeviceTimeoutError(ctx, opts.timeoutMs));
+        reject(new DeviceTimeoutError(ctx, opts.timeoutMs, 0));
       }, opts.timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -85,9 +86,9 @@ export class ZkTcpConnection {
     });
   }
 
-  /** Bytes received so far on this connection. */
-  get bytesReceived(): number {
-    return this.socket.bytesRead;
+  /** Stream offset of the frame being handled (or of the next byte), for error reports. */
+  get frameOffset(): number {
+    return this.currentOffset ?? this.framer.streamOffset;
   }
 
   /** Sends one request and feeds its answer packets to `handler` until it reports the answer complete. */
@@ -96,9 +97,7 @@ export class ZkTcpConnection {
     this.replyId = nextReplyId(this.replyId);
     const ctx: SessionContext = { device: this.device, command, replyId };
     if (this.closedError)
-      return Promise.reject(
-        new DeviceClosedError(ctx, this.bytesReceived, 'already closed', this.closedError),
-      );
+      return Promise.reject(new DeviceClosedError(ctx, this.frameOffset, 'already closed', this.closedError));
     if (this.pending) throw new Error(`request ${command} while ${this.pending.ctx.command} is outstanding`);
     return new Promise<void>((resolve, reject) => {
       this.pending = { ctx, handler, resolve, reject, timer: this.armTimer(ctx) };
@@ -116,13 +115,23 @@ export class ZkTcpConnection {
   }
 
   private armTimer(ctx: SessionContext): NodeJS.Timeout {
-    return setTimeout(() => this.fail(new DeviceTimeoutError(ctx, this.opts.timeoutMs)), this.opts.timeoutMs);
+    return setTimeout(
+      () => this.fail(new DeviceTimeoutError(ctx, this.opts.timeoutMs, this.framer.streamOffset)),
+      this.opts.timeoutMs,
+    );
   }
 
   private onData(chunk: Buffer): void {
     for (const r of this.framer.push(chunk)) {
+      this.currentOffset = undefined;
       if ('error' in r) {
         this.opts.onFrameError?.(r.error);
+        // the answer we wait for may be the bad frame: fail fast rather than at the timeout; the
+        // framer has resynced, so the connection itself stays usable
+        if (this.pending) {
+          const { ctx } = this.pending;
+          this.fail(new DeviceProtocolError(ctx, r.error.offset, `bad frame (${r.error.reason})`, r.error));
+        }
         continue;
       }
       const p = r.packet;
@@ -134,6 +143,7 @@ export class ZkTcpConnection {
       if (!pending || p.replyId !== pending.ctx.replyId) continue;
       clearTimeout(pending.timer);
       let done: boolean;
+      this.currentOffset = r.offset;
       try {
         done = pending.handler(p);
       } catch (err) {
