@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: runs every benchmark in this folder in one process, one after another (2 cores: nothing
+ * in parallel), prints a table and writes bench/results.json as [{name, value, unit, vs, ratio}].
+ * Pick some with `npm run bench -- pipeline download`.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from './result.js';
+
+const benches: Record<string, () => Promise<BenchResult[]>> = {
+  pipeline: async () => (await import('./pipeline.js')).run(),
+};
+
+const wanted = process.argv.slice(2);
+const results: BenchResult[] = [];
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  process.stderr.write(`bench ${name} …\n`);
+  results.push(...(await run()));
+}
+
+const rows = results.map((r) => [r.name, `${r.value} ${r.unit}`, r.vs ?? '', r.ratio === null ? '' : `${r.ratio}×`]);
+const head = ['benchmark', 'value', 'vs', 'ratio'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+console.log(line(head));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const r of rows) console.log(line(r));
+
+const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nwritten to ${out}`);
