@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import t from 'tap';
+import { decodePunchEvent } from '../../src/event/index.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { runCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+t.test('x05-gateway pull writes one valid PunchEvent per line', async (t) => {
+  const sim = await startSimulator({
+    records: 2000,
+    users: 50,
+    serial: 'CLI-PULL',
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => sim.stop());
+  const out = join(tempDir(t), 'events.jsonl');
+  const r = await runCli([
+    'pull',
+    '--host',
+    sim.host,
+    '--port',
+    String(sim.port),
+    '--out',
+    out,
+    '--site',
+    'hq',
+    '--timezone',
+    'UTC',
+  ]);
+  t.equal(r.code, 0, r.output);
+  const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+  t.equal(lines.length, 2000);
+  const events = lines.map((l) => decodePunchEvent(l));
+  t.ok(events.every((e) => e.device_id === 'CLI-PULL' && e.site === 'hq' && e.source === 'pull'));
+  t.equal(
+    new Set(events.map((e) => e.id)).size,
+    new Set(sim.device.records.map((x) => `${x.userId}|${x.deviceTime}|${x.punch}`)).size,
+  );
+  t.match(r.output, /"msg":"pull done"/);
+});
+
+t.test('exit codes: 2 for bad usage, 1 for an unreachable terminal', async (t) => {
+  const usage = await runCli(['pull', '--host', '127.0.0.1', '--port', 'many']);
+  t.equal(usage.code, 2, 'a port that is not a number is bad usage');
+  t.match(usage.output, /port must be a whole number/);
+  const missing = await runCli(['pull']);
+  t.equal(missing.code, 2, 'a missing --host is bad usage');
+  const down = await runCli([
+    'pull',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(await freePort()),
+    '--timeout-ms',
+    '1000',
+  ]);
+  t.equal(down.code, 1);
+  t.match(down.output, /"code":"X05_CLOSED"/);
+  const badConfig = await runCli(['gateway', '--config', '/nonexistent/site.yaml']);
+  t.equal(badConfig.code, 2, 'an unreadable config is a config error');
+  t.match(badConfig.output, /"code":"X05_CONFIG"/);
+});

@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** The real `x05-gateway` command as a child process (TypeScript run through tsx, as `npm start` does). */
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  return Object.assign(child, { output: () => out });
+}
+
+/** Runs the command to its end: exit code and everything it printed. */
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; output: string }> {
+  const child = spawnCli(args, env);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output: child.output() };
+}
+
+/** Resolves when the process has printed a line matching `re` (pino JSON lines included). */
+export async function waitForOutput(
+  child: ReturnType<typeof spawnCli>,
+  re: RegExp,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!re.test(child.output())) {
+    if (child.exitCode !== null)
+      throw new Error(`process exited (${child.exitCode}) before ${re}: ${child.output().slice(-2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${re} within ${timeoutMs} ms: ${child.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function stopCli(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  child.kill(signal);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
