@@ -15,8 +15,13 @@ export interface DecodedAttlog {
 
 /**
  * The device never announces the record size: it is inferred from the byte count and the record count,
- * which may be 0 or stale (zk-tcp.md §11.1). Prefer the size that matches the count exactly, then the one
- * whose records decode cleanly, then the largest that divides the length.
+ * which may be 0 or stale (zk-tcp.md §11.1). Prefer the size that matches the count exactly, else the one
+ * whose record count is closest to it (count 0 or missing: the fewest, i.e. largest, records), skipping a
+ * size whose sampled records mostly fail to decode; when every size fails, the one that fails least.
+ *
+ * Ranking by decode failures alone is wrong: 40-byte records read as 16-byte ones mostly "decode" (numeric
+ * ids, ASCII read as a time), so one impossible date in a 40-byte log plus a stale or zero count turned the
+ * whole download into 16-byte garbage (test/protocol/attlog-dataset.test.ts, "one bad record").
  */
 export function inferRecordSize(
   recordBytes: Buffer,
@@ -31,24 +36,36 @@ export function inferRecordSize(
     const exact = dividing.find((s) => len / s === count);
     if (exact) return exact;
   }
-  let best = dividing[0]!;
-  let bestBad = Number.POSITIVE_INFINITY;
-  for (const size of dividing) {
-    const sample = Math.min(len / size, 16);
-    let bad = 0;
-    for (let i = 0; i < sample; i++) {
-      try {
-        decodeAttlogRecord(recordBytes.subarray(i * size, (i + 1) * size), size);
-      } catch {
-        bad++;
-      }
-    }
-    if (bad < bestBad) {
+  const distance = (s: AttlogRecordSize) => (count && count > 0 ? Math.abs(len / s - count) : len / s);
+  // sort is stable: equal distances keep the 40, 16, 8 order
+  const ranked = [...dividing].sort((a, b) => distance(a) - distance(b));
+  let best = ranked[0]!;
+  let bestShare = Number.POSITIVE_INFINITY;
+  for (const size of ranked) {
+    const share = failingShare(recordBytes, size);
+    if (share <= 0.5) return size;
+    if (share < bestShare) {
       best = size;
-      bestBad = bad;
+      bestShare = share;
     }
   }
   return best;
+}
+
+/** Share of the first 16 records that cannot be punches; year 2000 counts as failing (implausible, §11.1). */
+function failingShare(recordBytes: Buffer, size: AttlogRecordSize): number {
+  const sample = Math.min(recordBytes.length / size, 16);
+  if (sample === 0) return 0;
+  let bad = 0;
+  for (let i = 0; i < sample; i++) {
+    try {
+      const r = decodeAttlogRecord(recordBytes.subarray(i * size, (i + 1) * size), size);
+      if (r.deviceTime.startsWith('2000-')) bad++;
+    } catch {
+      bad++;
+    }
+  }
+  return bad / sample;
 }
 
 /** Decodes the records part of an attendance dataset (after its u32 length prefix). */

@@ -84,6 +84,9 @@ export function decodeAttlogRecord(
   index = 0,
   offset = 0,
 ): AttlogRecord {
+  // binary-parser would throw a bare RangeError on a short slice (e.g. a dataset's trailing bytes)
+  if (bytes.length < size)
+    throw new RecordError(index, offset, bytes, `${bytes.length} bytes, a ${size}-byte record needs ${size}`);
   let rec: { uid: number; userId: string; verify: number; punch: number; time: number; workcode: number };
   if (size === 40) {
     const r = record40.parse(bytes) as Raw40;
@@ -135,7 +138,10 @@ export function encodeAttlogRecord(rec: AttlogRecord, size: AttlogRecordSize): B
     out.writeUInt32LE(time, 27);
     out[31] = rec.punch;
   } else if (size === 16) {
-    out.writeUInt32LE(Number(rec.userId), 0);
+    // the layout carries a u32 PIN: Number('A12') is NaN, which writeUInt32LE silently writes as 0
+    const pin = /^\d{1,10}$/.test(rec.userId) ? Number(rec.userId) : Number.NaN;
+    if (!(pin <= 0xffffffff)) throw new RangeError(`userId ${rec.userId} is not a u32 PIN (16-byte layout)`);
+    out.writeUInt32LE(pin, 0);
     out.writeUInt32LE(time, 4);
     out[8] = rec.punch;
     out[9] = rec.verify;

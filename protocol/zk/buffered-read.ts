@@ -1,4 +1,5 @@
 import { Parser } from 'binary-parser';
+import { FrameError } from '../errors.js';
 import { Command } from './commands.js';
 
 /**
@@ -21,6 +22,18 @@ export const Dataset = {
   users: { command: Command.USERTEMP_RRQ, fct: 5, ext: 0 },
 } as const satisfies Record<string, PrepareBufferRequest>;
 
+/** Too few data bytes for a fixed layout: a typed error instead of binary-parser's RangeError. */
+function requireLength(data: Buffer, length: number, command: number, what: string): void {
+  if (data.length < length)
+    throw new FrameError({
+      command,
+      offset: 0,
+      bytes: data,
+      reason: 'short',
+      detail: `${what}: ${data.length} data bytes, needs ${length}`,
+    });
+}
+
 const prepareBufferParser = new Parser()
   .endianness('little')
   .uint8('flag')
@@ -38,6 +51,7 @@ export function encodePrepareBuffer(r: PrepareBufferRequest): Buffer {
 }
 
 export function decodePrepareBuffer(data: Buffer): PrepareBufferRequest {
+  requireLength(data, 11, Command.PREPARE_BUFFER, '1503 request');
   const { command, fct, ext } = prepareBufferParser.parse(data) as PrepareBufferRequest & { flag: number };
   return { command, fct, ext };
 }
@@ -59,6 +73,7 @@ const bufferSizeParser = new Parser()
 export const BUFFER_SIZE_ANSWER_LENGTH = 13;
 
 export function decodeBufferSize(data: Buffer): BufferSize {
+  requireLength(data, BUFFER_SIZE_ANSWER_LENGTH, Command.ACK_OK, '1503 size answer');
   const { size, sizeAgain, unknown } = bufferSizeParser.parse(data) as BufferSize;
   return { size, sizeAgain, unknown };
 }
@@ -87,6 +102,7 @@ export function encodeReadBuffer(r: ChunkRequest): Buffer {
 }
 
 export function decodeReadBuffer(data: Buffer): ChunkRequest {
+  requireLength(data, 8, Command.READ_BUFFER, '1504 request');
   const { a, b } = twoU32.parse(data) as { a: number; b: number };
   return { offset: a, length: b };
 }

@@ -8,3 +8,4 @@ export * from './options.js';
 export * from './packet.js';
 export * from './tcp-framer.js';
 export * from './time.js';
+export * from './user-record.js';

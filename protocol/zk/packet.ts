@@ -1,4 +1,5 @@
 import { Parser } from 'binary-parser';
+import { FrameError } from '../errors.js';
 import { zkChecksum } from './checksum.js';
 
 /** One ZK packet: the 8-byte header (zk-tcp.md §2) and its data. */
@@ -26,6 +27,14 @@ type ZkHeader = Omit<ZkPacket, 'data'>;
 
 /** Decodes a packet as it travels inside a TCP envelope or alone in a UDP datagram. */
 export function decodePacket(bytes: Buffer): ZkPacket {
+  // a UDP datagram can be anything: fewer than 8 bytes is a typed error, not binary-parser's RangeError
+  if (bytes.length < HEADER_SIZE)
+    throw new FrameError({
+      offset: 0,
+      bytes,
+      reason: 'short',
+      detail: `${bytes.length} bytes, a ZK header needs ${HEADER_SIZE}`,
+    });
   const header = headerParser.parse(bytes) as ZkHeader;
   return { ...header, data: bytes.subarray(HEADER_SIZE) };
 }

@@ -76,6 +76,9 @@ export function parseWallTime(s: string): WallTime | undefined {
 
 /** Why a wall time cannot be real (Feb 30, hour 24 …), or undefined when it is a real calendar instant. */
 export function wallTimeProblem(w: WallTime): string | undefined {
+  // NaN passes every comparison below; decodeTime6 on a short payload yields it
+  const fields = [w.year, w.month, w.day, w.hour, w.minute, w.second];
+  if (!fields.every(Number.isInteger)) return `non-integer field in ${fields.join(',')}`;
   if (w.month < 1 || w.month > 12) return `month ${w.month}`;
   const daysInMonth = new Date(Date.UTC(w.year, w.month, 0)).getUTCDate();
   if (w.day < 1 || w.day > daysInMonth) return `day ${w.day} in ${pad(w.year, 4)}-${pad(w.month)}`;

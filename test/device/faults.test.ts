@@ -55,7 +55,7 @@ t.test('wrong checksum: the answer is refused, not trusted', async (t) => {
   const port = await scriptedDevice(t, (p, s, a) => {
     if (acceptConnect(p, s, a)) return;
     const bad = a(Command.ACK_OK, encodeOptionAnswer('~SerialNumber', 'X'));
-    bad[10] ^= 0xff;
+    bad[10] = bad[10]! ^ 0xff;
     s.write(bad);
   });
   await t.rejects(pull(port), {

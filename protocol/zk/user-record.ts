@@ -1,0 +1,85 @@
+import { Parser } from 'binary-parser';
+import { RecordError } from '../errors.js';
+
+/** One user from the device's user table, 72-byte TCP layout (zk-tcp.md §13). */
+export interface UserRecord {
+  /** Internal slot number. */
+  uid: number;
+  /** Bit 0 disabled; bits 1–3 level: 0 user, 2 enroller, 6 manager, 14 super-admin. */
+  privilege: number;
+  password: string;
+  name: string;
+  card: number;
+  group: number;
+  /** Enrolment number as printed on the terminal, the identity punches carry. */
+  userId: string;
+}
+
+export const USER_RECORD_SIZE = 72;
+
+const cString = (b: Buffer) => {
+  const nul = b.indexOf(0);
+  return b.toString('latin1', 0, nul < 0 ? b.length : nul);
+};
+
+// uid, privilege, char[8] password @3, char[24] name @11, u32 card @35, u8 group @39 (adrobinoga, zklib-ts;
+// pyzk's group string @40 is likely wrong, §16.10), 8 bytes of timezone data @40, char[24] user_id @48
+const user72 = new Parser()
+  .endianness('little')
+  .uint16('uid')
+  .uint8('privilege')
+  .buffer('password', { length: 8, formatter: cString as never })
+  .buffer('name', { length: 24, formatter: cString as never })
+  .uint32('card')
+  .uint8('group')
+  .seek(8)
+  .buffer('userId', { length: 24, formatter: cString as never });
+
+/** Throws RecordError for fewer than 72 bytes (binary-parser would throw a bare RangeError). */
+export function decodeUserRecord(bytes: Buffer, index = 0, offset = 0): UserRecord {
+  if (bytes.length < USER_RECORD_SIZE)
+    throw new RecordError(
+      index,
+      offset,
+      bytes,
+      `${bytes.length} bytes, a user record needs ${USER_RECORD_SIZE}`,
+    );
+  return user72.parse(bytes) as UserRecord;
+}
+
+function writeField(out: Buffer, value: string, at: number, size: number, field: string): void {
+  if (Buffer.byteLength(value, 'latin1') > size)
+    throw new RangeError(`user ${field} ${JSON.stringify(value)} is longer than ${size} bytes`);
+  out.write(value, at, size, 'latin1');
+}
+
+/** Text fields are NUL-padded; one that fills its field has no NUL, as on the device (§13). */
+export function encodeUserRecord(u: UserRecord): Buffer {
+  const out = Buffer.alloc(USER_RECORD_SIZE);
+  out.writeUInt16LE(u.uid, 0);
+  out[2] = u.privilege;
+  writeField(out, u.password, 3, 8, 'password');
+  writeField(out, u.name, 11, 24, 'name');
+  out.writeUInt32LE(u.card, 35);
+  out[39] = u.group;
+  writeField(out, u.userId, 48, 24, 'userId');
+  return out;
+}
+
+/** A users dataset as the device sends it: u32 length of the records, then the records (zk-tcp.md §9.6). */
+export function encodeUserDataset(users: readonly UserRecord[]): Buffer {
+  const out = Buffer.alloc(4 + users.length * USER_RECORD_SIZE);
+  out.writeUInt32LE(users.length * USER_RECORD_SIZE, 0);
+  users.forEach((u, i) => {
+    encodeUserRecord(u).copy(out, 4 + i * USER_RECORD_SIZE);
+  });
+  return out;
+}
+
+/** Records of a users dataset (after its u32 length prefix). */
+export function decodeUserRecords(recordBytes: Buffer): UserRecord[] {
+  const out: UserRecord[] = [];
+  for (let at = 0; at + USER_RECORD_SIZE <= recordBytes.length; at += USER_RECORD_SIZE)
+    out.push(decodeUserRecord(recordBytes.subarray(at, at + USER_RECORD_SIZE)));
+  return out;
+}
