@@ -1,0 +1,35 @@
+import { createLogger } from '../ops/log.js';
+import { untilSignal } from '../ops/signals.js';
+import type { SimulatorOptions } from './options.js';
+import { startSimulator } from './server.js';
+
+export interface SimulateCommandOptions extends Omit<SimulatorOptions, 'logger'> {
+  /** pino level; default X05_LOG_LEVEL or info. */
+  logLevel?: string;
+}
+
+/**
+ * `x05-gateway simulate`: serves a simulated terminal until SIGINT or SIGTERM, then closes it and
+ * resolves. Bad options reject with SimulatorOptionError (code X05_USAGE, exit 2).
+ */
+export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<void> {
+  const { logLevel, ...simOptions } = opts;
+  const log = createLogger(logLevel, { component: 'simulate' });
+  const sim = await startSimulator({ ...simOptions, logger: log });
+  const { device } = sim;
+  log.info(
+    {
+      host: sim.host,
+      port: sim.port,
+      serial: device.serial,
+      users: device.users.length,
+      records: device.records.length,
+      recordSize: device.profile.recordSize,
+      paceMs: device.profile.paceMs,
+    },
+    `simulator listening on ${sim.host}:${sim.port}`,
+  );
+  const signal = await untilSignal();
+  await sim.stop();
+  log.info({ signal }, 'simulator stopped');
+}

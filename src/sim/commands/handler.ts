@@ -1,0 +1,46 @@
+import { Command } from '../../../protocol/zk/commands.js';
+import type { ZkPacket } from '../../../protocol/zk/packet.js';
+import type { Logger } from '../../ops/log.js';
+import type { SimDevice } from '../device.js';
+
+/** What one client connection holds between its requests. */
+export interface ConnectionState {
+  /** 0 until CONNECT. */
+  session: number;
+  /** The dataset of the last 1503 answered with a size, until FREE_DATA (zk-tcp.md §9). */
+  prepared: Buffer | undefined;
+  /** Mask from REG_EVENT; realtime events are not sent yet. */
+  eventMask: number;
+}
+
+/** One packet of an answer. It carries the request's reply id; `session` defaults to the connection's. */
+export interface Frame {
+  command: number;
+  session?: number;
+  data?: Buffer;
+}
+
+export interface Answer {
+  frames: Frame[];
+  /** Close the connection once the frames are sent (EXIT). */
+  close?: boolean;
+}
+
+export interface CommandContext {
+  device: SimDevice;
+  conn: ConnectionState;
+  log: Logger;
+}
+
+/** Answers one request. May throw on malformed request data; the connection answers ACK_ERROR_DATA then. */
+export type CommandHandler = (req: ZkPacket, ctx: CommandContext) => Answer;
+
+export type CommandTable = Readonly<Record<number, CommandHandler>>;
+
+export function reply(command: number, data?: Buffer): Answer {
+  return { frames: [{ command, data }] };
+}
+
+export function ack(data?: Buffer): Answer {
+  return reply(Command.ACK_OK, data);
+}

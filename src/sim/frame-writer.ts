@@ -1,0 +1,60 @@
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../ops/log.js';
+
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
+/**
+ * Writes frames in order, at least `paceMs` apart. Real terminals leave a few ms between frames, and
+ * node-zklib and zkteco-js only work when they do (zk-tcp.md §15); with 0 frames go back to back, which
+ * is what a correct client must also survive.
+ */
+export class FrameWriter {
+  private queue: Promise<void> = Promise.resolve();
+  private lastWrite = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly paceMs: number,
+    private readonly log: () => Logger,
+  ) {}
+
+  send(frames: readonly Buffer[]): void {
+    this.enqueue(() => this.write(frames));
+  }
+
+  /** Half-closes the socket after everything queued so far is written. */
+  end(): void {
+    this.enqueue(async () => {
+      this.socket.end();
+    });
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.queue = this.queue
+      .then(step)
+      .catch((err: unknown) => this.log().error({ err }, 'write to client failed'));
+  }
+
+  private async write(frames: readonly Buffer[]): Promise<void> {
+    for (const frame of frames) {
+      if (this.socket.destroyed || this.socket.writableEnded) return;
+      const wait = this.lastWrite + this.paceMs - performance.now();
+      if (wait > 0) await sleep(wait);
+      const flowing = this.socket.write(frame);
+      this.lastWrite = performance.now();
+      if (!flowing) await drained(this.socket);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { Command, encodeOptionRequest } from '../../protocol/zk/index.js';
+import { runSimulateCommand } from '../../src/sim/index.js';
+import { RawClient } from './raw-client.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+t.test('runSimulateCommand serves until SIGTERM, logging where it listens', async (t) => {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import { runSimulateCommand } from './src/sim/index.ts';
+       await runSimulateCommand({ port: 0, records: 30, users: 4, serial: 'CLI0001', seed: 9, recordSize: 16, paceMs: 0 });`,
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, X05_LOG_LEVEL: 'info' } },
+  );
+  t.teardown(() => child.kill('SIGKILL'));
+  const lines: Array<Record<string, unknown>> = [];
+  const listening = new Promise<Record<string, unknown>>((resolve) => {
+    let buffered = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let nl = buffered.indexOf('\n');
+      while (nl >= 0) {
+        const line = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
+        lines.push(line);
+        if (line.port) resolve(line);
+        buffered = buffered.slice(nl + 1);
+        nl = buffered.indexOf('\n');
+      }
+    });
+  });
+  const up = await listening;
+  t.match(up, { host: '127.0.0.1', serial: 'CLI0001', users: 4, records: 30, recordSize: 16 });
+  t.match(up.msg, /^simulator listening on 127\.0\.0\.1:\d+$/);
+
+  const c = await RawClient.connect(up.port as number, t);
+  await c.connectSession();
+  const serial = await c.request(Command.OPTIONS_RRQ, encodeOptionRequest('~SerialNumber'));
+  t.equal(serial.data.toString('latin1'), '~SerialNumber=CLI0001\0');
+
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  t.equal(code, 0, 'exits cleanly');
+  t.match(
+    lines.find((l) => l.msg === 'simulator stopped'),
+    { signal: 'SIGTERM' },
+  );
+});
+
+t.test('bad flags reject with X05_USAGE before anything listens', async (t) => {
+  await t.rejects(runSimulateCommand({ recordSize: 12, logLevel: 'silent' }), {
+    code: 'X05_USAGE',
+    option: 'recordSize',
+  });
+});
