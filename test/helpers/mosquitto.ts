@@ -32,6 +32,8 @@ export class Mosquitto {
       conf,
       [
         `listener ${this.port} 127.0.0.1`,
+        // as root Mosquitto drops to the `mosquitto` user, which cannot write its save file in our temp dir
+        ...(process.getuid?.() === 0 ? ['user root'] : []),
         'allow_anonymous true',
         'persistence true',
         `persistence_location ${this.dir}/`,

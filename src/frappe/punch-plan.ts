@@ -1,0 +1,85 @@
+import type { PunchEvent } from '../event/punch-event.js';
+import { formatWallTime, toSiteTime } from './site-time.js';
+
+/** Custom DocType written by `frappe setup` (design.md, Frappe side). */
+export const RAW_LOG_DOCTYPE = 'Attendance Raw Log';
+export const CHECKIN_DOCTYPE = 'Employee Checkin';
+export const EMPLOYEE_DOCTYPE = 'Employee';
+/** Frappe HR v14+ path; the pre-split `erpnext.hr…` path answers 417 "Failed to get method" (contract.md §4). */
+export const ADD_LOG_METHOD =
+  'hrms.hr.doctype.employee_checkin.employee_checkin.add_log_based_on_employee_field';
+export const DEFAULT_EMPLOYEE_FIELDNAME = 'attendance_device_id';
+
+export type LogType = 'IN' | 'OUT';
+export type EventType = LogType | 'UNKNOWN';
+export type RawLogStatus = 'Pending' | 'Synced' | 'Unmapped' | 'Error';
+
+/** Device status codes (design.md, PunchEvent.punch): 0 in, 3 break in, 4 OT in; 1 out, 2 break out, 5 OT out. */
+export function logTypeFor(punch: number): LogType | null {
+  if (punch === 0 || punch === 3 || punch === 4) return 'IN';
+  if (punch === 1 || punch === 2 || punch === 5) return 'OUT';
+  return null;
+}
+
+export function eventTypeFor(punch: number): EventType {
+  return logTypeFor(punch) ?? 'UNKNOWN';
+}
+
+export interface RawLogDoc {
+  /** = PunchEvent.id and the document name (autoname `field:hash`), so a replay answers 409. */
+  hash: string;
+  device: string;
+  device_user_id: string;
+  event_time: string;
+  event_type: EventType;
+  punch: number;
+  verify: number;
+  source: string;
+  received_at: string;
+  source_payload: string;
+  status: 'Pending';
+}
+
+/** Arguments of add_log_based_on_employee_field (contract.md §4). */
+export interface AddLogArgs {
+  employee_field_value: string;
+  /** Naive site time; the same string on every retry, since HRMS dedups on exact equality. */
+  timestamp: string;
+  device_id: string;
+  /** null (Python None) for codes that are neither in nor out; HRMS's duplicate rule matches null to null. */
+  log_type: LogType | null;
+  employee_fieldname: string;
+}
+
+export interface PunchPlan {
+  rawLog: RawLogDoc;
+  addLog: AddLogArgs;
+}
+
+/** The two documents a punch becomes, with every time already in the site's zone. */
+export function planPunch(e: PunchEvent, siteZone: string, employeeFieldname: string): PunchPlan {
+  const siteTime = toSiteTime(e.device_time, e.timezone, siteZone);
+  return {
+    rawLog: {
+      hash: e.id,
+      device: e.device_id,
+      device_user_id: e.user_id,
+      event_time: siteTime,
+      event_type: eventTypeFor(e.punch),
+      punch: e.punch,
+      verify: e.verify,
+      source: e.source,
+      // Datetime fields take naive site time; an ISO string with Z is stored wrong or fails (contract.md §4)
+      received_at: formatWallTime(Date.parse(e.received_at), siteZone),
+      source_payload: JSON.stringify(e),
+      status: 'Pending',
+    },
+    addLog: {
+      employee_field_value: e.user_id,
+      timestamp: siteTime,
+      device_id: e.device_id,
+      log_type: logTypeFor(e.punch),
+      employee_fieldname: employeeFieldname,
+    },
+  };
+}

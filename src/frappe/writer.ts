@@ -1,0 +1,25 @@
+import type { PunchEvent } from '../event/punch-event.js';
+import type { RawLogStatus } from './punch-plan.js';
+
+/**
+ * Where a punch stands after a write that Frappe holds. `via` says how a Synced punch got there:
+ * `inserted` (new Employee Checkin), `hrms-duplicate` (HRMS already had it), `found-existing` (an earlier
+ * attempt had landed; found by lookup after a retry), `already-synced` (the Raw Log said so).
+ */
+export interface WriteOutcome {
+  status: Exclude<RawLogStatus, 'Pending'> | 'DryRun';
+  /** Attendance Raw Log name (= PunchEvent.id). */
+  rawLog: string;
+  checkin?: string | undefined;
+  via?: 'inserted' | 'hrms-duplicate' | 'found-existing' | 'already-synced';
+  /** Frappe's message for Unmapped and Error. */
+  message?: string;
+}
+
+/**
+ * Writes one punch to Frappe. Resolves once Frappe durably holds it (any status above); rejects with a
+ * FrappeError of kind `retryable` or `auth` when it should be tried again later. Safe to repeat.
+ */
+export interface FrappeWriter {
+  writePunch(e: PunchEvent): Promise<WriteOutcome>;
+}

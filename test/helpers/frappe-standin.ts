@@ -1,0 +1,205 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Doc, FrappeDb } from './frappe-db.js';
+import type { Ctx } from './frappe-doctypes.js';
+import { insertDoc } from './frappe-documents.js';
+import { errorBody, FrappeThrow, pythonError } from './frappe-errors.js';
+import { callMethod } from './frappe-methods.js';
+import { authenticate, formDict } from './frappe-request.js';
+import { type Reply, resource } from './frappe-resource.js';
+import { errorPage, proxyFault, siteNow } from './frappe-wire.js';
+
+export interface EmployeeSeed {
+  employee_name: string;
+  attendance_device_id?: string | null;
+  status?: 'Active' | 'Inactive' | 'Suspended' | 'Left';
+}
+
+export interface StandinOptions {
+  apiKey?: string;
+  apiSecret?: string;
+  /** The API key's user, answered by frappe.auth.get_logged_user. */
+  user?: string;
+  employees?: EmployeeSeed[];
+  /** System Settings time_zone. */
+  timeZone?: string;
+  /** Added to every request, to behave like a real site in benches. */
+  latencyMs?: number;
+  /** false: the API user lacks permlevel-1 write, so Checkin `time` becomes "now" (contract.md §4). */
+  timeWritable?: boolean;
+  /** Name of a shift "Strictly based on Log Type" that every punch falls in: empty log_type → 417. */
+  strictShift?: string;
+  /** Frappe HR not installed: the add_log method answers 417 "Failed to get method". */
+  withoutHrms?: boolean;
+}
+
+export interface RequestRecord {
+  method: string;
+  /** URL-decoded, without the query string; `/api/v1/…` logged as `/api/…`. */
+  path: string;
+  status: number;
+}
+
+/** A failure the next matching requests get instead of (or, `afterCommit`, after) being processed. */
+export interface FaultOptions {
+  /** 502/503/504: nginx HTML page; 429: Frappe JSON with Retry-After; 'reset': the socket is destroyed. */
+  status?: 429 | 502 | 503 | 504 | 'reset';
+  /** Process and commit the request, then answer the failure (a timeout that still committed, §3). */
+  afterCommit?: boolean;
+  /** Only requests whose `METHOD path` matches. */
+  match?: RegExp;
+}
+
+interface Fault extends Required<Omit<FaultOptions, 'match'>> {
+  match: RegExp | undefined;
+}
+
+/**
+ * A Frappe/HRMS site on 127.0.0.1 that answers the REST calls a punch writer makes the way
+ * shared/frappe/contract.md says Frappe v15 does: auth, parameter parsing, status codes, error bodies,
+ * commit/rollback, Employee Checkin and Attendance Raw Log rules.
+ */
+export class FrappeStandin {
+  readonly db = new FrappeDb();
+  readonly requests: RequestRecord[] = [];
+  latencyMs: number;
+  private readonly faults: Fault[] = [];
+  private readonly ctx: Ctx;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly opts: StandinOptions,
+  ) {
+    this.latencyMs = opts.latencyMs ?? 0;
+    const zone = opts.timeZone ?? 'Asia/Kolkata';
+    this.ctx = {
+      db: this.db,
+      user: opts.user ?? 'bio@example.com',
+      now: () => siteNow(zone),
+      timeWritable: opts.timeWritable ?? true,
+      strictShift: opts.strictShift,
+      withoutHrms: opts.withoutHrms ?? false,
+    };
+    this.db.put({ doctype: 'System Settings', name: 'System Settings', time_zone: opts.timeZone ?? null });
+    for (const e of opts.employees ?? []) this.addEmployee(e);
+  }
+
+  static async start(opts: StandinOptions = {}): Promise<FrappeStandin> {
+    const server = createServer();
+    const standin = new FrappeStandin(server, opts);
+    server.on('request', (req, res) => {
+      standin.handle(req, res).catch((err) => {
+        res.destroy(err as Error);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return standin;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  docs(doctype: string): Doc[] {
+    return this.db.all(doctype);
+  }
+  get checkins(): Doc[] {
+    return this.docs('Employee Checkin');
+  }
+  get rawLogs(): Doc[] {
+    return this.docs('Attendance Raw Log');
+  }
+  get employees(): Doc[] {
+    return this.docs('Employee');
+  }
+
+  /** Seeds an Employee through the normal insert (HR-EMP-00001, -00002 …; attendance_device_id unique). */
+  addEmployee(seed: EmployeeSeed): Doc {
+    return this.db.transaction(true, () => insertDoc(this.ctx, 'Employee', { ...seed }));
+  }
+
+  failNext(count: number, opts: FaultOptions = {}): void {
+    for (let i = 0; i < count; i++) {
+      this.faults.push({
+        status: opts.status ?? 502,
+        afterCommit: opts.afterCommit ?? false,
+        match: opts.match,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const rawBody = Buffer.concat(chunks).toString('utf8');
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://site');
+    const rawPath = url.pathname.replace(/^\/api\/v1\//, '/api/');
+    const path = decodeURIComponent(rawPath);
+    const i = this.faults.findIndex((f) => !f.match || f.match.test(`${method} ${path}`));
+    const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
+    let reply: Reply | undefined;
+    if (!fault || fault.afterCommit) reply = this.process(req, method, url, rawPath, rawBody);
+    if (fault?.status === 'reset') {
+      this.requests.push({ method, path, status: 0 });
+      req.socket.destroy();
+      return;
+    }
+    if (fault) reply = proxyFault(fault.status);
+    const r = reply!;
+    this.requests.push({ method, path, status: r.status });
+    const html = r.html || (r.status >= 400 && /^text/.test(req.headers.accept ?? ''));
+    const headers: Record<string, string> = {
+      'Content-Type': html ? 'text/html; charset=utf-8' : 'application/json',
+    };
+    if (r.status === 429) headers['Retry-After'] = '1';
+    res.writeHead(r.status, headers);
+    res.end(html ? errorPage(r) : JSON.stringify(r.body));
+  }
+
+  private process(req: IncomingMessage, method: string, url: URL, rawPath: string, rawBody: string): Reply {
+    try {
+      // init_request parses parameters before validate_auth runs (frappe/app.py)
+      const args = formDict(req.headers['content-type'], rawBody, url);
+      const { apiKey = 'key', apiSecret = 'secret' } = this.opts;
+      const user = authenticate(req.headers.authorization, apiKey, apiSecret) ? this.ctx.user : 'Guest';
+      const ctx: Ctx = { ...this.ctx, user };
+      // POST/PUT/DELETE commit; GET and any error roll back (contract.md §2, commit semantics)
+      const commit = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method);
+      return this.db.transaction(commit, () => this.route(ctx, method, rawPath, args, rawBody));
+    } catch (err) {
+      const t = err instanceof FrappeThrow ? err : pythonError((err as Error).name, (err as Error).message);
+      return { status: t.init.status, body: errorBody(t) };
+    }
+  }
+
+  private route(
+    ctx: Ctx,
+    method: string,
+    rawPath: string,
+    args: Record<string, unknown>,
+    rawBody: string,
+  ): Reply {
+    if (rawPath.startsWith('/api/method/')) {
+      const cmd = decodeURIComponent(rawPath.slice('/api/method/'.length));
+      const result = callMethod(ctx, { httpMethod: method, cmd, args });
+      // a function returning None gives `{}` (contract.md §2, success envelopes)
+      return { status: 200, body: result === undefined ? {} : { message: result } };
+    }
+    const seg = rawPath.startsWith('/api/resource/') ? rawPath.slice('/api/resource/'.length).split('/') : [];
+    if (seg.length === 1 || seg.length === 2) {
+      const [doctype = '', name] = seg.map(decodeURIComponent);
+      return resource(ctx, { httpMethod: method, doctype, name, args, rawBody });
+    }
+    if (rawPath.startsWith('/api/'))
+      throw new FrappeThrow({ status: 404, excType: 'DoesNotExistError', module: 'frappe.exceptions' });
+    return { status: 404, html: true, body: 'Not Found' };
+  }
+}
