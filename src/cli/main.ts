@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { loadSiteConfig } from '../config/load.js';
+import { loadCloudConfig, loadSiteConfig } from '../config/load.js';
 import { createLogger } from '../ops/log.js';
 import { untilSignal } from '../ops/signals.js';
 import { runSimulateCommand, type SimulateCommandOptions } from '../sim/cli.js';
 import { EXIT_USAGE, runCommand } from './exit-codes.js';
+import { startForwarderFromConfig } from './forwarder.js';
 import { startGateway } from './gateway.js';
 import { runPullCommand } from './pull-command.js';
 
@@ -33,6 +34,24 @@ program
       const sig = await untilSignal();
       log.info({ signal: sig }, 'stopping');
       await gw.stop();
+    });
+  });
+
+program
+  .command('forwarder')
+  .description('take punches from MQTT and write them to Frappe: Attendance Raw Log, then Employee Checkin')
+  .requiredOption('--config <file>', 'cloud config (YAML)')
+  .option('--dry-run', 'print the Frappe calls instead of making them')
+  .action(async (o: { config: string; dryRun?: boolean }) => {
+    const logger = createLogger();
+    await runCommand(logger, async () => {
+      // a dry run talks to no Frappe, so it needs no secret
+      const cfg = loadCloudConfig(o.config, process.env, { requireSecret: !o.dryRun });
+      const log = createLogger(cfg.log_level, { component: 'forwarder' });
+      const fwd = await startForwarderFromConfig(cfg, log, o.dryRun ? process.stdout : undefined);
+      const sig = await untilSignal();
+      log.info({ signal: sig, stats: fwd.stats }, 'stopping');
+      await fwd.stop();
     });
   });
 

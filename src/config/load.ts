@@ -51,7 +51,11 @@ export function loadSiteConfig(file: string): SiteConfig {
 }
 
 /** Secrets may come from the environment so they stay out of files: X05_FRAPPE_API_SECRET, X05_MQTT_PASSWORD. */
-export function loadCloudConfig(file: string, env: NodeJS.ProcessEnv = process.env): CloudConfig {
+export function loadCloudConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { requireSecret?: boolean } = {},
+): CloudConfig {
   const cfg = parseConfig(CloudConfigSchema, readConfig(file), file);
   if (!cfg.frappe.api_secret && env.X05_FRAPPE_API_SECRET) cfg.frappe.api_secret = env.X05_FRAPPE_API_SECRET;
   if (!cfg.broker.password && env.X05_MQTT_PASSWORD) cfg.broker.password = env.X05_MQTT_PASSWORD;

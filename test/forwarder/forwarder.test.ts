@@ -1,4 +1,3 @@
-import { chmodSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -17,9 +16,6 @@ let broker: Mosquitto;
 let publisher: MqttClient;
 t.before(async () => {
   broker = await Mosquitto.start();
-  // Mosquitto started as root drops to user `mosquitto`, which cannot write the 0700 temp dir: without
-  // this its persistence file (and every persistent session) is lost on restart
-  chmodSync(broker.dir, 0o777);
   publisher = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'test-publisher' });
 });
 t.teardown(async () => {
