@@ -7,7 +7,12 @@ export interface BenchResult {
   ratio: number | null;
 }
 
-export function figure(name: string, value: number, unit: string, baseline?: { name: string; value: number }): BenchResult {
+export function figure(
+  name: string,
+  value: number,
+  unit: string,
+  baseline?: { name: string; value: number },
+): BenchResult {
   return {
     name,
     value: Number(value.toFixed(2)),

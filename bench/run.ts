@@ -20,7 +20,12 @@ for (const [name, run] of Object.entries(benches)) {
   results.push(...(await run()));
 }
 
-const rows = results.map((r) => [r.name, `${r.value} ${r.unit}`, r.vs ?? '', r.ratio === null ? '' : `${r.ratio}×`]);
+const rows = results.map((r) => [
+  r.name,
+  `${r.value} ${r.unit}`,
+  r.vs ?? '',
+  r.ratio === null ? '' : `${r.ratio}×`,
+]);
 const head = ['benchmark', 'value', 'vs', 'ratio'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');

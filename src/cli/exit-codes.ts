@@ -6,6 +6,13 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/** A command line that cannot work as given. */
+export class UsageError extends GatewayError {
+  constructor(message: string) {
+    super('X05_USAGE', message);
+  }
+}
+
 export function exitCodeFor(err: unknown): number {
   return err instanceof GatewayError && (err.code === 'X05_CONFIG' || err.code === 'X05_USAGE')
     ? EXIT_USAGE

@@ -54,7 +54,7 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
       ...(d.serial ? { expectedSerial: d.serial } : {}),
       ...(d.record_size ? { recordSize: d.record_size } : {}),
       sink: store,
-      logger: logger.child({ device: label }),
+      logger,
       onStatus: publishStatus,
     });
   });

@@ -1,4 +1,4 @@
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { GatewayError } from '../../protocol/errors.js';
 import type { FrappeWriter } from '../frappe/writer.js';
 import type { Logger } from '../ops/log.js';
@@ -137,7 +137,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   };
   let client: MqttClient;
   try {
-    client = await connectAsync(opts.brokerUrl, mqttOptions);
+    client = await connectDeferringAcks(opts.brokerUrl, mqttOptions);
   } catch (err) {
     await dlClient.endAsync(true);
     throw err;
@@ -172,4 +172,26 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       await Promise.all([client.endAsync(), dlClient.endAsync()]);
     },
   };
+}
+
+/**
+ * mqtt.js keeps `customHandleAcks` only for MQTT 5 (its constructor drops it otherwise), although the
+ * handler that calls it is the same for 3.1.1, whose PUBACK means the same thing. The demo's embedded
+ * broker speaks only 3.1.1, so the option is put back before the first packet can arrive: without it the
+ * client would acknowledge every punch on receipt, before Frappe holds it.
+ */
+function connectDeferringAcks(url: string, options: IClientOptions): Promise<MqttClient> {
+  const client = connect(url, options);
+  client.options.customHandleAcks = options.customHandleAcks;
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      client.end(true);
+      reject(err);
+    };
+    client.once('error', onError);
+    client.once('connect', () => {
+      client.off('error', onError);
+      resolve(client);
+    });
+  });
 }

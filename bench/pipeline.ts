@@ -1,0 +1,127 @@
+/**
+ * The whole path for one batch of punches, in one process: simulator → pull → LevelDB → Mosquitto (QoS 1)
+ * → forwarder → Frappe stand-in (Raw Log + Checkin + status update per punch). Figures: end-to-end
+ * punches/s, and the stages alone (download, store, publish) to see which one bounds the path.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { startGateway } from '../src/cli/gateway.js';
+import { pullDevice } from '../src/device/pull.js';
+import { startForwarder } from '../src/forwarder/forwarder.js';
+import { FrappeClient } from '../src/frappe/client.js';
+import { FrappeRestWriter } from '../src/frappe/rest-writer.js';
+import { OutboxPublisher } from '../src/publish/outbox-publisher.js';
+import { startSimulator } from '../src/sim/server.js';
+import { PunchStore } from '../src/store/punch-store.js';
+import { FrappeStandin } from '../test/helpers/frappe-standin.js';
+import { Mosquitto } from '../test/helpers/mosquitto.js';
+import { type BenchResult, figure } from './result.js';
+
+const PUNCHES = Number(process.env.BENCH_PIPELINE_PUNCHES ?? 5000);
+const silent = pino({ level: 'silent' });
+
+async function until(cond: () => boolean, ms = 600_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('bench timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'x05-bench-'));
+  const broker = await Mosquitto.start();
+  const sim = await startSimulator({
+    records: PUNCHES,
+    users: 200,
+    serial: 'BENCH-0001',
+    seed: 11,
+    logger: silent,
+  });
+  const frappe = await FrappeStandin.start({
+    apiKey: 'k',
+    apiSecret: 's',
+    timeZone: 'UTC',
+    employees: sim.device.users.map((u) => ({
+      employee_name: `E ${u.userId}`,
+      attendance_device_id: u.userId,
+    })),
+  });
+  try {
+    // stages alone
+    let t0 = performance.now();
+    const pulled = await pullDevice({
+      host: sim.host,
+      port: sim.port,
+      site: 'bench',
+      timezone: 'UTC',
+      timeoutMs: 10_000,
+    });
+    const downloadS = (performance.now() - t0) / 1000;
+    const n = pulled.events.length;
+
+    const store = await PunchStore.open(join(dir, 'stage'));
+    t0 = performance.now();
+    await store.accept(pulled.events);
+    const storeS = (performance.now() - t0) / 1000;
+
+    const client = await mqtt.connectAsync(broker.url);
+    const publisher = new OutboxPublisher({ client, outbox: store, site: 'bench-stage', logger: silent });
+    t0 = performance.now();
+    publisher.start();
+    await until(() => store.outboxDepth === 0);
+    const publishS = (performance.now() - t0) / 1000;
+    await publisher.stop();
+    await client.endAsync();
+    await store.close();
+
+    // the whole path
+    const writer = new FrappeRestWriter({
+      client: new FrappeClient({ url: frappe.url, apiKey: 'k', apiSecret: 's', timeoutMs: 10_000 }),
+      siteTimezone: 'UTC',
+    });
+    const forwarder = await startForwarder({
+      brokerUrl: broker.url,
+      clientId: 'bench-forwarder',
+      shareGroup: 'bench',
+      topic: 'x05/v1/bench/+/punch',
+      sessionExpiryS: 600,
+      writer,
+      logger: silent,
+    });
+    t0 = performance.now();
+    const gateway = await startGateway(
+      {
+        site: 'bench',
+        data_dir: join(dir, 'gateway'),
+        broker: { url: broker.url },
+        devices: [
+          { host: sim.host, port: sim.port, timezone: 'UTC', poll_interval_s: 3600, timeout_ms: 10_000 },
+        ],
+        log_level: 'silent' as never,
+      },
+      silent,
+    );
+    await until(() => frappe.checkins.length >= n);
+    const endToEndS = (performance.now() - t0) / 1000;
+    await gateway.stop();
+    await forwarder.stop();
+
+    const e2e = { name: 'pipeline: terminal → Frappe Checkin', value: n / endToEndS };
+    return [
+      figure(e2e.name, e2e.value, 'punches/s'),
+      figure('stage: download (buffered read + decode)', n / downloadS, 'punches/s', e2e),
+      figure('stage: store (one synced LevelDB batch)', n / storeS, 'punches/s', e2e),
+      figure('stage: publish (QoS 1 to Mosquitto, PUBACK, outbox delete)', n / publishS, 'punches/s', e2e),
+      figure('pipeline: punches', n, 'punches'),
+    ];
+  } finally {
+    await sim.stop();
+    await frappe.close();
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

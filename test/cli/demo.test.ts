@@ -1,0 +1,57 @@
+import t from 'tap';
+import { runCli } from '../helpers/cli.js';
+import { FrappeStandin } from '../helpers/frappe-standin.js';
+
+t.test(
+  'x05-gateway demo runs every stage on loopback and prints the Frappe calls it would make',
+  async (t) => {
+    const r = await runCli(['demo', '--records', '20', '--users', '4', '--exit-when-done']);
+    t.equal(r.code, 0, r.output.slice(-2000));
+    const calls = r.output
+      .split('\n')
+      .filter((l) => /^(POST|PUT) https:\/\/erp\.example\.com\/api\//.test(l));
+    t.equal(calls.length, 60, 'three calls per punch: Raw Log, Checkin, Raw Log status');
+    t.equal(calls.filter((l) => l.includes('add_log_based_on_employee_field')).length, 20);
+    t.match(r.output, /"msg":"demo: 20 punches went terminal → store → MQTT → forwarder \(dry run\)"/);
+  },
+);
+
+t.test('demo with a Frappe URL but no credentials is bad usage', async (t) => {
+  const r = await runCli(['demo', '--frappe-url', 'http://127.0.0.1:9', '--exit-when-done'], {
+    X05_FRAPPE_API_SECRET: '',
+  });
+  t.equal(r.code, 2);
+  t.match(r.output, /"code":"X05_USAGE"/);
+});
+
+t.test('demo with a Frappe site writes the punches for real', async (t) => {
+  const frappe = await FrappeStandin.start({
+    apiKey: 'demo-key',
+    apiSecret: 'demo-secret',
+    timeZone: 'UTC',
+    employees: ['1001', '1002', '1003', '1004'].map((id) => ({
+      employee_name: `E${id}`,
+      attendance_device_id: id,
+    })),
+  });
+  t.teardown(() => frappe.close());
+  const r = await runCli(
+    [
+      'demo',
+      '--records',
+      '20',
+      '--users',
+      '4',
+      '--frappe-url',
+      frappe.url,
+      '--api-key',
+      'demo-key',
+      '--exit-when-done',
+    ],
+    { X05_FRAPPE_API_SECRET: 'demo-secret' },
+  );
+  t.equal(r.code, 0, r.output.slice(-2000));
+  t.equal(frappe.checkins.length, 20);
+  t.equal(frappe.rawLogs.filter((l) => l.status === 'Synced').length, 20);
+  t.notMatch(r.output, /demo-secret/);
+});
