@@ -88,7 +88,8 @@ t.test(
     const expected = new Map(sim.device.records.map((r) => [`${r.userId}|${r.deviceTime}|${r.punch}`, r]));
     const n = expected.size;
     t.ok(n > 1990, `${n} distinct punches on the terminal`);
-    await until('every Raw Log and Checkin', () => frappe.rawLogs.length >= n && frappe.checkins.length >= n);
+    // the Raw Log turns Synced last (after its Checkin), so wait for that
+  await until('every Raw Log Synced', () => frappe.rawLogs.filter((l) => l.status === 'Synced').length >= n);
 
     const employeeByUser = new Map(
       frappe.employees.map((e) => [e.attendance_device_id as string, e.name as string]),
