@@ -18,18 +18,11 @@ import { startSimulator } from '../src/sim/server.js';
 import { PunchStore } from '../src/store/punch-store.js';
 import { FrappeStandin } from '../test/helpers/frappe-standin.js';
 import { Mosquitto } from '../test/helpers/mosquitto.js';
+import { until } from '../test/helpers/until.js';
 import { type BenchResult, figure } from './result.js';
 
 const PUNCHES = Number(process.env.BENCH_PIPELINE_PUNCHES ?? 5000);
 const silent = pino({ level: 'silent' });
-
-async function until(cond: () => boolean, ms = 600_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('bench timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'x05-bench-'));
@@ -72,7 +65,7 @@ export async function run(): Promise<BenchResult[]> {
     const publisher = new OutboxPublisher({ client, outbox: store, site: 'bench-stage', logger: silent });
     t0 = performance.now();
     publisher.start();
-    await until(() => store.outboxDepth === 0);
+    await until('an empty outbox', () => store.outboxDepth === 0, 600_000, 5);
     const publishS = (performance.now() - t0) / 1000;
     await publisher.stop();
     await client.endAsync();
@@ -105,7 +98,7 @@ export async function run(): Promise<BenchResult[]> {
       },
       silent,
     );
-    await until(() => frappe.checkins.length >= n);
+    await until('every Checkin', () => frappe.checkins.length >= n, 600_000, 5);
     const endToEndS = (performance.now() - t0) / 1000;
     await gateway.stop();
     await forwarder.stop();

@@ -1,5 +1,6 @@
 import { Parser } from 'binary-parser';
 import { RecordError } from '../errors.js';
+import { cString } from './c-string.js';
 import {
   decodePackedTime,
   encodePackedTime,
@@ -24,11 +25,6 @@ export interface AttlogRecord {
 
 export type AttlogRecordSize = 40 | 16 | 8;
 export const ATTLOG_RECORD_SIZES: readonly AttlogRecordSize[] = [40, 16, 8];
-
-const cString = (b: Buffer) => {
-  const nul = b.indexOf(0);
-  return b.toString('latin1', 0, nul < 0 ? b.length : nul);
-};
 
 // 40 bytes (TFT firmware): uid, char[24] user_id, verify @26, packed time @27, state @31, 8 reserved (§11.2)
 const record40 = new Parser()

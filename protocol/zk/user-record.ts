@@ -1,5 +1,6 @@
 import { Parser } from 'binary-parser';
 import { RecordError } from '../errors.js';
+import { cString } from './c-string.js';
 
 /** One user from the device's user table, 72-byte TCP layout (zk-tcp.md §13). */
 export interface UserRecord {
@@ -16,11 +17,6 @@ export interface UserRecord {
 }
 
 export const USER_RECORD_SIZE = 72;
-
-const cString = (b: Buffer) => {
-  const nul = b.indexOf(0);
-  return b.toString('latin1', 0, nul < 0 ? b.length : nul);
-};
 
 // uid, privilege, char[8] password @3, char[24] name @11, u32 card @35, u8 group @39 (adrobinoga, zklib-ts;
 // pyzk's group string @40 is likely wrong, §16.10), 8 bytes of timezone data @40, char[24] user_id @48

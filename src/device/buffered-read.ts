@@ -39,6 +39,7 @@ export async function bufferedRead(
       throw new DeviceRefusedError(
         { device: conn.device, command: Command.PREPARE_BUFFER, replyId: p.replyId },
         p.command,
+        conn.frameOffset,
       );
     return true;
   });
@@ -107,7 +108,7 @@ async function readChunk(conn: ZkTcpConnection, out: Buffer, offset: number, len
         }
         return true;
       default:
-        throw new DeviceRefusedError(ctx, p.command);
+        throw new DeviceRefusedError(ctx, p.command, conn.frameOffset);
     }
   });
 }

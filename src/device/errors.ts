@@ -1,4 +1,4 @@
-import { GatewayError } from '../../protocol/errors.js';
+import { type ErrorCode, GatewayError } from '../../protocol/errors.js';
 import { commandLabel } from '../../protocol/zk/commands.js';
 
 /** Context every device-session error carries, so an operator knows which terminal and which step. */
@@ -8,68 +8,61 @@ export interface SessionContext {
   replyId: number;
 }
 
-const where = (c: SessionContext) => `device ${c.device}, ${commandLabel(c.command)} reply id ${c.replyId}`;
-
-/** The terminal did not answer within the time allowed. */
-export class DeviceTimeoutError extends GatewayError {
+/** Base of the session errors: device, command, reply id and the stream offset where it happened. */
+abstract class DeviceError extends GatewayError {
   readonly device: string;
   readonly command: number;
   readonly replyId: number;
   constructor(
+    code: ErrorCode,
+    ctx: SessionContext,
+    /** Stream offset (bytes received from the terminal) of the frame or point where it went wrong. */
+    readonly offset: number,
+    detail: string,
+    cause?: unknown,
+  ) {
+    super(code, `${detail} (device ${ctx.device}, ${commandLabel(ctx.command)} reply id ${ctx.replyId})`, {
+      cause,
+    });
+    this.device = ctx.device;
+    this.command = ctx.command;
+    this.replyId = ctx.replyId;
+  }
+}
+
+/** The terminal did not answer within the time allowed. */
+export class DeviceTimeoutError extends DeviceError {
+  constructor(
     ctx: SessionContext,
     readonly timeoutMs: number,
-    /** Stream offset (bytes received so far) when the wait ran out. */
-    readonly offset: number,
+    offset: number,
   ) {
-    super('X05_TIMEOUT', `no answer within ${timeoutMs} ms at byte ${offset} (${where(ctx)})`);
-    ({ device: this.device, command: this.command, replyId: this.replyId } = ctx);
+    super('X05_TIMEOUT', ctx, offset, `no answer within ${timeoutMs} ms at byte ${offset}`);
   }
 }
 
 /** The terminal answered with a refusal (ACK_ERROR, ACK_UNKNOWN, ACK_UNAUTH …). */
-export class DeviceRefusedError extends GatewayError {
-  readonly device: string;
-  readonly command: number;
-  readonly replyId: number;
+export class DeviceRefusedError extends DeviceError {
   constructor(
     ctx: SessionContext,
     readonly reply: number,
+    offset = 0,
   ) {
-    super('X05_REFUSED', `terminal answered ${commandLabel(reply)} (${where(ctx)})`);
-    ({ device: this.device, command: this.command, replyId: this.replyId } = ctx);
+    super('X05_REFUSED', ctx, offset, `terminal answered ${commandLabel(reply)}`);
   }
 }
 
 /** The connection ended (or could not be made) while a command was outstanding. */
-export class DeviceClosedError extends GatewayError {
-  readonly device: string;
-  readonly command: number;
-  readonly replyId: number;
-  constructor(
-    ctx: SessionContext,
-    /** Stream offset (bytes received so far) where the connection ended. */
-    readonly offset: number,
-    detail: string,
-    cause?: unknown,
-  ) {
-    super('X05_CLOSED', `connection closed at byte ${offset}: ${detail} (${where(ctx)})`, { cause });
-    ({ device: this.device, command: this.command, replyId: this.replyId } = ctx);
+export class DeviceClosedError extends DeviceError {
+  constructor(ctx: SessionContext, offset: number, detail: string, cause?: unknown) {
+    super('X05_CLOSED', ctx, offset, `connection closed at byte ${offset}: ${detail}`, cause);
   }
 }
 
-/** The terminal answered, but not in a way the protocol allows (short transfer, wrong shape). */
-export class DeviceProtocolError extends GatewayError {
-  readonly device: string;
-  readonly command: number;
-  readonly replyId: number;
-  constructor(
-    ctx: SessionContext,
-    readonly offset: number,
-    detail: string,
-    cause?: unknown,
-  ) {
-    super('X05_SESSION', `${detail} at byte ${offset} (${where(ctx)})`, { cause });
-    ({ device: this.device, command: this.command, replyId: this.replyId } = ctx);
+/** The terminal answered, but not in a way the protocol allows (short transfer, wrong shape, bad frame). */
+export class DeviceProtocolError extends DeviceError {
+  constructor(ctx: SessionContext, offset: number, detail: string, cause?: unknown) {
+    super('X05_SESSION', ctx, offset, `${detail} at byte ${offset}`, cause);
   }
 }
 

@@ -1,8 +1,8 @@
 import type { FrameError, RecordError } from '../../protocol/errors.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
-import { parseWallTime } from '../../protocol/zk/time.js';
 import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
+import { wallTimeToInstant } from '../event/wall-clock.js';
 import type { ReadProgress } from './buffered-read.js';
 import { DeviceSession } from './session.js';
 
@@ -30,33 +30,6 @@ export interface PullResult {
   clockOffsetS: number | null;
 }
 
-/** Wall time in `timezone` as epoch ms, for drift measurement. */
-export function wallTimeToEpochMs(wall: string, timezone: string): number | null {
-  const w = parseWallTime(wall);
-  if (!w) return null;
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(asUtc));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const shown = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return asUtc - (shown - asUtc);
-}
-
 /** One complete download: connect, serial, counts, the whole log, the clock, goodbye. */
 export async function pullDevice(opts: PullOptions): Promise<PullResult> {
   const label = opts.label ?? `${opts.host}:${opts.port}`;
@@ -79,8 +52,9 @@ export async function pullDevice(opts: PullOptions): Promise<PullResult> {
     });
     const before = Date.now();
     const deviceTime = await session.deviceTime();
-    const deviceMs = wallTimeToEpochMs(deviceTime, opts.timezone);
-    const clockOffsetS = deviceMs === null ? null : Math.round((deviceMs - (before + Date.now()) / 2) / 1000);
+    // drift against the midpoint of the GET_TIME round trip, with the device zone applied
+    const deviceMs = wallTimeToInstant(deviceTime, opts.timezone);
+    const clockOffsetS = Math.round((deviceMs - (before + Date.now()) / 2) / 1000);
     await session.exit();
     const receivedAt = new Date();
     const events = log.records.map((r) =>

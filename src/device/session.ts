@@ -112,6 +112,10 @@ export class DeviceSession {
   }
 
   private refused(command: number, p: ZkPacket): DeviceRefusedError {
-    return new DeviceRefusedError({ device: this.device, command, replyId: p.replyId }, p.command);
+    return new DeviceRefusedError(
+      { device: this.device, command, replyId: p.replyId },
+      p.command,
+      this.conn.frameOffset,
+    );
   }
 }

@@ -1,2 +1,3 @@
 export * from './codec.js';
 export * from './punch-event.js';
+export * from './wall-clock.js';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodePunchEvent, PayloadError } from '../event/codec.js';
 import type { PunchEvent } from '../event/punch-event.js';
+import { isTimeZone } from '../event/wall-clock.js';
 import { FrappeError } from '../frappe/errors.js';
-import { isTimeZone } from '../frappe/site-time.js';
 import type { FrappeWriter, WriteOutcome } from '../frappe/writer.js';
 import type { Logger } from '../ops/log.js';
 import { type RetryPolicy, retryDelayMs } from './backoff.js';

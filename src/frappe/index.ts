@@ -26,5 +26,5 @@ export {
 } from './punch-plan.js';
 export { FrappeRestWriter, type FrappeRestWriterOptions } from './rest-writer.js';
 export { FRAPPE_DEFAULT_TIMEZONE, readSiteTimezone } from './site-settings.js';
-export { isTimeZone, toSiteTime, wallTimeToInstant } from './site-time.js';
+export { toSiteTime } from './site-time.js';
 export type { FrappeWriter, WriteOutcome } from './writer.js';

@@ -1,5 +1,6 @@
 import type { PunchEvent } from '../event/punch-event.js';
-import { formatWallTime, toSiteTime } from './site-time.js';
+import { formatWallTimeIn } from '../event/wall-clock.js';
+import { toSiteTime } from './site-time.js';
 
 /** Custom DocType written by `frappe setup` (design.md, Frappe side). */
 export const RAW_LOG_DOCTYPE = 'Attendance Raw Log';
@@ -70,7 +71,7 @@ export function planPunch(e: PunchEvent, siteZone: string, employeeFieldname: st
       verify: e.verify,
       source: e.source,
       // Datetime fields take naive site time; an ISO string with Z is stored wrong or fails (contract.md §4)
-      received_at: formatWallTime(Date.parse(e.received_at), siteZone),
+      received_at: formatWallTimeIn(Date.parse(e.received_at), siteZone),
       source_payload: JSON.stringify(e),
       status: 'Pending',
     },

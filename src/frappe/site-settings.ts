@@ -1,6 +1,6 @@
+import { isTimeZone } from '../event/wall-clock.js';
 import type { FrappeClient } from './client.js';
 import { FrappeError } from './errors.js';
-import { isTimeZone } from './site-time.js';
 
 /** Frappe's own fallback when System Settings has no time zone (contract.md §4, "Time and time zones"). */
 export const FRAPPE_DEFAULT_TIMEZONE = 'Asia/Kolkata';

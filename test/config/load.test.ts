@@ -60,4 +60,15 @@ t.test('errors name the key path, never the value', async (t) => {
     'broker: { url: "mqtt://x" }\nfrappe: { url: "https://erp.example.com", api_key: k }\n',
   );
   t.throws(() => loadCloudConfig(noSecret, {}), { code: 'X05_CONFIG', key: 'frappe.api_secret' });
+  t.equal(
+    loadCloudConfig(noSecret, {}, { requireSecret: false }).frappe.api_secret,
+    undefined,
+    'a dry run needs no secret',
+  );
+  const site = write('site.yaml', 'site: hq\ndata_dir: /tmp/x\nbroker: { url: "mqtt://x", username: gw }\n');
+  t.equal(
+    loadSiteConfig(site, { X05_MQTT_PASSWORD: 'pw' }).broker.password,
+    'pw',
+    'the broker password can come from the environment',
+  );
 });

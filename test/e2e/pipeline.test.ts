@@ -9,6 +9,7 @@ import { PunchCollector } from '../helpers/collector.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { until } from '../helpers/until.js';
 
 const SECRET = 'e2e-secret-never-logged';
 
@@ -20,14 +21,6 @@ function berlinWinterToKolkata(deviceTime: string): string {
 
 const logTypeOf = (punch: number) =>
   [0, 3, 4].includes(punch) ? 'IN' : [1, 2, 5].includes(punch) ? 'OUT' : null;
-
-async function until(what: string, cond: () => boolean, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 t.test(
   '2,000 punches from a simulated X05 become 2,000 Raw Logs and 2,000 Employee Checkins, once',
@@ -89,7 +82,11 @@ t.test(
     const n = expected.size;
     t.ok(n > 1990, `${n} distinct punches on the terminal`);
     // the Raw Log turns Synced last (after its Checkin), so wait for that
-  await until('every Raw Log Synced', () => frappe.rawLogs.filter((l) => l.status === 'Synced').length >= n);
+    await until(
+      'every Raw Log Synced',
+      () => frappe.rawLogs.filter((l) => l.status === 'Synced').length >= n,
+      120_000,
+    );
 
     const employeeByUser = new Map(
       frappe.employees.map((e) => [e.attendance_device_id as string, e.name as string]),

@@ -7,16 +7,9 @@ import { PunchCollector } from '../helpers/collector.js';
 import { samplePunches } from '../helpers/events.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { until } from '../helpers/until.js';
 
 const logger = pino({ level: 'silent' });
-
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 t.test('drains the outbox to the broker at QoS 1 in order and empties it only after PUBACK', async (t) => {
   const broker = await Mosquitto.start();
@@ -35,7 +28,7 @@ t.test('drains the outbox to the broker at QoS 1 in order and empties it only af
   t.teardown(() => publisher.stop());
 
   await collector.waitFor(1000);
-  await until(() => store.outboxDepth === 0);
+  await until('an empty outbox', () => store.outboxDepth === 0);
   t.equal((await store.readOutbox(10)).length, 0, 'outbox empty on disk');
   t.same(
     collector.received.filter((e) => e.device_id === 'DEV-A').map((e) => e.id),
@@ -73,6 +66,6 @@ t.test('broker down: punches stay on disk, then all arrive once it is back', asy
 
   await broker.start();
   await collector.waitFor(300);
-  await until(() => store.outboxDepth === 0);
+  await until('an empty outbox', () => store.outboxDepth === 0);
   t.equal(collector.uniqueIds().size, 300);
 });

@@ -1,0 +1,79 @@
+/**
+ * Naive wall times and the instants they name in an IANA zone. Terminals stamp naive local time
+ * (PunchEvent.device_time); the gateway measures drift with it and the forwarder re-expresses it in the
+ * Frappe site's zone, which stores Datetime naive and converts nothing (contract.md §4).
+ */
+
+const WALL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$/;
+const DAY_MS = 86_400_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall clock of `instantMs` in `zone`, as if that wall time were UTC (for offset arithmetic). */
+function wallAsUtc(instantMs: number, zone: string): number {
+  const p: Record<string, number> = {};
+  for (const part of formatter(zone).formatToParts(instantMs)) {
+    if (part.type !== 'literal') p[part.type] = Number(part.value);
+  }
+  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+}
+
+function offsetMs(instantMs: number, zone: string): number {
+  return wallAsUtc(instantMs, zone) - instantMs;
+}
+
+function parseWall(wall: string): number {
+  const m = WALL.exec(wall);
+  if (!m) throw new RangeError(`not a wall time YYYY-MM-DD[T ]HH:MM:SS: ${JSON.stringify(wall)}`);
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+}
+
+/**
+ * The instant a naive wall time names in `zone`; when there is not exactly one, the earlier candidate
+ * (Temporal's `disambiguation: 'earlier'`). Offsets are taken a day either side, which covers every zone
+ * that changes offset at most once in 48 h.
+ * - Repeated hour (autumn fall-back, e.g. Berlin 2024-10-27 02:30 happens at 00:30Z and 01:30Z): the
+ *   first pass, 00:30Z. Nothing in the stamp tells the two apart.
+ * - Skipped hour (spring-forward gap, e.g. Berlin 2024-03-31 02:30, which no correct clock shows): read
+ *   with the offset after the change, 00:30Z (= 01:30 CET), the earlier of the two readings. Such a stamp
+ *   comes from a device whose clock did not switch on time; either reading is a guess.
+ */
+export function wallTimeToInstant(wall: string, zone: string): number {
+  const asUtc = parseWall(wall);
+  const candidates = [asUtc - offsetMs(asUtc - DAY_MS, zone), asUtc - offsetMs(asUtc + DAY_MS, zone)];
+  const matching = candidates.filter((t) => wallAsUtc(t, zone) === asUtc);
+  return Math.min(...(matching.length > 0 ? matching : candidates));
+}
+
+/** `YYYY-MM-DD HH:MM:SS` of an instant in `zone`: the naive form Frappe stores (contract.md §4). */
+export function formatWallTimeIn(instantMs: number, zone: string): string {
+  const iso = new Date(wallAsUtc(Math.floor(instantMs / 1000) * 1000, zone)).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
