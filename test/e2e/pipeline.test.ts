@@ -85,8 +85,14 @@ t.test(
     await until(
       'every Raw Log Synced',
       () => frappe.rawLogs.filter((l) => l.status === 'Synced').length >= n,
-      120_000,
-    );
+      240_000,
+    ).catch((err) => {
+      const synced = frappe.rawLogs.filter((l) => l.status === 'Synced').length;
+      t.comment(`raw logs ${frappe.rawLogs.length} (synced ${synced}), checkins ${frappe.checkins.length}`);
+      t.comment(`gateway: ${gateway.output().slice(-3000)}`);
+      t.comment(`forwarder: ${forwarder.output().slice(-3000)}`);
+      throw err;
+    });
 
     const employeeByUser = new Map(
       frappe.employees.map((e) => [e.attendance_device_id as string, e.name as string]),
