@@ -10,6 +10,16 @@ export interface AcceptResult {
   duplicates: number;
 }
 
+/**
+ * Where a source stands in a device's log (e.g. records read so far, the last record's id). Opaque to the
+ * store; written in the same batch as the punches it covers, so it never runs ahead of what is stored.
+ */
+export type DeviceCursor = Record<string, string | number | boolean | null>;
+
+export interface AcceptOptions {
+  cursor?: { device: string; value: DeviceCursor };
+}
+
 export interface OutboxEntry {
   key: string;
   event: PunchEvent;
@@ -35,6 +45,7 @@ export class PunchStore extends EventEmitter {
   private readonly dedup: Sub;
   private readonly outbox: Sub;
   private readonly meta: Sub;
+  private readonly cursors: Sub;
 
   private constructor(
     readonly path: string,
@@ -46,6 +57,7 @@ export class PunchStore extends EventEmitter {
     this.dedup = sub('dedup');
     this.outbox = sub('outbox');
     this.meta = sub('meta');
+    this.cursors = sub('cursor');
   }
 
   static async open(path: string): Promise<PunchStore> {
@@ -70,15 +82,15 @@ export class PunchStore extends EventEmitter {
   }
 
   /** Stores the punches not seen before and queues them for publishing; the rest count as duplicates. */
-  accept(events: readonly PunchEvent[]): Promise<AcceptResult> {
+  accept(events: readonly PunchEvent[], opts: AcceptOptions = {}): Promise<AcceptResult> {
     // serialised: the dedup check and the write must not interleave with another accept
-    const run = this.chain.then(() => this.acceptNow(events));
+    const run = this.chain.then(() => this.acceptNow(events, opts));
     this.chain = run.catch(() => {});
     return run;
   }
 
-  private async acceptNow(events: readonly PunchEvent[]): Promise<AcceptResult> {
-    if (events.length === 0) return { stored: 0, duplicates: 0 };
+  private async acceptNow(events: readonly PunchEvent[], opts: AcceptOptions): Promise<AcceptResult> {
+    if (events.length === 0 && !opts.cursor) return { stored: 0, duplicates: 0 };
     let known: (string | undefined)[];
     try {
       known = await this.dedup.getMany(events.map((e) => e.id));
@@ -98,7 +110,9 @@ export class PunchStore extends EventEmitter {
       batch.put(key, json, { sublevel: this.outbox });
     }
     const stored = seq - this.seq;
-    if (stored === 0) {
+    if (opts.cursor)
+      batch.put(opts.cursor.device, JSON.stringify(opts.cursor.value), { sublevel: this.cursors });
+    if (stored === 0 && !opts.cursor) {
       await batch.close();
       return { stored: 0, duplicates: events.length };
     }
@@ -111,7 +125,7 @@ export class PunchStore extends EventEmitter {
     }
     this.seq = seq;
     this.queued += stored;
-    this.emit('queued', stored);
+    if (stored > 0) this.emit('queued', stored);
     return { stored, duplicates: events.length - stored };
   }
 
@@ -150,6 +164,12 @@ export class PunchStore extends EventEmitter {
   /** Everything ever stored, oldest first (audit, export, tests). */
   async *rawLog(): AsyncGenerator<PunchEvent> {
     for await (const json of this.raw.values()) yield JSON.parse(json) as PunchEvent;
+  }
+
+  /** The cursor last written with `accept` for this device, if any. */
+  async cursor(device: string): Promise<DeviceCursor | undefined> {
+    const json = await this.cursors.get(device);
+    return json === undefined ? undefined : (JSON.parse(json) as DeviceCursor);
   }
 
   async has(id: string): Promise<boolean> {

@@ -67,3 +67,24 @@ t.test('a data dir held by another gateway is refused, not shared', async (t) =>
   t.teardown(() => a.close());
   await t.rejects(PunchStore.open(dir), { code: 'X05_STORE', op: 'open' });
 });
+
+t.test('a device cursor is written with the punches it covers, and alone when nothing is new', async (t) => {
+  const dir = tempDir(t);
+  let store = await PunchStore.open(dir);
+  const events = samplePunches(10, 'DEV-C');
+  t.same(await store.accept(events, { cursor: { device: 'DEV-C', value: { records: 10 } } }), {
+    stored: 10,
+    duplicates: 0,
+  });
+  t.same(await store.cursor('DEV-C'), { records: 10 });
+  t.same(await store.accept([], { cursor: { device: 'DEV-C', value: { records: 12 } } }), {
+    stored: 0,
+    duplicates: 0,
+  });
+  t.equal(await store.cursor('OTHER'), undefined);
+  await store.close();
+  store = await PunchStore.open(dir);
+  t.same(await store.cursor('DEV-C'), { records: 12 }, 'survives a restart');
+  t.equal(store.outboxDepth, 10);
+  await store.close();
+});

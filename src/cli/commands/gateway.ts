@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { loadSiteConfig } from '../../config/load.js';
+import { createLogger } from '../../ops/log.js';
+import { untilSignal } from '../../ops/signals.js';
+import { runCommand } from '../exit-codes.js';
+import { startGateway } from '../gateway.js';
+
+export function registerGatewayCommand(program: Command): void {
+  program
+    .command('gateway')
+    .description('run device sessions, the store and the MQTT publisher for one site')
+    .requiredOption('--config <file>', 'site config (YAML)')
+    .action(async (o: { config: string }) => {
+      const logger = createLogger();
+      await runCommand(logger, async () => {
+        const cfg = loadSiteConfig(o.config);
+        const log = createLogger(cfg.log_level, { site: cfg.site });
+        const gw = await startGateway(cfg, log);
+        const sig = await untilSignal();
+        log.info({ signal: sig }, 'stopping');
+        await gw.stop();
+      });
+    });
+}

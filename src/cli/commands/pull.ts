@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { createLogger } from '../../ops/log.js';
+import { runCommand } from '../exit-codes.js';
+import { int } from '../options.js';
+import { runPullCommand } from '../pull-command.js';
+
+export function registerPullCommand(program: Command): void {
+  program
+    .command('pull')
+    .description('download every punch from one terminal once, as PunchEvent JSON lines')
+    .requiredOption('--host <host>', 'terminal address')
+    .option('--port <port>', 'terminal TCP port', int('port'), 4370)
+    .option('--out <file>', 'output file, - for stdout', '-')
+    .option('--site <name>', 'site name written into each event', 'default')
+    .option(
+      '--timezone <zone>',
+      'IANA zone of the terminal clock',
+      Intl.DateTimeFormat().resolvedOptions().timeZone,
+    )
+    .option('--timeout-ms <ms>', 'per-answer timeout', int('timeout-ms'), 5000)
+    .action(
+      async (o: {
+        host: string;
+        port: number;
+        out: string;
+        site: string;
+        timezone: string;
+        timeoutMs: number;
+      }) => {
+        const logger = createLogger();
+        await runCommand(logger, () => runPullCommand(o, logger));
+      },
+    );
+}
