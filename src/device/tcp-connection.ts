@@ -20,6 +20,8 @@ export interface ConnectionOptions {
   timeoutMs: number;
   onFrameError?: (err: FrameError) => void;
   onEvent?: (packet: ZkPacket) => void;
+  /** Every byte sent and received, as it crosses the socket (session capture to pcap). */
+  onBytes?: (direction: 'in' | 'out', bytes: Buffer) => void;
 }
 
 interface Pending {
@@ -54,7 +56,10 @@ export class ZkTcpConnection {
     this.framer = new TcpFramer(opts.device);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
-    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('data', (chunk) => {
+      opts.onBytes?.('in', chunk);
+      this.onData(chunk);
+    });
     socket.on('close', () => this.onClose());
     socket.on('error', (err) => this.onClose(err));
   }
@@ -101,13 +106,18 @@ export class ZkTcpConnection {
     if (this.pending) throw new Error(`request ${command} while ${this.pending.ctx.command} is outstanding`);
     return new Promise<void>((resolve, reject) => {
       this.pending = { ctx, handler, resolve, reject, timer: this.armTimer(ctx) };
-      this.socket.write(encodeTcpPacket(command, this.session, replyId, data));
+      this.write(encodeTcpPacket(command, this.session, replyId, data));
     });
   }
 
   /** Sends a single packet with no answer expected (event acknowledgements use reply id 0). */
   send(command: number, replyId: number, data?: Uint8Array): void {
-    if (!this.closedError) this.socket.write(encodeTcpPacket(command, this.session, replyId, data));
+    if (!this.closedError) this.write(encodeTcpPacket(command, this.session, replyId, data));
+  }
+
+  private write(bytes: Buffer): void {
+    this.opts.onBytes?.('out', bytes);
+    this.socket.write(bytes);
   }
 
   close(): void {
