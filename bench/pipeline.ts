@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { startGateway } from '../src/cli/gateway.js';
+import { SiteConfigSchema } from '../src/config/schema.js';
 import { pullDevice } from '../src/device/pull.js';
 import { startForwarder } from '../src/forwarder/forwarder.js';
 import { FrappeClient } from '../src/frappe/client.js';
@@ -87,15 +88,15 @@ export async function run(): Promise<BenchResult[]> {
     });
     t0 = performance.now();
     const gateway = await startGateway(
-      {
+      SiteConfigSchema.parse({
         site: 'bench',
         data_dir: join(dir, 'gateway'),
         broker: { url: broker.url },
         devices: [
           { host: sim.host, port: sim.port, timezone: 'UTC', poll_interval_s: 3600, timeout_ms: 10_000 },
         ],
-        log_level: 'silent' as never,
-      },
+        log_level: 'fatal',
+      }),
       silent,
     );
     await until('every Checkin', () => frappe.checkins.length >= n, 600_000, 5);

@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './result.js';
 
 const benches: Record<string, () => Promise<BenchResult[]>> = {
+  decode: async () => (await import('./decode.js')).run(),
+  download: async () => (await import('./download.js')).run(),
   pipeline: async () => (await import('./pipeline.js')).run(),
+  push: async () => (await import('./push.js')).run(),
+  import: async () => (await import('./import.js')).run(),
+  forwarder: async () => (await import('./forwarder.js')).run(),
 };
 
 const wanted = process.argv.slice(2);

@@ -9,8 +9,11 @@ import {
 
 export interface DecodedAttlog {
   recordSize: AttlogRecordSize;
-  records: Array<AttlogRecord & { raw: Buffer }>;
+  /** `index` is the record's slot in the log (rejected records keep their slots), for incremental sync. */
+  records: Array<AttlogRecord & { raw: Buffer; index: number }>;
   rejected: RecordError[];
+  /** The records part of the dataset, slot i at i × recordSize. */
+  recordBytes: Buffer;
 }
 
 /**
@@ -82,7 +85,18 @@ export function decodeAttlogRecords(
     const offset = i * recordSize;
     const raw = recordBytes.subarray(offset, offset + recordSize);
     try {
-      records.push({ ...decodeAttlogRecord(raw, recordSize, i, offset), raw });
+      // fields listed, not spread: a spread per record doubled the decode time of a 100k-record log
+      const r = decodeAttlogRecord(raw, recordSize, i, offset);
+      records.push({
+        uid: r.uid,
+        userId: r.userId,
+        verify: r.verify,
+        punch: r.punch,
+        deviceTime: r.deviceTime,
+        workcode: r.workcode,
+        raw,
+        index: i,
+      });
     } catch (err) {
       if (err instanceof RecordError) rejected.push(err);
       else throw err;
@@ -93,7 +107,7 @@ export function decodeAttlogRecords(
     rejected.push(
       new RecordError(n, n * recordSize, recordBytes.subarray(n * recordSize), `${tail} trailing bytes`),
     );
-  return { recordSize, records, rejected };
+  return { recordSize, records, rejected, recordBytes };
 }
 
 /** A dataset as the device sends it: u32 length of the records, then the records (zk-tcp.md §9.6). */

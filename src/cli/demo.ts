@@ -3,7 +3,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
-import type { CloudConfig } from '../config/schema.js';
+import { type CloudConfig, SiteConfigSchema } from '../config/schema.js';
 import { startForwarder } from '../forwarder/forwarder.js';
 import type { Logger } from '../ops/log.js';
 import { startSimulator } from '../sim/server.js';
@@ -78,7 +78,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
     protocolVersion: 4,
   });
   const gateway = await startGateway(
-    {
+    SiteConfigSchema.parse({
       site: 'demo',
       data_dir: dataDir,
       broker: { url: brokerUrl },
@@ -94,7 +94,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
         },
       ],
       log_level: 'info',
-    },
+    }),
     logger.child({ component: 'gateway' }),
   );
 

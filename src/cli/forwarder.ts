@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { CloudConfig } from '../config/schema.js';
 import { type Forwarder, startForwarder } from '../forwarder/forwarder.js';
+import { FrappeBatchWriter } from '../frappe/batch-writer.js';
 import { FrappeClient } from '../frappe/client.js';
 import { DryRunWriter } from '../frappe/dry-run-writer.js';
-import { FrappeRestWriter } from '../frappe/rest-writer.js';
 import { readSiteTimezone } from '../frappe/site-settings.js';
 import type { FrappeWriter } from '../frappe/writer.js';
 import type { Logger } from '../ops/log.js';
@@ -28,7 +29,24 @@ export async function frappeWriterFor(
   // Frappe stores naive times in its System Settings zone: placing punches needs it (contract.md §4)
   const siteTimezone = f.site_timezone ?? (await readSiteTimezone(client));
   logger.info({ frappe: f.url, site_timezone: siteTimezone }, 'Frappe site');
-  return new FrappeRestWriter({ client, siteTimezone, employeeFieldname: f.employee_fieldname });
+  return batchWriterFor(cfg, client, siteTimezone);
+}
+
+/** The batching REST writer (Raw Logs and Checkins by insert_many) with the config's tuning. */
+export function batchWriterFor(
+  cfg: CloudConfig,
+  client: FrappeClient,
+  siteTimezone?: string,
+): FrappeBatchWriter {
+  const fw = cfg.forwarder ?? {};
+  return new FrappeBatchWriter({
+    client,
+    siteTimezone: siteTimezone ?? cfg.frappe.site_timezone,
+    employeeFieldname: cfg.frappe.employee_fieldname,
+    deviceLogTypes: cfg.device_log_types,
+    statusConcurrency: fw.status_concurrency,
+    resolverTtlMs: fw.employee_cache_s === undefined ? undefined : fw.employee_cache_s * 1000,
+  });
 }
 
 /** `x05-gateway forwarder`: the cloud side, MQTT v5 shared subscription → Frappe. */
@@ -41,6 +59,11 @@ export async function startForwarderFromConfig(
     brokerUrl: cfg.broker.url,
     username: cfg.broker.username,
     password: cfg.broker.password,
+    tls: {
+      ca: cfg.broker.ca_file ? readFileSync(cfg.broker.ca_file) : undefined,
+      cert: cfg.broker.cert_file ? readFileSync(cfg.broker.cert_file) : undefined,
+      key: cfg.broker.key_file ? readFileSync(cfg.broker.key_file) : undefined,
+    },
     // stable across restarts: the broker keeps this client's session and queued punches
     clientId: cfg.broker.client_id ?? `x05-forwarder-${hostname()}`,
     shareGroup: cfg.share_group,
@@ -48,5 +71,10 @@ export async function startForwarderFromConfig(
     sessionExpiryS: cfg.broker.session_expiry_s,
     writer: await frappeWriterFor(cfg, logger, dryRunOut),
     logger,
+    batchSize: cfg.forwarder?.batch_size,
+    lingerMs: cfg.forwarder?.linger_ms,
+    maxInFlight: cfg.forwarder?.max_in_flight,
+    unmappedRetryS: cfg.forwarder?.unmapped_retry_s,
+    shiftTypes: cfg.shift_types,
   });
 }

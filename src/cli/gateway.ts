@@ -1,21 +1,30 @@
 import type { SiteConfig } from '../config/schema.js';
 import { DevicePoller, type DeviceStatus } from '../device/poller.js';
+import { startWatchFromConfig } from '../import/from-config.js';
+import type { FolderWatcher } from '../import/watch-folder.js';
 import type { Logger } from '../ops/log.js';
 import { OutboxPublisher } from '../publish/outbox-publisher.js';
 import { deviceStatusTopic, gatewayStatusTopic, topicLevel } from '../publish/topics.js';
+import { startPushFromConfig } from '../push/from-config.js';
+import type { PushServer } from '../push/push-server.js';
 import { PunchStore } from '../store/punch-store.js';
+import { startHousekeeping } from './gateway-health.js';
 import { connectBroker, withTimeout } from './mqtt-connect.js';
 
 export interface RunningGateway {
   store: PunchStore;
   publisher: OutboxPublisher;
   pollers: DevicePoller[];
+  /** The iclock push receiver, when `push` is configured. */
+  push: PushServer | undefined;
+  /** The USB-export folder, when `import` is configured. */
+  importFolder: FolderWatcher | undefined;
   stop(): Promise<void>;
 }
 
 /** The edge process: device pollers → store → publisher, with gateway and device status on MQTT (design.md). */
 export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<RunningGateway> {
-  const store = await PunchStore.open(cfg.data_dir);
+  const store = await PunchStore.open(cfg.data_dir, { minFreeBytes: cfg.store.min_free_mb * 1048576 });
   const site = topicLevel(cfg.site);
   const willTopic = gatewayStatusTopic(site);
   const client = connectBroker(cfg.broker, {
@@ -33,9 +42,26 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
     ),
   );
   client.on('error', (err) => logger.error({ err, broker: cfg.broker.url }, 'broker error'));
+  // a refused CONNACK (bad credentials, ACL) is a config problem the operator must see on every retry
+  client.on('packetreceive', (p) => {
+    const code = p.cmd === 'connack' ? (p.returnCode ?? p.reasonCode ?? 0) : 0;
+    if (code !== 0)
+      logger.error(
+        { broker: cfg.broker.url, username: cfg.broker.username, code },
+        'broker refused the connection (credentials?)',
+      );
+  });
 
-  const publisher = new OutboxPublisher({ client, outbox: store, site: cfg.site, logger });
+  const publisher = new OutboxPublisher({
+    client,
+    outbox: store,
+    site: cfg.site,
+    logger,
+    window: cfg.publish.window,
+    maxRate: cfg.publish.max_rate,
+  });
   publisher.start();
+  const housekeeping = startHousekeeping(cfg, store, publisher, client, logger);
 
   const publishStatus = (s: DeviceStatus) => {
     const payload = JSON.stringify({ ...s, queued: store.outboxDepth });
@@ -53,19 +79,43 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
       label,
       ...(d.serial ? { expectedSerial: d.serial } : {}),
       ...(d.record_size ? { recordSize: d.record_size } : {}),
+      ...(d.comm_key ? { commKey: d.comm_key } : {}),
+      ...(d.transport ? { transport: d.transport } : {}),
+      realtime: d.realtime ?? false,
+      heartbeatMs: (d.heartbeat_s ?? 30) * 1000,
+      driftWarnS: d.drift_warn_s ?? 60,
+      setTime: d.set_time ?? false,
       sink: store,
       logger,
       onStatus: publishStatus,
     });
   });
   for (const p of pollers) p.start();
+  // push and file import feed the same store (design.md data flow)
+  const push = await startPushFromConfig(cfg, store, logger, (u) =>
+    publishStatus({
+      device: u.device,
+      state: 'online',
+      last_sync: u.at.toISOString(),
+      records: u.lines,
+      stored: u.stored,
+      rejected: u.rejected,
+      clock_offset_s: null,
+    }),
+  );
+  const importFolder = await startWatchFromConfig(cfg, store, logger);
 
   return {
     store,
     publisher,
     pollers,
+    push,
+    importFolder,
     async stop() {
       await Promise.all(pollers.map((p) => p.stop()));
+      await push?.stop();
+      await importFolder?.stop();
+      housekeeping.stop();
       await publisher.stop();
       // a clean stop says offline itself; bounded, since the broker may be the thing that is down
       await withTimeout(client.publishAsync(willTopic, 'offline', { qos: 1, retain: true }), 2000).catch(

@@ -2,9 +2,13 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerForwarderCommand } from './commands/forwarder.js';
+import { registerFrappeCommand } from './commands/frappe.js';
 import { registerGatewayCommand } from './commands/gateway.js';
+import { registerImportCommand } from './commands/import.js';
 import { registerPullCommand } from './commands/pull.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { registerSimulateCommand } from './commands/simulate.js';
+import { registerUsersCommand } from './commands/users.js';
 import { EXIT_USAGE } from './exit-codes.js';
 
 const program = new Command('x05-gateway')
@@ -15,8 +19,12 @@ const program = new Command('x05-gateway')
 
 registerGatewayCommand(program);
 registerForwarderCommand(program);
+registerFrappeCommand(program);
 registerDemoCommand(program);
 registerPullCommand(program);
+registerImportCommand(program);
+registerReplayCommand(program);
 registerSimulateCommand(program);
+registerUsersCommand(program);
 
 await program.parseAsync(process.argv);

@@ -35,7 +35,81 @@ export const DeviceSchema = z
     timezone: ianaZone,
     poll_interval_s: z.number().positive().default(60),
     timeout_ms: z.number().int().positive().default(5000),
-    record_size: z.union([z.literal(40), z.literal(16), z.literal(8)]).optional(),
+    record_size: z
+      .union([z.literal(40), z.literal(49), z.literal(22), z.literal(16), z.literal(8)])
+      .optional(),
+    /** Comm key set on the terminal (menu "Comm Key", 0 = none). A secret: redacted from logs. */
+    comm_key: z.number().int().min(0).max(999_999).optional(),
+    /** Hold a realtime session (CMD_REG_EVENT) instead of polling; a catch-up read follows every connect. Default false. */
+    realtime: z.boolean().optional(),
+    /** Realtime idle probe period; a dead link is noticed within heartbeat_s + timeout_ms. Default 30. */
+    heartbeat_s: z.number().positive().optional(),
+    /** Warn when the device clock is off by more than this many seconds. Default 60. */
+    drift_warn_s: z.number().nonnegative().optional(),
+    /** Set the device clock from the gateway's (NTP-synced) clock when it drifts past drift_warn_s. Default false. */
+    set_time: z.boolean().optional(),
+    /** `udp` for older terminals that only answer datagrams (same port, no envelope). Default tcp. */
+    transport: z.enum(['tcp', 'udp']).optional(),
+  })
+  .strict();
+
+/** A terminal allowed to push (adms-push.md); anything not listed is refused with 403 and stored nowhere. */
+export const PushDeviceSchema = z
+  .object({
+    serial: z.string().min(1),
+    /** IANA zone of the terminal clock: sent as the handshake `TimeZone=` and written into each punch. */
+    timezone: ianaZone,
+    /** Push comm key set on the terminal; required on its handshake when set. A secret: redacted from logs. */
+    token: z.string().min(1).optional(),
+    /** false: no `Date` header, so the gateway's own clock never sets this terminal's. Default true. */
+    send_date: z.boolean().default(true),
+  })
+  .strict();
+
+/** The iclock push receiver (`/iclock/…` over HTTP); terminals in cloud/ADMS mode call it. */
+export const PushSchema = z
+  .object({
+    /** Listen on the site LAN address, not on every interface (adms-push.md §8). */
+    host: z.string().min(1).default('0.0.0.0'),
+    port: z.number().int().min(1).max(65535).default(8081),
+    devices: z.array(PushDeviceSchema).min(1),
+    body_limit_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(8 * 1024 * 1024),
+    /** A request (headers and body) taking longer is cut off. */
+    request_timeout_ms: z.number().int().positive().default(30_000),
+    /** getrequest poll interval the terminals are told (`Delay`). */
+    delay_s: z.number().int().positive().default(10),
+    /** Retry pause after a failed request (`ErrorDelay`). */
+    error_delay_s: z.number().int().positive().default(30),
+    /** `TimeZone=` as hours for whole-hour zones (auto) or always as minutes. */
+    timezone_option: z.enum(['auto', 'minutes']).default('auto'),
+    realtime: z.boolean().default(true),
+  })
+  .strict();
+
+/** The watched import folder for USB exports. */
+export const ImportSchema = z
+  .object({
+    watch_dir: z.string().min(1),
+    /** Default <watch_dir>/processed. */
+    processed_dir: z.string().min(1).optional(),
+    /** Default <watch_dir>/failed. */
+    failed_dir: z.string().min(1).optional(),
+    /** File name prefix (machine number, e.g. "1" of 1_attlog.dat) → terminal serial. */
+    devices: z.record(z.string(), z.string().min(1)).default({}),
+    /** Zone for a serial configured nowhere else (devices, push.devices). */
+    timezone: ianaZone.optional(),
+    /** Day/month order of CSV exports; CSV files are refused without it (never guessed). */
+    csv_date_order: z.enum(['DMY', 'MDY', 'YMD']).optional(),
+    /** Punches dated earlier are junk (clock reset); YYYY-MM-DD. */
+    earliest: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+      .default('2001-01-01'),
+    scan_interval_s: z.number().positive().default(5),
   })
   .strict();
 
@@ -45,6 +119,27 @@ export const SiteConfigSchema = z
     data_dir: z.string().min(1),
     broker: BrokerSchema,
     devices: z.array(DeviceSchema).default([]),
+    /** Terminals that push over HTTP (ADMS/iclock) instead of being pulled. */
+    push: PushSchema.optional(),
+    /** A folder the gateway imports USB exports from. */
+    import: ImportSchema.optional(),
+    /** How long the store keeps what, and how much disk it must leave free (README, What happens when…). */
+    store: z
+      .object({
+        raw_days: z.number().positive().default(90),
+        dedup_days: z.number().positive().default(400),
+        min_free_mb: z.number().min(0).default(256),
+      })
+      .strict()
+      .default({ raw_days: 90, dedup_days: 400, min_free_mb: 256 }),
+    /** Publishing to the broker: unacknowledged window and top rate (a week's backlog must not flood it). */
+    publish: z
+      .object({
+        window: z.number().int().positive().default(256),
+        max_rate: z.number().min(0).default(2000),
+      })
+      .strict()
+      .default({ window: 256, max_rate: 2000 }),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .strict();
@@ -65,6 +160,11 @@ export const FrappeSchema = z
 export const CloudConfigSchema = z
   .object({
     broker: BrokerSchema.extend({
+      /** mqtts://: PEM file of the CA that signed the broker's certificate (else the system CAs). */
+      ca_file: z.string().min(1).optional(),
+      /** mqtts:// certificate login: this forwarder's certificate and key (PEM files). */
+      cert_file: z.string().min(1).optional(),
+      key_file: z.string().min(1).optional(),
       session_expiry_s: z
         .number()
         .int()
@@ -75,6 +175,30 @@ export const CloudConfigSchema = z
     /** Narrow to one site with e.g. `x05/v1/hq/+/punch`. */
     topic: z.string().default('x05/v1/+/+/punch'),
     frappe: FrappeSchema,
+    /** Batching towards Frappe (issue 6); every key optional, defaults in src/forwarder. */
+    forwarder: z
+      .object({
+        /** Punches per insert_many (Frappe caps a call at 200). Default 200. */
+        batch_size: z.number().int().min(1).max(200).optional(),
+        /** How long a batch waits to fill. Default 20. */
+        linger_ms: z.number().int().min(0).max(10_000).optional(),
+        /** Unacknowledged punches in hand (MQTT 5 Receive Maximum). Default 4 × batch_size. */
+        max_in_flight: z.number().int().min(1).max(65_535).optional(),
+        /** Raw Log status PUTs at once (only for Raw Logs an older version left Pending). Default 16. */
+        status_concurrency: z.number().int().min(1).max(256).optional(),
+        /** How long an employee lookup is trusted, seconds. Default 60. */
+        employee_cache_s: z.number().min(0).optional(),
+        /** Period of the pass that writes Unmapped punches whose mapping appeared, seconds; 0 = off. Default 300. */
+        unmapped_retry_s: z.number().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Terminal serial → fixed direction, for IN-only or OUT-only terminals (else from the punch code). */
+    device_log_types: z.record(z.string(), z.enum(['IN', 'OUT'])).optional(),
+    /** Shift Types whose last_sync_of_checkin advances once all their terminals are written (auto attendance). */
+    shift_types: z
+      .array(z.object({ name: z.string().min(1), devices: z.array(z.string().min(1)).min(1) }).strict())
+      .optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .strict();

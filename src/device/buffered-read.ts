@@ -56,7 +56,7 @@ export async function bufferedRead(
   }
   const out = Buffer.alloc(size);
   try {
-    for (const chunk of chunkRequests(size)) {
+    for (const chunk of chunkRequests(size, conn.chunkSize)) {
       await readChunk(conn, out, chunk.offset, chunk.length);
       onProgress?.({ received: chunk.offset + chunk.length, total: size });
     }

@@ -79,3 +79,24 @@ export class DeviceIdentityError extends GatewayError {
     );
   }
 }
+
+/**
+ * Comm-key login failed (zk-tcp.md §5): the terminal answered ACK_UNAUTH to CONNECT and no key is configured,
+ * or to CMD_AUTH (a wrong key). Code X05_REFUSED: the terminal refused; `reason` says which case.
+ */
+export class AuthError extends DeviceError {
+  constructor(
+    ctx: SessionContext,
+    readonly reason: 'key-required' | 'wrong-key',
+    offset: number,
+  ) {
+    super(
+      'X05_REFUSED',
+      ctx,
+      offset,
+      reason === 'key-required'
+        ? 'terminal has a comm key set; configure comm_key for it'
+        : 'terminal refused the comm key (ACK_UNAUTH to CMD_AUTH); check comm_key',
+    );
+  }
+}

@@ -3,11 +3,18 @@ import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import type { Logger } from '../ops/log.js';
 import { DeviceIdentityError } from './errors.js';
-import { type PullResult, pullDevice } from './pull.js';
+import { isLogCursor, type LogCursor } from './log-cursor.js';
+import { type PullOptions, type PullResult, pullDevice } from './pull.js';
+import { runRealtimeSession } from './realtime.js';
 
-/** Where pulled punches go; the store implements it. A pull counts as done only once this resolves. */
+/** Where punches go; the store implements it. A sync counts as done only once `accept` resolves. */
 export interface PunchSink {
-  accept(events: readonly PunchEvent[]): Promise<{ stored: number; duplicates: number }>;
+  accept(
+    events: readonly PunchEvent[],
+    opts?: { cursor?: { device: string; value: LogCursor & Record<string, string | number> } },
+  ): Promise<{ stored: number; duplicates: number }>;
+  /** The cursor stored with the last sync of a device; without it every sync stores the whole log. */
+  cursor?(device: string): Promise<unknown>;
 }
 
 export interface DeviceStatus {
@@ -18,6 +25,8 @@ export interface DeviceStatus {
   stored: number;
   rejected: number;
   clock_offset_s: number | null;
+  /** |clock_offset_s| is above the configured threshold. */
+  clock_warning?: boolean;
   error?: string;
 }
 
@@ -31,6 +40,19 @@ export interface PollerOptions {
   /** Configured serial: a different terminal answering at this address is refused (design.md). */
   expectedSerial?: string;
   recordSize?: AttlogRecordSize;
+  commKey?: number;
+  /** `udp` for UDP-only terminals (zk-tcp.md §14). Default `tcp`. */
+  transport?: 'tcp' | 'udp';
+  /** Keep a session open with CMD_REG_EVENT instead of polling; a catch-up read follows every connect. */
+  realtime?: boolean;
+  /** Realtime idle probe period (default 30 s). */
+  heartbeatMs?: number;
+  /** Warn when the device clock is off by more than this many seconds (default 60). */
+  driftWarnS?: number;
+  /** Set the device clock from the gateway's when it drifts past `driftWarnS` (off by default). */
+  setTime?: boolean;
+  /** Cap of the reconnect backoff (default 5 min). */
+  maxBackoffMs?: number;
   label: string;
   sink: PunchSink;
   logger: Logger;
@@ -39,7 +61,11 @@ export interface PollerOptions {
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
-/** Pulls one terminal on a schedule; failures back off exponentially (with jitter) and never stop the loop. */
+/**
+ * Keeps one terminal synced: polls on a schedule, or holds a realtime session. Failures back off
+ * exponentially with jitter, capped, and never stop the loop; each poller runs on its own, so one slow or
+ * dead terminal never delays the others.
+ */
 export class DevicePoller {
   private running = false;
   private loop: Promise<void> | undefined;
@@ -58,24 +84,108 @@ export class DevicePoller {
     await this.loop;
   }
 
-  /** One pull into the sink; resolves with what was stored. */
-  async syncOnce(): Promise<{ result: PullResult; stored: number }> {
+  private pullOptions(): PullOptions {
     const o = this.opts;
-    const result = await pullDevice({
+    return {
       host: o.host,
       port: o.port,
       site: o.site,
       timezone: o.timezone,
       timeoutMs: o.timeoutMs,
       label: o.label,
+      ...(o.commKey ? { commKey: o.commKey } : {}),
+      ...(o.transport ? { transport: o.transport } : {}),
       ...(o.recordSize ? { recordSize: o.recordSize } : {}),
+      ...(o.setTime ? { setTime: true, setTimeAboveS: o.driftWarnS ?? 60 } : {}),
+      since: async (serial) => {
+        const c = await o.sink.cursor?.(serial);
+        return isLogCursor(c) ? c : undefined;
+      },
       onFrameError: (err) => o.logger.warn({ err, device: o.label }, 'bad frame from terminal skipped'),
+      signal: this.abort.signal,
+    };
+  }
+
+  /** Stores a sync's new punches together with its cursor, in one batch (design.md durability rules). */
+  private async store(result: PullResult): Promise<number> {
+    const { stored } = await this.opts.sink.accept(result.events, {
+      cursor: { device: result.serial, value: { ...result.cursor } },
     });
+    this.report(result, stored);
+    return stored;
+  }
+
+  /** One pull into the sink; resolves with what was stored. */
+  async syncOnce(): Promise<{ result: PullResult; stored: number }> {
+    const o = this.opts;
+    const result = await pullDevice(this.pullOptions());
     if (o.expectedSerial && result.serial !== o.expectedSerial) {
       throw new DeviceIdentityError(`${o.host}:${o.port}`, o.expectedSerial, result.serial);
     }
-    const { stored } = await o.sink.accept(result.events);
-    return { result, stored };
+    return { result, stored: await this.store(result) };
+  }
+
+  private report(result: PullResult, stored: number): void {
+    const o = this.opts;
+    for (const err of result.rejected) o.logger.warn({ err, device: result.serial }, 'record rejected');
+    const clockWarning = this.checkClock(result.serial, result.clockOffsetS);
+    if (result.change !== 'none')
+      o.logger.warn({ device: result.serial, change: result.change }, 'device log was cleared or wrapped');
+    o.logger.info(
+      {
+        device: result.serial,
+        records: result.cursor.records,
+        new: result.events.length,
+        skipped: result.skipped,
+        unchanged: result.unchanged,
+        stored,
+        rejected: result.rejected.length,
+        clock_offset_s: result.clockOffsetS,
+        clock_set: result.clockSet,
+      },
+      'sync done',
+    );
+    o.onStatus?.({
+      device: result.serial,
+      state: 'online',
+      last_sync: new Date().toISOString(),
+      records: result.cursor.records,
+      stored,
+      rejected: result.rejected.length,
+      clock_offset_s: result.clockOffsetS,
+      clock_warning: clockWarning,
+    });
+  }
+
+  /** Drift is published as a figure every sync and warned about past the threshold (issue 4, item 5). */
+  private checkClock(device: string, offset: number | null): boolean {
+    const limit = this.opts.driftWarnS ?? 60;
+    const warn = offset !== null && Math.abs(offset) > limit;
+    if (warn)
+      this.opts.logger.warn({ device, clock_offset_s: offset, drift_warn_s: limit }, 'device clock drift');
+    return warn;
+  }
+
+  private async realtimeOnce(): Promise<void> {
+    const o = this.opts;
+    // realtime punches are stored one by one, in arrival order (the store serialises accepts)
+    await runRealtimeSession({
+      ...this.pullOptions(),
+      heartbeatMs: o.heartbeatMs ?? 30_000,
+      signal: this.abort.signal,
+      ...(o.expectedSerial ? { expectedSerial: o.expectedSerial } : {}),
+      onPunch: (e) => {
+        o.sink.accept([e]).then(
+          ({ stored }) => o.logger.info({ device: e.device_id, id: e.id, stored }, 'realtime punch'),
+          (err: unknown) => o.logger.error({ err, device: e.device_id }, 'realtime punch not stored'),
+        );
+      },
+      onRejected: (err) => o.logger.warn({ err, device: o.label }, 'realtime event rejected'),
+      onSynced: async (r) => {
+        await this.store(r);
+      },
+      onClock: (offset) => this.checkClock(o.expectedSerial ?? o.label, offset),
+    });
   }
 
   private async run(): Promise<void> {
@@ -83,33 +193,20 @@ export class DevicePoller {
     let failures = 0;
     while (this.running) {
       let wait = o.intervalMs;
+      const started = Date.now();
       try {
-        const { result, stored } = await this.syncOnce();
+        if (o.realtime) {
+          await this.realtimeOnce();
+          wait = 0;
+        } else await this.syncOnce();
         failures = 0;
-        for (const err of result.rejected) o.logger.warn({ err, device: result.serial }, 'record rejected');
-        o.logger.info(
-          {
-            device: result.serial,
-            records: result.events.length,
-            stored,
-            rejected: result.rejected.length,
-            clock_offset_s: result.clockOffsetS,
-          },
-          'pull done',
-        );
-        o.onStatus?.({
-          device: result.serial,
-          state: 'online',
-          last_sync: new Date().toISOString(),
-          records: result.events.length,
-          stored,
-          rejected: result.rejected.length,
-          clock_offset_s: result.clockOffsetS,
-        });
       } catch (err) {
+        // a realtime link that lived longer than a poll interval was healthy: start the backoff afresh
+        if (o.realtime && Date.now() - started > o.intervalMs) failures = 0;
         failures++;
-        wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures, 10)) * (0.5 + Math.random() / 2);
-        o.logger.error({ err, device: o.label, retry_in_ms: Math.round(wait) }, 'pull failed');
+        const cap = o.maxBackoffMs ?? MAX_BACKOFF_MS;
+        wait = Math.min(cap, 1000 * 2 ** Math.min(failures - 1, 10)) * (0.5 + Math.random() / 2);
+        o.logger.error({ err, device: o.label, retry_in_ms: Math.round(wait) }, 'sync failed');
         o.onStatus?.({
           device: o.expectedSerial ?? o.label,
           state: 'error',
@@ -121,7 +218,7 @@ export class DevicePoller {
           error: (err as Error).message,
         });
       }
-      await sleep(wait, undefined, { signal: this.abort.signal }).catch(() => {});
+      if (wait > 0) await sleep(wait, undefined, { signal: this.abort.signal }).catch(() => {});
     }
   }
 }

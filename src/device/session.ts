@@ -1,16 +1,23 @@
 import { type DecodedAttlog, decodeAttlogRecords } from '../../protocol/zk/attlog-dataset.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import { Dataset } from '../../protocol/zk/buffered-read.js';
+import { cString } from '../../protocol/zk/c-string.js';
+import { makeCommKey } from '../../protocol/zk/comm-key.js';
 import { Command } from '../../protocol/zk/commands.js';
 import { decodeFreeSizes, type FreeSizes } from '../../protocol/zk/free-sizes.js';
 import { decodeOptionAnswer, encodeOptionRequest } from '../../protocol/zk/options.js';
 import type { ZkPacket } from '../../protocol/zk/packet.js';
-import { decodePackedTime, formatWallTime } from '../../protocol/zk/time.js';
+import { encodeEventMask } from '../../protocol/zk/realtime-event.js';
+import { decodePackedTime, encodePackedTime, formatWallTime, parseWallTime } from '../../protocol/zk/time.js';
+import { type DecodedUsers, decodeUserTable } from '../../protocol/zk/user-record-28.js';
 import { bufferedRead, type ReadProgress } from './buffered-read.js';
-import { DeviceProtocolError, DeviceRefusedError } from './errors.js';
+import { AuthError, DeviceProtocolError, DeviceRefusedError } from './errors.js';
 import { type ConnectionOptions, ZkTcpConnection } from './tcp-connection.js';
 
-export type SessionOptions = Omit<ConnectionOptions, 'onEvent'>;
+export interface SessionOptions extends ConnectionOptions {
+  /** Comm key set on the terminal (zk-tcp.md §5); only used when CONNECT answers ACK_UNAUTH. */
+  commKey?: number;
+}
 
 /** A gateway-initiated session with one terminal: connect, ask, read, leave (zk-tcp.md §5, §9). */
 export class DeviceSession {
@@ -20,7 +27,7 @@ export class DeviceSession {
     const conn = await ZkTcpConnection.open(opts);
     const s = new DeviceSession(conn);
     try {
-      await s.connect();
+      await s.connect(opts.commKey);
     } catch (err) {
       conn.close();
       throw err;
@@ -37,13 +44,47 @@ export class DeviceSession {
     this.conn.device = name;
   }
 
-  private async connect(): Promise<void> {
+  private async connect(commKey: number | undefined): Promise<void> {
+    let unauth = false;
     await this.conn.request(Command.CONNECT, undefined, (p) => {
-      // the session id arrives in the answer's session field (zk-tcp.md §4)
-      if (p.command !== Command.ACK_OK) throw this.refused(Command.CONNECT, p);
+      // the session id arrives in the answer's session field, in ACK_UNAUTH too (zk-tcp.md §4, §5)
+      if (p.command !== Command.ACK_OK && p.command !== Command.ACK_UNAUTH)
+        throw this.refused(Command.CONNECT, p);
       this.conn.session = p.session;
+      unauth = p.command === Command.ACK_UNAUTH;
       return true;
     });
+    if (!unauth) return;
+    if (!commKey) throw this.authError(Command.CONNECT, 'key-required', 0);
+    await this.conn.request(Command.AUTH, makeCommKey(commKey, this.conn.session), (p) => {
+      if (p.command === Command.ACK_UNAUTH) throw this.authError(Command.AUTH, 'wrong-key', p.replyId);
+      if (p.command !== Command.ACK_OK) throw this.refused(Command.AUTH, p);
+      return true;
+    });
+  }
+
+  private authError(command: number, reason: AuthError['reason'], replyId: number): AuthError {
+    return new AuthError({ device: this.device, command, replyId }, reason, this.conn.frameOffset);
+  }
+
+  /** Asks for realtime events (zk-tcp.md §12); they reach the `onEvent` given at open. */
+  async registerEvents(mask: number): Promise<void> {
+    await this.ask(Command.REG_EVENT, encodeEventMask(mask));
+  }
+
+  /** The answer every event needs: ACK_OK, our session, reply id 0, no data (§12). */
+  ackEvent(): void {
+    this.conn.send(Command.ACK_OK, 0);
+  }
+
+  /** Sets the device clock (packed time, §10) and makes it take effect with REFRESHDATA (§7). */
+  async setTime(wall: string): Promise<void> {
+    const w = parseWallTime(wall);
+    if (!w) throw new TypeError(`${wall} is not YYYY-MM-DDTHH:MM:SS`);
+    const data = Buffer.alloc(4);
+    data.writeUInt32LE(encodePackedTime(w), 0);
+    await this.ask(Command.SET_TIME, data);
+    await this.ask(Command.REFRESHDATA);
   }
 
   /** One simple request whose single answer must be ACK_OK; returns its data. */
@@ -86,7 +127,8 @@ export class DeviceSession {
     onProgress?: (p: ReadProgress) => void;
   }): Promise<DecodedAttlog> {
     const dataset = await bufferedRead(this.conn, Dataset.attendance, opts.onProgress);
-    if (dataset.length === 0) return { recordSize: opts.recordSize ?? 40, records: [], rejected: [] };
+    if (dataset.length === 0)
+      return { recordSize: opts.recordSize ?? 40, records: [], rejected: [], recordBytes: dataset };
     const declared = dataset.length >= 4 ? dataset.readUInt32LE(0) : -1;
     if (declared !== dataset.length - 4) {
       throw new DeviceProtocolError(
@@ -96,6 +138,42 @@ export class DeviceSession {
       );
     }
     return decodeAttlogRecords(dataset.subarray(4), opts.count, opts.recordSize);
+  }
+
+  /** The user table in whichever layout the terminal uses (72 or 28 bytes, zk-tcp.md §13). */
+  async users(count?: number): Promise<DecodedUsers> {
+    const dataset = await bufferedRead(this.conn, Dataset.users);
+    if (dataset.length === 0) return { recordSize: 72, users: [], rejected: [] };
+    const declared = dataset.length >= 4 ? dataset.readUInt32LE(0) : -1;
+    if (declared !== dataset.length - 4) {
+      throw new DeviceProtocolError(
+        { device: this.device, command: Command.PREPARE_BUFFER, replyId: 0 },
+        this.conn.frameOffset,
+        `users dataset says ${declared} bytes but ${dataset.length - 4} arrived`,
+      );
+    }
+    return decodeUserTable(dataset.subarray(4), count);
+  }
+
+  /** Firmware version text, e.g. `Ver 6.60 Jun 05 2018` (CMD_GET_VERSION, §7). */
+  async firmware(): Promise<string> {
+    return cString(await this.ask(Command.GET_VERSION));
+  }
+
+  /**
+   * Runs `work` with the terminal disabled (LCD "working…", no punches taken), as the vendor flow does
+   * around large reads (zk-tcp.md §9.5). ENABLEDEVICE goes first too: a client that died mid-read can leave
+   * the terminal disabled with no timeout (§0.9, §15), and the re-enable in `finally` cannot reach a
+   * terminal whose link just dropped — the next connect clears it.
+   */
+  async whileDisabled<T>(work: () => Promise<T>): Promise<T> {
+    await this.ask(Command.ENABLEDEVICE);
+    await this.ask(Command.DISABLEDEVICE);
+    try {
+      return await work();
+    } finally {
+      await this.ask(Command.ENABLEDEVICE).catch(() => {});
+    }
   }
 
   /** Polite goodbye; the terminal serves one client at a time, so never leave without it. */

@@ -1,8 +1,11 @@
+import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import type { FrameError } from '../../protocol/errors.js';
+import { TCP_CHUNK_SIZE } from '../../protocol/zk/buffered-read.js';
 import { Command, nextReplyId } from '../../protocol/zk/commands.js';
-import { encodeTcpPacket, type ZkPacket } from '../../protocol/zk/packet.js';
-import { TcpFramer } from '../../protocol/zk/tcp-framer.js';
+import { encodePacket, encodeTcpPacket, type ZkPacket } from '../../protocol/zk/packet.js';
+import { type FrameResult, TcpFramer } from '../../protocol/zk/tcp-framer.js';
+import { UDP_CHUNK_SIZE, UdpDeframer } from '../../protocol/zk/udp-datagram.js';
 import { DeviceClosedError, DeviceProtocolError, DeviceTimeoutError, type SessionContext } from './errors.js';
 
 /**
@@ -22,6 +25,24 @@ export interface ConnectionOptions {
   onEvent?: (packet: ZkPacket) => void;
   /** Every byte sent and received, as it crosses the socket (session capture to pcap). */
   onBytes?: (direction: 'in' | 'out', bytes: Buffer) => void;
+  /** Aborting closes the socket: the outstanding request fails with DeviceClosedError at once. */
+  signal?: AbortSignal;
+  /** `udp`: no envelope, one datagram per packet, 16 KiB chunks (zk-tcp.md §14). Default `tcp`. */
+  transport?: 'tcp' | 'udp';
+}
+
+/** What the connection needs from a transport: TCP stream + framer, or UDP datagrams + deframer. */
+interface Wire {
+  framer: {
+    push(chunk: Uint8Array): FrameResult[];
+    finish(): FrameError | undefined;
+    readonly streamOffset: number;
+    readonly pending: number;
+  };
+  encode: typeof encodePacket;
+  chunkSize: number;
+  write(bytes: Buffer): void;
+  destroy(): void;
 }
 
 interface Pending {
@@ -33,13 +54,14 @@ interface Pending {
 }
 
 /**
- * One TCP connection to a terminal. Frames are routed by command: realtime events (500 with reply id 0)
+ * One connection to a terminal, over TCP (envelope + framer) or UDP (`transport: 'udp'`, one datagram per
+ * packet, §14); the name stays for the callers that predate UDP. Frames are routed by command: realtime events (500 with reply id 0)
  * go to the event path, everything else to the outstanding request by reply id (zk-tcp.md §12, §4).
  * One request is in flight at a time, as terminals expect.
  */
 export class ZkTcpConnection {
-  private readonly socket: Socket;
-  private readonly framer: TcpFramer;
+  private readonly wire: Wire;
+  private readonly framer: Wire['framer'];
   private pending: Pending | undefined;
   private replyId = 0;
   private closedError: Error | undefined;
@@ -49,22 +71,84 @@ export class ZkTcpConnection {
 
   private constructor(
     private readonly opts: ConnectionOptions,
-    socket: Socket,
+    wire: Wire,
   ) {
     this.device = opts.device;
-    this.socket = socket;
-    this.framer = new TcpFramer(opts.device);
+    this.wire = wire;
+    this.framer = wire.framer;
+    const abort = () => wire.destroy();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    this.closed = () => opts.signal?.removeEventListener('abort', abort);
+    if (opts.signal?.aborted) wire.destroy();
+  }
+
+  private readonly closed: () => void;
+
+  /** Largest 1504 chunk for this transport: 0xFFC0 on TCP, 16 KiB on UDP (zk-tcp.md §9.3, §14). */
+  get chunkSize(): number {
+    return this.wire.chunkSize;
+  }
+
+  private static fromTcp(opts: ConnectionOptions, socket: Socket): ZkTcpConnection {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
+    const conn = new ZkTcpConnection(opts, {
+      framer: new TcpFramer(opts.device),
+      encode: encodeTcpPacket,
+      chunkSize: TCP_CHUNK_SIZE,
+      write: (b) => socket.write(b),
+      destroy: () => socket.destroy(),
+    });
     socket.on('data', (chunk) => {
       opts.onBytes?.('in', chunk);
-      this.onData(chunk);
+      conn.onData(chunk);
     });
-    socket.on('close', () => this.onClose());
-    socket.on('error', (err) => this.onClose(err));
+    socket.on('close', () => conn.onClose());
+    socket.on('error', (err) => conn.onClose(err));
+    return conn;
+  }
+
+  /**
+   * UDP: one local port per session, connected to the terminal so only its datagrams arrive (§14). There
+   * is no close from the other side: a silent terminal shows up as a timeout.
+   */
+  static openUdp(opts: ConnectionOptions): Promise<ZkTcpConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = createSocket('udp4');
+      const ctx = { device: opts.device, command: Command.CONNECT, replyId: 0 };
+      socket.once('error', (err) => {
+        socket.close();
+        reject(new DeviceClosedError(ctx, 0, `cannot reach ${opts.host}:${opts.port} over UDP`, err));
+      });
+      socket.connect(opts.port, opts.host, () => {
+        socket.removeAllListeners('error');
+        let open = true;
+        const conn = new ZkTcpConnection(opts, {
+          framer: new UdpDeframer(opts.device),
+          encode: encodePacket,
+          chunkSize: UDP_CHUNK_SIZE,
+          write: (b) => {
+            if (open) socket.send(b);
+          },
+          destroy: () => {
+            if (!open) return;
+            open = false;
+            socket.close();
+          },
+        });
+        socket.on('message', (msg) => {
+          opts.onBytes?.('in', msg);
+          conn.onData(msg);
+        });
+        socket.on('close', () => conn.onClose());
+        socket.on('error', (err) => conn.onClose(err));
+        resolve(conn);
+      });
+    });
   }
 
   static open(opts: ConnectionOptions): Promise<ZkTcpConnection> {
+    if (opts.transport === 'udp') return ZkTcpConnection.openUdp(opts);
     return new Promise((resolve, reject) => {
       const socket = connect({ host: opts.host, port: opts.port });
       const ctx = { device: opts.device, command: Command.CONNECT, replyId: 0 };
@@ -75,7 +159,7 @@ export class ZkTcpConnection {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(new ZkTcpConnection(opts, socket));
+        resolve(ZkTcpConnection.fromTcp(opts, socket));
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
@@ -106,22 +190,22 @@ export class ZkTcpConnection {
     if (this.pending) throw new Error(`request ${command} while ${this.pending.ctx.command} is outstanding`);
     return new Promise<void>((resolve, reject) => {
       this.pending = { ctx, handler, resolve, reject, timer: this.armTimer(ctx) };
-      this.write(encodeTcpPacket(command, this.session, replyId, data));
+      this.write(this.wire.encode(command, this.session, replyId, data));
     });
   }
 
   /** Sends a single packet with no answer expected (event acknowledgements use reply id 0). */
   send(command: number, replyId: number, data?: Uint8Array): void {
-    if (!this.closedError) this.write(encodeTcpPacket(command, this.session, replyId, data));
+    if (!this.closedError) this.write(this.wire.encode(command, this.session, replyId, data));
   }
 
   private write(bytes: Buffer): void {
     this.opts.onBytes?.('out', bytes);
-    this.socket.write(bytes);
+    this.wire.write(bytes);
   }
 
   close(): void {
-    this.socket.destroy();
+    this.wire.destroy();
   }
 
   private armTimer(ctx: SessionContext): NodeJS.Timeout {
@@ -171,6 +255,7 @@ export class ZkTcpConnection {
   }
 
   private onClose(err?: Error): void {
+    this.closed();
     this.closedError ??= err ?? new Error('closed');
     const pending = this.pending;
     if (!pending) return;
@@ -193,6 +278,6 @@ export class ZkTcpConnection {
     this.pending = undefined;
     clearTimeout(pending.timer);
     pending.reject(err);
-    if (err instanceof DeviceTimeoutError) this.socket.destroy();
+    if (err instanceof DeviceTimeoutError) this.wire.destroy();
   }
 }

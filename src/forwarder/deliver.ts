@@ -21,6 +21,10 @@ export interface ForwarderStats {
   deadLettered: number;
   /** Failed write attempts that will be tried again. */
   retries: number;
+  /** Batches taken through all three stages (batching writers only). */
+  batches: number;
+  /** Frappe answers 401/403: consuming stops until it accepts the forwarder again. */
+  paused: boolean;
   lastError: string | undefined;
 }
 

@@ -1,16 +1,29 @@
 import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { GatewayError } from '../../protocol/errors.js';
+import { FrappeBatchWriter } from '../frappe/batch-writer.js';
 import type { FrappeWriter } from '../frappe/writer.js';
 import type { Logger } from '../ops/log.js';
+import { type AckSlot, AckWindow } from './ack-window.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
+import { BatchPipeline } from './batch-pipeline.js';
 import { DEAD_LETTER_TOPIC } from './dead-letter.js';
 import { type DeliveryDeps, deliver, type ForwarderStats } from './deliver.js';
 import { KeySerial } from './key-serial.js';
+import { ShiftSync, type ShiftTypeDevices } from './shift-sync.js';
+import { startUnmappedPass } from './unmapped-pass.js';
+
+export interface BrokerTls {
+  ca?: string | Buffer | undefined;
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
+}
 
 export interface ForwarderOptions {
   brokerUrl: string;
   username?: string | undefined;
   password?: string | undefined;
+  /** For mqtts://: the broker's CA (PEM) and, for certificate login, this client's certificate and key. */
+  tls?: BrokerTls | undefined;
   /** Stable across restarts: the persistent session (and its queued punches) belongs to it. */
   clientId: string;
   shareGroup: string;
@@ -30,6 +43,16 @@ export interface ForwarderOptions {
    * MQTT 5: then there is no shared subscription and no session expiry, so run a single forwarder.
    */
   protocolVersion?: 4 | 5;
+  /** Punches per batch for a FrappeBatchWriter (≤ 200, insert_many's cap). Default 200. */
+  batchSize?: number;
+  /** How long a batch waits to fill before it goes out. Default 20 ms. */
+  lingerMs?: number;
+  /** Unacknowledged messages in hand at once (MQTT 5 Receive Maximum). Default 4 × batchSize. */
+  maxInFlight?: number;
+  /** Period of the Unmapped retry pass (batching writers), seconds; 0 = off. Default 300. */
+  unmappedRetryS?: number | undefined;
+  /** Shift Types whose last_sync_of_checkin follows these terminals (batching writers). */
+  shiftTypes?: ShiftTypeDevices[] | undefined;
 }
 
 /** The broker refused the shared subscription (ACL, or no shared-subscription support): fix the cloud config. */
@@ -53,14 +76,11 @@ export interface Forwarder {
 }
 
 /**
- * MQTT v5 shared subscription → Frappe. A message is acknowledged only after the writer returned, via
- * mqtt.js `customHandleAcks`: the PUBACK is sent when our callback
- * runs (mqtt/build/lib/handlers/publish.js). mqtt.js handles incoming packets one at a time and waits
- * for that callback before the next, so messages of one connection are written strictly in arrival order
- * (per user, as required) and PUBACKs go out in order, as MQTT 5 §4.6 asks.
- * Throughput is one write at a time per forwarder; scale out by running more forwarders in the share.
- * While a write is retried, mqtt.js cannot read the PINGRESP either, so an outage longer than 1.5 ×
- * keepalive makes it reconnect; the unacknowledged message is then redelivered and written idempotently.
+ * MQTT v5 shared subscription → Frappe. A message is acknowledged only once Frappe holds it, with up to
+ * `maxInFlight` messages in hand on the one connection and PUBACKs in arrival order (AckWindow explains
+ * how, and why not K connections). A FrappeBatchWriter gets batches (BatchPipeline): Raw Logs and
+ * Checkins by insert_many, one Checkin batch at a time; any other writer gets one punch at a time per
+ * device user, users side by side. Scale out by running more forwarders in the share.
  */
 export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder> {
   const log = opts.logger.child({ component: 'forwarder', clientId: opts.clientId });
@@ -73,16 +93,20 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     dryRun: 0,
     deadLettered: 0,
     retries: 0,
+    batches: 0,
+    paused: false,
     lastError: undefined,
   };
   const stopping = new AbortController();
-  // aborted when the connection that delivered a message closes: its PUBACK could no longer be sent
-  let connection = new AbortController();
   const inFlight = new Set<Promise<void>>();
   const dlTopic = opts.deadLetterTopic ?? DEAD_LETTER_TOPIC;
   const auth = {
     ...(opts.username ? { username: opts.username } : {}),
     ...(opts.password ? { password: opts.password } : {}),
+    // both connections verify the broker against this CA (never rejectUnauthorized: false)
+    ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
+    ...(opts.tls?.cert ? { cert: opts.tls.cert } : {}),
+    ...(opts.tls?.key ? { key: opts.tls.key } : {}),
   };
 
   // Dead letters go out on a second connection: a PUBACK for them on the main connection could not be
@@ -109,6 +133,41 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     },
   };
 
+  const batchSize = Math.min(opts.batchSize ?? 200, 200);
+  const window = new AckWindow(opts.maxInFlight ?? 4 * batchSize, () => {
+    stats.acked++;
+  });
+  const pipeline =
+    opts.writer instanceof FrappeBatchWriter
+      ? new BatchPipeline({
+          ...deps,
+          writer: opts.writer,
+          batchSize,
+          lingerMs: opts.lingerMs ?? 20,
+          stopping: stopping.signal,
+          shiftSync: opts.shiftTypes?.length
+            ? new ShiftSync(opts.writer.client, opts.shiftTypes, log)
+            : undefined,
+        })
+      : undefined;
+  const accept = (topic: string, payload: Buffer, slot: AckSlot) => {
+    if (pipeline) {
+      pipeline.submit(topic, payload, slot);
+      return;
+    }
+    const work = deliver(deps, topic, payload, AbortSignal.any([stopping.signal, slot.connection]))
+      .then((ok) => {
+        slot.done(ok);
+      })
+      .catch((err: unknown) => {
+        slot.done(false);
+        stats.lastError = (err as Error).message;
+        log.error({ err, topic }, 'message left unacknowledged after an unexpected failure');
+      })
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+  };
+
   const mqttOptions: IClientOptions = {
     ...auth,
     protocolVersion,
@@ -116,36 +175,24 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     clean: false,
     keepalive: opts.keepaliveS ?? 60,
     reconnectPeriod: 1000,
-    ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpiryS } } : {}),
-    customHandleAcks: (topic, payload, _packet, ack) => {
-      const conn = connection.signal;
-      const work = deliver(deps, topic, payload, AbortSignal.any([stopping.signal, conn]))
-        .then((ok) => {
-          // the broker redelivers on the resumed session; a PUBACK on the new connection could answer
-          // a packet id it has since reused
-          if (!ok || conn.aborted) return;
-          stats.acked++;
-          ack(0);
-        })
-        .catch((err: unknown) => {
-          stats.lastError = (err as Error).message;
-          log.error({ err, topic }, 'message left unacknowledged after an unexpected failure');
-        })
-        .finally(() => inFlight.delete(work));
-      inFlight.add(work);
+    ...(protocolVersion === 5
+      ? { properties: { sessionExpiryInterval: opts.sessionExpiryS, receiveMaximum: window.size } }
+      : {}),
+    customHandleAcks: (topic, payload, packet, ack) => {
+      void window.admit(packet.messageId ?? 0).then((slot) => {
+        // sends no PUBACK (AckWindow): it only lets mqtt.js read the next packet
+        ack(0);
+        accept(topic, payload, slot);
+      });
     },
   };
   let client: MqttClient;
   try {
-    client = await connectDeferringAcks(opts.brokerUrl, mqttOptions);
+    client = await connectDeferringAcks(opts.brokerUrl, mqttOptions, window);
   } catch (err) {
     await dlClient.endAsync(true);
     throw err;
   }
-  client.on('close', () => {
-    connection.abort();
-    connection = new AbortController();
-  });
   client.on('error', (err) => log.warn({ err }, 'MQTT error'));
   client.on('reconnect', () => log.info('MQTT reconnecting'));
   client.on('connect', (connack) => log.info({ sessionPresent: connack.sessionPresent }, 'MQTT connected'));
@@ -159,15 +206,21 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       grants.map((g) => g.qos),
     );
   }
+  const unmappedEveryS = opts.unmappedRetryS ?? 300;
+  const stopUnmappedPass =
+    pipeline && opts.writer instanceof FrappeBatchWriter && unmappedEveryS > 0
+      ? startUnmappedPass(pipeline, opts.writer, unmappedEveryS, log)
+      : () => {};
   log.info({ subscription: shared, sessionExpiryS: opts.sessionExpiryS }, 'forwarder subscribed');
 
   return {
     stats,
     async stop() {
-      const drain = Promise.allSettled([...inFlight]);
+      const drain = Promise.allSettled([...inFlight, pipeline?.drain(opts.drainTimeoutMs ?? 10_000)]);
       const timer = new Promise((resolve) => setTimeout(resolve, opts.drainTimeoutMs ?? 10_000).unref());
       // a write in hand finishes and is acknowledged; a retry wait is cut short (left to redelivery)
       stopping.abort();
+      stopUnmappedPass();
       await Promise.race([drain, timer]);
       await Promise.all([client.endAsync(), dlClient.endAsync()]);
     },
@@ -180,9 +233,10 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
  * broker speaks only 3.1.1, so the option is put back before the first packet can arrive: without it the
  * client would acknowledge every punch on receipt, before Frappe holds it.
  */
-function connectDeferringAcks(url: string, options: IClientOptions): Promise<MqttClient> {
+function connectDeferringAcks(url: string, options: IClientOptions, window: AckWindow): Promise<MqttClient> {
   const client = connect(url, options);
   client.options.customHandleAcks = options.customHandleAcks;
+  window.attach(client);
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       client.end(true);

@@ -1,4 +1,11 @@
 export {
+  type BatchItem,
+  type CheckinResult,
+  FrappeBatchWriter,
+  type FrappeBatchWriterOptions,
+  type RawLogState,
+} from './batch-writer.js';
+export {
   FrappeClient,
   type FrappeClientOptions,
   type FrappeConfig,
@@ -9,7 +16,9 @@ export {
   resourcePath,
 } from './client.js';
 export { DryRunWriter, type DryRunWriterOptions } from './dry-run-writer.js';
+export { EmployeeResolver, type PunchKey, type Resolution, USER_MAP_DOCTYPE } from './employee-resolver.js';
 export { classifyFrappeError, decodeServerMessages, FrappeError, type FrappeErrorKind } from './errors.js';
+export { INSERT_MANY_MAX, INSERT_MANY_METHOD, insertManyIsolating } from './insert-many.js';
 export {
   ADD_LOG_METHOD,
   type AddLogArgs,
@@ -25,6 +34,8 @@ export {
   type RawLogStatus,
 } from './punch-plan.js';
 export { FrappeRestWriter, type FrappeRestWriterOptions } from './rest-writer.js';
+export { type SetupReport, setupFrappe, TIME_WRITING_ROLES } from './setup.js';
 export { FRAPPE_DEFAULT_TIMEZONE, readSiteTimezone } from './site-settings.js';
 export { toSiteTime } from './site-time.js';
+export { retryUnmapped, type UnmappedRetryResult } from './unmapped-retry.js';
 export type { FrappeWriter, WriteOutcome } from './writer.js';

@@ -2,7 +2,8 @@
 export const punchTopic = (site: string, deviceId: string) => `x05/v1/${site}/${deviceId}/punch`;
 export const deviceStatusTopic = (site: string, deviceId: string) => `x05/v1/${site}/${deviceId}/status`;
 export const gatewayStatusTopic = (site: string) => `x05/v1/${site}/gateway/status`;
-export const DEADLETTER_TOPIC = 'x05/v1/deadletter';
+/** Retained gateway health: queue depth, disk use, publish counters. */
+export const gatewayHealthTopic = (site: string) => `x05/v1/${topicLevel(site)}/gateway/health`;
 
 /** A device serial becomes one topic level: MQTT forbids `/`, `+`, `#` there. */
 export function topicLevel(s: string): string {

@@ -1,11 +1,17 @@
 import { createLogger } from '../ops/log.js';
 import { untilSignal } from '../ops/signals.js';
+import type { SimFaults } from './faults.js';
 import type { SimulatorOptions } from './options.js';
 import { startSimulator } from './server.js';
 
-export interface SimulateCommandOptions extends Omit<SimulatorOptions, 'logger'> {
+export interface SimulateCommandOptions extends Omit<SimulatorOptions, 'logger' | 'faults'> {
   /** pino level; default X05_LOG_LEVEL or info. */
   logLevel?: string;
+  /** Fault switches as flat CLI options (faults.ts). */
+  dropAfterBytes?: number;
+  delayMs?: number;
+  corruptCommand?: number;
+  ignoreCommand?: number[];
 }
 
 /**
@@ -13,9 +19,15 @@ export interface SimulateCommandOptions extends Omit<SimulatorOptions, 'logger'>
  * resolves. Bad options reject with SimulatorOptionError (code X05_USAGE, exit 2).
  */
 export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<void> {
-  const { logLevel, ...simOptions } = opts;
+  const { logLevel, dropAfterBytes, delayMs, corruptCommand, ignoreCommand, ...simOptions } = opts;
   const log = createLogger(logLevel, { component: 'simulate' });
-  const sim = await startSimulator({ ...simOptions, logger: log });
+  const faults: SimFaults = {
+    ...(dropAfterBytes === undefined ? {} : { dropAfterBytes }),
+    ...(delayMs === undefined ? {} : { delayMs }),
+    ...(corruptCommand === undefined ? {} : { corruptCommand }),
+    ...(ignoreCommand === undefined ? {} : { ignoreCommands: ignoreCommand }),
+  };
+  const sim = await startSimulator({ ...simOptions, faults, logger: log });
   const { device } = sim;
   log.info(
     {
@@ -26,6 +38,8 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
       records: device.records.length,
       recordSize: device.profile.recordSize,
       paceMs: device.profile.paceMs,
+      commKeySet: device.profile.commKey !== 0,
+      faults,
     },
     `simulator listening on ${sim.host}:${sim.port}`,
   );

@@ -1,9 +1,12 @@
+import { EventEmitter } from 'node:events';
 import { encodeAttlogDataset } from '../../protocol/zk/attlog-dataset.js';
-import type { AttlogRecord } from '../../protocol/zk/attlog-record.js';
+import { type AttlogRecord, encodeAttlogRecord } from '../../protocol/zk/attlog-record.js';
 import { Dataset, type PrepareBufferRequest } from '../../protocol/zk/buffered-read.js';
 import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
 import { encodeUserDataset, type UserRecord } from '../../protocol/zk/user-record.js';
+import { encodeUserDataset28 } from '../../protocol/zk/user-record-28.js';
 import type { DeviceClock } from './device-clock.js';
+import type { SimFaults } from './faults.js';
 import type { DeviceProfile } from './options.js';
 import { SimulatorOptionError } from './sim-error.js';
 
@@ -14,31 +17,89 @@ const RECORD_CAPACITY = 100_000;
 
 /** 16-byte records carry the user id as a u32 and 8-byte ones only the uid (zk-tcp.md §11.4, §11.5). */
 function assertFitsLayout(records: readonly AttlogRecord[], size: DeviceProfile['recordSize']): void {
+  if (size === 22) {
+    const long = records.find((r) => Buffer.byteLength(r.userId, 'latin1') > 6);
+    if (long)
+      throw new SimulatorOptionError(
+        'recordSize',
+        `22-byte records hold 6-byte user ids, not ${long.userId}`,
+      );
+    return;
+  }
   if (size !== 16) return;
   const bad = records.find((r) => !/^\d{1,10}$/.test(r.userId) || Number(r.userId) > 0xffffffff);
   if (bad)
     throw new SimulatorOptionError('recordSize', `16-byte records need numeric user ids, not ${bad.userId}`);
 }
 
+export interface SimDeviceEvents {
+  /** A new punch entered the log; connections registered for EF_ATTLOG send it as an event (§12). */
+  punch: [record: AttlogRecord];
+}
+
 /** The terminal's state: what it stores and reports. Shared by all connections. */
-export class SimDevice {
+export class SimDevice extends EventEmitter<SimDeviceEvents> {
   /** DISABLEDEVICE clears it, ENABLEDEVICE sets it (the LCD shows "working…" meanwhile, §7). */
   enabled = true;
+  readonly users: readonly UserRecord[];
+  /** Fault switches, changeable while clients are connected. */
+  readonly faults: SimFaults = {};
+  /** Client ACK_OKs received for realtime events (zk-tcp.md §12: the client must answer each). */
+  eventAcks = 0;
   private lastSession = 0;
+  private readonly log: AttlogRecord[];
   // encoded up front: a large log takes seconds to encode, longer than a client waits for the 1503 answer
-  private readonly attendance: Buffer;
+  private attendance: Buffer;
   private readonly userTable: Buffer;
 
   constructor(
     readonly profile: DeviceProfile,
-    readonly users: readonly UserRecord[],
-    readonly records: readonly AttlogRecord[],
+    users: readonly UserRecord[],
+    records: readonly AttlogRecord[],
     readonly clock: DeviceClock,
     private readonly host: string,
   ) {
+    super();
+    // the old layout has room for 8 name bytes and 5 password bytes: the terminal keeps what fits (§13)
+    this.users =
+      profile.userRecordSize === 28
+        ? users.map((u) => ({ ...u, name: u.name.slice(0, 8), password: u.password.slice(0, 5) }))
+        : users;
     assertFitsLayout(records, profile.recordSize);
+    this.log = [...records];
     this.attendance = encodeAttlogDataset(records, profile.recordSize);
-    this.userTable = encodeUserDataset(users);
+    // 28-byte users carry a numeric user id (zk-tcp.md §13); encodeUserRecord28 refuses anything else
+    this.userTable =
+      profile.userRecordSize === 28 ? encodeUserDataset28(this.users) : encodeUserDataset(this.users);
+  }
+
+  /** The attendance log, oldest first. */
+  get records(): readonly AttlogRecord[] {
+    return this.log;
+  }
+
+  /** A finger touched the sensor: the punch joins the log and goes out as a realtime event. */
+  addPunch(record: AttlogRecord): void {
+    assertFitsLayout([record], this.profile.recordSize);
+    const size = this.profile.recordSize;
+    const bigger = Buffer.alloc(this.attendance.length + size);
+    this.attendance.copy(bigger);
+    encodeAttlogRecord(record, size).copy(bigger, this.attendance.length);
+    bigger.writeUInt32LE(bigger.length - 4, 0);
+    this.attendance = bigger;
+    this.log.push(record);
+    // a full log overwrites its oldest records: the count stays at capacity (log wrap)
+    if (this.log.length > this.recordCapacity) this.dropOldest(this.log.length - this.recordCapacity);
+    this.emit('punch', record);
+  }
+
+  /**
+   * Drops the oldest `n` records (a full log overwriting its start) or, with no argument, all of them
+   * (CLEAR_ATTLOG from the menu): what incremental sync must notice (zk-tcp.md §7, §8).
+   */
+  dropOldest(n = this.log.length): void {
+    this.log.splice(0, n);
+    this.attendance = encodeAttlogDataset(this.log, this.profile.recordSize);
   }
 
   get serial(): string {
@@ -80,13 +141,17 @@ export class SimDevice {
     return Object.hasOwn(options, name) ? options[name] : undefined;
   }
 
+  get recordCapacity(): number {
+    return this.profile.recordCapacity ?? Math.max(RECORD_CAPACITY, this.log.length);
+  }
+
   freeSizes(): FreeSizes {
     const users = this.users.length;
-    const records = this.records.length;
+    const records = this.log.length;
     // one enrolled finger per user; capacity grows with an oversized demo set instead of going negative
     const fingerprintCapacity = Math.max(FINGERPRINT_CAPACITY, users);
     const userCapacity = Math.max(USER_CAPACITY, users);
-    const recordCapacity = Math.max(RECORD_CAPACITY, records);
+    const recordCapacity = this.recordCapacity;
     return {
       users,
       fingerprints: users,

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../ops/log.js';
+import type { SimFaults } from './faults.js';
 
 function drained(socket: Socket): Promise<void> {
   return new Promise((resolve) => {
@@ -28,10 +29,14 @@ export class FrameWriter {
     private readonly socket: Socket,
     private readonly paceMs: number,
     private readonly log: () => Logger,
+    private readonly faults: SimFaults = {},
   ) {}
 
   send(frames: readonly Buffer[]): void {
-    this.enqueue(() => this.write(frames));
+    this.enqueue(async () => {
+      if (this.faults.delayMs) await sleep(this.faults.delayMs);
+      await this.write(frames);
+    });
   }
 
   /** Half-closes the socket after everything queued so far is written. */
@@ -52,6 +57,15 @@ export class FrameWriter {
       if (this.socket.destroyed || this.socket.writableEnded) return;
       const wait = this.lastWrite + this.paceMs - performance.now();
       if (wait > 0) await sleep(wait);
+      const drop = this.faults.dropAfterBytes;
+      if (drop !== undefined && frame.length > drop) {
+        // fault switch: the link dies mid-frame (one-shot)
+        delete this.faults.dropAfterBytes;
+        this.socket.write(frame.subarray(0, drop));
+        this.socket.destroySoon();
+        return;
+      }
+      if (drop !== undefined) this.faults.dropAfterBytes = drop - frame.length;
       const flowing = this.socket.write(frame);
       this.lastWrite = performance.now();
       if (!flowing) await drained(this.socket);

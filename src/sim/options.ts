@@ -1,8 +1,10 @@
 import { ATTLOG_RECORD_SIZES, type AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
+import { COMM_KEY_MAX } from '../../protocol/zk/comm-key.js';
 import { HEADER_SIZE } from '../../protocol/zk/packet.js';
 import { MAX_FRAME_LENGTH } from '../../protocol/zk/tcp-framer.js';
 import { parseWallTime, type WallTime, wallTimeProblem } from '../../protocol/zk/time.js';
 import type { Logger } from '../ops/log.js';
+import type { SimFaults } from './faults.js';
 import { SimulatorOptionError } from './sim-error.js';
 
 export interface SimulatorOptions {
@@ -22,7 +24,7 @@ export interface SimulatorOptions {
   untilDate?: string;
   /** JSON file with `users` and/or `records` (see dataset-file.ts); replaces generation. */
   dataFile?: string;
-  /** Attendance record layout (zk-tcp.md §11): 40, 16 (numeric user ids only) or 8. Default 40. */
+  /** Attendance record layout (zk-tcp.md §11): 40, 49, 22 (ids ≤ 6 bytes), 16 (numeric ids) or 8. Default 40. */
   recordSize?: number;
   /** Minimum gap between frames sent; node-zklib and zkteco-js need about 5 (zk-tcp.md §15). Default 0. */
   paceMs?: number;
@@ -30,10 +32,24 @@ export interface SimulatorOptions {
   maxDataPayload?: number;
   /** Device clock minus host local wall clock, seconds. Default 0. */
   clockOffsetS?: number;
+  /** Comm key set on the terminal (0…999999, 0 = none): CONNECT answers ACK_UNAUTH until AUTH (zk-tcp.md §5). */
+  commKey?: number;
+  /** User record layout (zk-tcp.md §13): 72 (TCP default) or 28 (old firmware). Default 72. */
+  userRecordSize?: number;
+  /** Attendance capacity; a full log overwrites its oldest records. Default max(100000, records). */
+  recordCapacity?: number;
+  /** Fault switches to start with (see faults.ts); also changeable at run time via device.faults. */
+  faults?: SimFaults;
+  /** Generated punches per second added to the log and sent as realtime events. Default 0 (none). */
+  realtimeRate?: number;
+  /** EF_ATTLOG payload length sent (zk-tcp.md §12): 10, 12, 14, 32, 36, 37 or 52. Default 32. */
+  eventLength?: number;
   firmware?: string;
   platform?: string;
   deviceName?: string;
   mac?: string;
+  /** Also answer over UDP on the same port (zk-tcp.md §14). Default false. */
+  udp?: boolean;
   /** Default: pino JSON on stderr. */
   logger?: Logger;
 }
@@ -48,7 +64,14 @@ export interface DeviceProfile {
   recordSize: AttlogRecordSize;
   paceMs: number;
   maxDataPayload: number;
+  commKey: number;
+  eventLength: EventLength;
+  recordCapacity: number | undefined;
+  userRecordSize: 28 | 72;
 }
+
+export type EventLength = 10 | 12 | 14 | 32 | 36 | 37 | 52;
+const EVENT_LENGTHS: readonly number[] = [10, 12, 14, 32, 36, 37, 52];
 
 export interface ResolvedOptions {
   host: string;
@@ -59,6 +82,8 @@ export interface ResolvedOptions {
   untilDate: WallTime | undefined;
   dataFile: string | undefined;
   clockOffsetS: number;
+  realtimeRate: number;
+  faults: SimFaults;
   profile: DeviceProfile;
 }
 
@@ -83,6 +108,19 @@ function day(value: string | undefined): WallTime | undefined {
   return w;
 }
 
+function userRecordSize(value: number | undefined): 28 | 72 {
+  const v = value ?? 72;
+  if (v !== 28 && v !== 72) throw new SimulatorOptionError('userRecordSize', `${v} is not 28 or 72`);
+  return v;
+}
+
+function eventLength(value: number | undefined): EventLength {
+  const v = value ?? 32;
+  if (!EVENT_LENGTHS.includes(v))
+    throw new SimulatorOptionError('eventLength', `${v} is not one of ${EVENT_LENGTHS.join(', ')}`);
+  return v as EventLength;
+}
+
 export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
   const recordSize = o.recordSize ?? 40;
   if (!ATTLOG_RECORD_SIZES.includes(recordSize as AttlogRecordSize))
@@ -101,6 +139,8 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     untilDate: day(o.untilDate),
     dataFile: o.dataFile,
     clockOffsetS: finite('clockOffsetS', o.clockOffsetS, 0),
+    realtimeRate: finite('realtimeRate', o.realtimeRate, 0, 0),
+    faults: { ...o.faults },
     profile: {
       serial: o.serial ?? 'X05SIM000001',
       deviceName: o.deviceName ?? 'X05',
@@ -110,6 +150,13 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
       recordSize: recordSize as AttlogRecordSize,
       paceMs: finite('paceMs', o.paceMs, 0, 0),
       maxDataPayload: integer('maxDataPayload', o.maxDataPayload, 65528, 1, MAX_FRAME_LENGTH - HEADER_SIZE),
+      commKey: integer('commKey', o.commKey, 0, 0, COMM_KEY_MAX),
+      eventLength: eventLength(o.eventLength),
+      userRecordSize: userRecordSize(o.userRecordSize),
+      recordCapacity:
+        o.recordCapacity === undefined
+          ? undefined
+          : integer('recordCapacity', o.recordCapacity, 0, 1, 1_000_000),
     },
   };
 }

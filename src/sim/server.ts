@@ -6,12 +6,16 @@ import { SimDevice } from './device.js';
 import { DeviceClock } from './device-clock.js';
 import { generatePunches, generateUsers } from './generate.js';
 import { type ResolvedOptions, resolveOptions, type SimulatorOptions } from './options.js';
+import { startPunching } from './realtime.js';
+import { serveUdp } from './udp-server.js';
 
 export interface Simulator {
   host: string;
   port: number;
   /** The simulated terminal: its users, its log, its clock. */
   device: SimDevice;
+  /** Cuts every client connection now (a power blip, a cable pulled); the terminal keeps its log. */
+  dropClients(): void;
   /** Closes the listener and every client connection. */
   stop(): Promise<void>;
 }
@@ -41,6 +45,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const clock = new DeviceClock(o.clockOffsetS * 1000);
   const { users, records } = await dataset(o, clock);
   const device = new SimDevice(o.profile, users, records, clock, o.host);
+  Object.assign(device.faults, o.faults);
   const log = (opts.logger ?? createLogger()).child({ device: device.serial });
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -51,12 +56,20 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   await listen(server, o.port, o.host);
   server.on('error', (err) => log.error({ err }, 'simulator listener failed'));
   const { port } = server.address() as AddressInfo;
+  const stopPunching = startPunching(device, o.realtimeRate);
+  // the UDP variant listens on the same port number as TCP, as terminals do (zk-tcp.md §14)
+  const udp = opts.udp ? await serveUdp(device, o.host, port, log) : undefined;
   return {
     host: o.host,
     port,
     device,
+    dropClients: () => {
+      for (const s of sockets) s.destroy();
+    },
     stop: () =>
       new Promise<void>((resolve) => {
+        stopPunching();
+        udp?.close();
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       }),

@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import type { AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
 import type { PunchEvent } from '../event/punch-event.js';
+import { DiskGuard, type DiskUsage, diskUsage } from './disk.js';
+import { DEFAULT_RETENTION, type PruneResult, prune, type RetentionPolicy } from './retention.js';
 import { StoreError } from './store-error.js';
 
 export interface AcceptResult {
@@ -26,10 +28,16 @@ export interface OutboxEntry {
 }
 
 type Db = Level<string, string>;
+interface Compactable {
+  compactRange(start: string, end: string): Promise<void>;
+}
 type Sub = AbstractSublevel<Db, string | Buffer | Uint8Array, string, string>;
 
 /** Fixed-width sequence numbers sort the same as text and as numbers. */
 const seqKey = (n: number) => String(n).padStart(16, '0');
+
+/** Below this much free space new punches are refused (they stay on the terminal). */
+export const DEFAULT_MIN_FREE_BYTES = 256 * 1024 * 1024;
 
 /**
  * The gateway's durable state in one LevelDB: `raw` (every new punch as received, by arrival sequence),
@@ -46,10 +54,13 @@ export class PunchStore extends EventEmitter {
   private readonly outbox: Sub;
   private readonly meta: Sub;
   private readonly cursors: Sub;
+  /** Arrival sequence → `first-seen ms|id`: lets retention forget old ids without scanning the index. */
+  private readonly age: Sub;
 
   private constructor(
     readonly path: string,
     private readonly db: Db,
+    private readonly disk: DiskGuard,
   ) {
     super();
     const sub = (name: string): Sub => db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
@@ -58,9 +69,10 @@ export class PunchStore extends EventEmitter {
     this.outbox = sub('outbox');
     this.meta = sub('meta');
     this.cursors = sub('cursor');
+    this.age = sub('age');
   }
 
-  static async open(path: string): Promise<PunchStore> {
+  static async open(path: string, opts: { minFreeBytes?: number } = {}): Promise<PunchStore> {
     let db: Db;
     try {
       mkdirSync(path, { recursive: true });
@@ -69,7 +81,7 @@ export class PunchStore extends EventEmitter {
     } catch (err) {
       throw new StoreError(path, 'open', undefined, err);
     }
-    const s = new PunchStore(path, db);
+    const s = new PunchStore(path, db, new DiskGuard(path, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES));
     const [seq, queued] = await s.meta.getMany(['seq', 'queued']);
     s.seq = Number(seq ?? 0);
     s.queued = Number(queued ?? 0);
@@ -98,6 +110,7 @@ export class PunchStore extends EventEmitter {
       throw new StoreError(this.path, 'read', 'dedup', err);
     }
     const seen = new Set<string>();
+    const now = Date.now();
     const batch = this.db.batch();
     let seq = this.seq;
     for (const [i, e] of events.entries()) {
@@ -108,8 +121,17 @@ export class PunchStore extends EventEmitter {
       batch.put(key, json, { sublevel: this.raw });
       batch.put(e.id, key, { sublevel: this.dedup });
       batch.put(key, json, { sublevel: this.outbox });
+      batch.put(key, `${now}|${e.id}`, { sublevel: this.age });
     }
     const stored = seq - this.seq;
+    if (stored > 0) {
+      try {
+        await this.disk.check();
+      } catch (err) {
+        await batch.close();
+        throw new StoreError(this.path, 'write', 'disk', err);
+      }
+    }
     if (opts.cursor)
       batch.put(opts.cursor.device, JSON.stringify(opts.cursor.value), { sublevel: this.cursors });
     if (stored === 0 && !opts.cursor) {
@@ -164,6 +186,29 @@ export class PunchStore extends EventEmitter {
   /** Everything ever stored, oldest first (audit, export, tests). */
   async *rawLog(): AsyncGenerator<PunchEvent> {
     for await (const json of this.raw.values()) yield JSON.parse(json) as PunchEvent;
+  }
+
+  /** Applies the retention policy, then compacts what was deleted so the disk space comes back. */
+  async prune(policy: RetentionPolicy = DEFAULT_RETENTION, nowMs = Date.now()): Promise<PruneResult> {
+    const run = this.chain.then(async () => {
+      const parts = { raw: this.raw, dedup: this.dedup, age: this.age, outbox: this.outbox };
+      let result: PruneResult;
+      try {
+        result = await prune(this.db, parts, policy, nowMs);
+        // level's types omit classic-level's compactRange, which is what runs on Node
+        if (result.raw + result.dedup > 0)
+          await (this.db as unknown as Compactable).compactRange('', '\uffff');
+      } catch (err) {
+        throw new StoreError(this.path, 'delete', 'retention', err);
+      }
+      return result;
+    });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  async diskUsage(): Promise<DiskUsage> {
+    return diskUsage(this.path);
   }
 
   /** The cursor last written with `accept` for this device, if any. */

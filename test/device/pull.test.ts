@@ -6,7 +6,7 @@ import { startSimulator } from '../../src/sim/index.js';
 
 const logger = pino({ level: 'silent' });
 
-for (const recordSize of [40, 16, 8] as const) {
+for (const recordSize of [40, 49, 22, 16, 8] as const) {
   t.test(`downloads every punch of a ${recordSize}-byte-record terminal`, async (t) => {
     const sim = await startSimulator({
       records: 2000,

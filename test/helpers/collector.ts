@@ -15,9 +15,10 @@ export class PunchCollector {
       ...(clientId ? { clientId, clean: false } : {}),
     });
     const c = new PunchCollector(client);
-    client.on('message', (t, payload, packet) => {
+    client.on('message', (t, payload) => {
       if (t.endsWith('/punch')) c.received.push(JSON.parse(payload.toString()) as PunchEvent);
-      else if (packet.retain || t.endsWith('/status')) c.retained.set(t, payload.toString());
+      // status and health are retained; a subscriber already present gets them with the retain flag off
+      else c.retained.set(t, payload.toString());
     });
     await client.subscribeAsync(topic, { qos: 1 });
     return c;

@@ -22,6 +22,10 @@ export interface Ctx {
   strictShift: string | undefined;
   /** Frappe HR not installed: `hrms.…` methods cannot be imported. */
   withoutHrms: boolean;
+  /** DocTypes not (yet) on the site: custom ones before `frappe setup`, HRMS ones without Frappe HR. */
+  absent: Set<string>;
+  /** Roles of the API user (User doc), e.g. HR User; what `frappe setup` checks. */
+  roles: string[];
 }
 
 export interface DocTypeSpec {
@@ -136,6 +140,37 @@ const RAW_LOG: DocTypeSpec = {
   autoname: (doc) => String(doc.hash ?? ''),
 };
 
+// custom DocTypes `frappe setup` creates (design.md, Frappe side); named by hash like autoname `hash`
+const USER_MAP: DocTypeSpec = {
+  name: 'Biometric User Map',
+  fields: {
+    device_user_id: { label: 'Device User ID', type: 'Data', reqd: true },
+    employee: { label: 'Employee', type: 'Link', options: 'Employee', reqd: true },
+    device: { label: 'Device', type: 'Data' },
+    site: { label: 'Site', type: 'Data' },
+  },
+  autoname: (_doc, ctx) => `BUM-${String(ctx.db.nextInSeries('BUM-')).padStart(5, '0')}`,
+};
+
+const DEVICE: DocTypeSpec = {
+  name: 'Biometric Device',
+  fields: {
+    device_id: { label: 'Device ID', type: 'Data', reqd: true, unique: true },
+    device_name: { label: 'Device Name', type: 'Data' },
+    site: { label: 'Site', type: 'Data' },
+    timezone: { label: 'Time Zone', type: 'Data' },
+    last_sync_at: { label: 'Last Sync At', type: 'Datetime' },
+  },
+  autoname: (doc) => String(doc.device_id ?? ''),
+};
+
+// Frappe HR; only the field the forwarder writes. Seed with db.put (its name is chosen by HR, Prompt).
+const SHIFT_TYPE: DocTypeSpec = {
+  name: 'Shift Type',
+  fields: { last_sync_of_checkin: { label: 'Last Sync of Checkin', type: 'Datetime' } },
+  autoname: (doc) => String(doc.name),
+};
+
 const SYSTEM_SETTINGS: DocTypeSpec = {
   name: 'System Settings',
   single: true,
@@ -144,14 +179,16 @@ const SYSTEM_SETTINGS: DocTypeSpec = {
 };
 
 export const DOCTYPES: ReadonlyMap<string, DocTypeSpec> = new Map(
-  [EMPLOYEE, CHECKIN, RAW_LOG, SYSTEM_SETTINGS].map((s) => [s.name, s]),
+  [EMPLOYEE, CHECKIN, RAW_LOG, USER_MAP, DEVICE, SHIFT_TYPE, SYSTEM_SETTINGS].map((s) => [s.name, s]),
 );
 
 const DATETIME = /^(\d{4}-\d{2}-\d{2})(?: (\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/;
 
 /** How MariaDB datetime(6) gives a value back: `YYYY-MM-DD HH:MM:SS[.ffffff]`; undefined if unparseable. */
 export function canonicalDatetime(v: unknown): string | undefined {
-  const m = typeof v === 'string' ? DATETIME.exec(v) : null;
+  // cheap rejection first: list filters compare every row with every value (bench-sized tables)
+  if (typeof v !== 'string' || v.length < 10 || v.charCodeAt(4) !== 45) return undefined;
+  const m = DATETIME.exec(v);
   if (!m) return undefined;
   const frac = (m[4] ?? '').padEnd(6, '0');
   return `${m[1]} ${m[2] ?? '00:00'}:${m[3] ?? '00'}${/^0+$/.test(frac) ? '' : `.${frac}`}`;

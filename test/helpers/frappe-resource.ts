@@ -1,6 +1,7 @@
 import type { Ctx } from './frappe-doctypes.js';
 import { insertDoc, serialize, specOf, updateDoc } from './frappe-documents.js';
 import { doesNotExist, permissionError, pythonError } from './frappe-errors.js';
+import { metaResource } from './frappe-meta.js';
 import { queryDocs } from './frappe-query.js';
 
 export interface ResourceCall {
@@ -43,7 +44,8 @@ export function resource(ctx: Ctx, call: ResourceCall): Reply {
   if (!['GET', 'POST', 'PUT', 'DELETE'].includes(call.httpMethod)) {
     return { status: 405, html: true, body: 'Method Not Allowed' };
   }
-  const spec = specOf(call.doctype);
+  if (call.doctype === 'DocType' || call.doctype === 'User') return metaResource(ctx, call);
+  const spec = specOf(call.doctype, ctx);
   if (ctx.user === 'Guest') {
     const perm = call.httpMethod === 'GET' ? 'read' : call.httpMethod === 'POST' ? 'create' : 'write';
     throw permissionError(

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Doc, FrappeDb } from './frappe-db.js';
 import type { Ctx } from './frappe-doctypes.js';
 import { insertDoc } from './frappe-documents.js';
-import { errorBody, FrappeThrow, pythonError } from './frappe-errors.js';
+import { authenticationError, errorBody, FrappeThrow, pythonError } from './frappe-errors.js';
+import { CUSTOM_DOCTYPES } from './frappe-meta.js';
 import { callMethod } from './frappe-methods.js';
 import { authenticate, formDict } from './frappe-request.js';
 import { type Reply, resource } from './frappe-resource.js';
@@ -32,6 +33,10 @@ export interface StandinOptions {
   strictShift?: string;
   /** Frappe HR not installed: the add_log method answers 417 "Failed to get method". */
   withoutHrms?: boolean;
+  /** A site where `frappe setup` has not run: no Attendance Raw Log, Biometric User Map, Biometric Device. */
+  withoutCustomDoctypes?: boolean;
+  /** Roles of the API user. Default HR User and System Manager. */
+  roles?: string[];
 }
 
 export interface RequestRecord {
@@ -64,6 +69,8 @@ export class FrappeStandin {
   readonly db = new FrappeDb();
   readonly requests: RequestRecord[] = [];
   latencyMs: number;
+  /** The API key was rotated in the desk: every request that carries it answers 401 until set back. */
+  tokenRevoked = false;
   private readonly faults: Fault[] = [];
   private readonly ctx: Ctx;
 
@@ -80,6 +87,11 @@ export class FrappeStandin {
       timeWritable: opts.timeWritable ?? true,
       strictShift: opts.strictShift,
       withoutHrms: opts.withoutHrms ?? false,
+      absent: new Set([
+        ...(opts.withoutCustomDoctypes ? CUSTOM_DOCTYPES : []),
+        ...(opts.withoutHrms ? ['Employee Checkin', 'Shift Type'] : []),
+      ]),
+      roles: opts.roles ?? ['HR User', 'System Manager'],
     };
     this.db.put({ doctype: 'System Settings', name: 'System Settings', time_zone: opts.timeZone ?? null });
     for (const e of opts.employees ?? []) this.addEmployee(e);
@@ -117,6 +129,11 @@ export class FrappeStandin {
   /** Seeds an Employee through the normal insert (HR-EMP-00001, -00002 …; attendance_device_id unique). */
   addEmployee(seed: EmployeeSeed): Doc {
     return this.db.transaction(true, () => insertDoc(this.ctx, 'Employee', { ...seed }));
+  }
+
+  /** Seeds any document through the normal insert, as an administrator would in the desk. */
+  insert(doctype: string, fields: Record<string, unknown>): Doc {
+    return this.db.transaction(true, () => insertDoc(this.ctx, doctype, { ...fields }));
   }
 
   failNext(count: number, opts: FaultOptions = {}): void {
@@ -169,6 +186,7 @@ export class FrappeStandin {
       // init_request parses parameters before validate_auth runs (frappe/app.py)
       const args = formDict(req.headers['content-type'], rawBody, url);
       const { apiKey = 'key', apiSecret = 'secret' } = this.opts;
+      if (this.tokenRevoked && req.headers.authorization) throw authenticationError();
       const user = authenticate(req.headers.authorization, apiKey, apiSecret) ? this.ctx.user : 'Guest';
       const ctx: Ctx = { ...this.ctx, user };
       // POST/PUT/DELETE commit; GET and any error roll back (contract.md §2, commit semantics)

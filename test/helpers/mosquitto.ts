@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,10 +14,14 @@ export class Mosquitto {
   private proc: ChildProcess | undefined;
   output = '';
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly users?: Record<string, string>,
+  ) {}
 
-  static async start(): Promise<Mosquitto> {
-    const m = new Mosquitto(await freePort());
+  /** With `users`, anonymous clients are refused and only these name/password pairs may connect. */
+  static async start(opts: { users?: Record<string, string> } = {}): Promise<Mosquitto> {
+    const m = new Mosquitto(await freePort(), opts.users);
     await m.start();
     return m;
   }
@@ -28,13 +32,20 @@ export class Mosquitto {
 
   async start(): Promise<void> {
     const conf = join(this.dir, 'mosquitto.conf');
+    const passwords = join(this.dir, 'passwd');
+    if (this.users) {
+      writeFileSync(passwords, '');
+      for (const [user, password] of Object.entries(this.users)) {
+        execFileSync('mosquitto_passwd', ['-b', passwords, user, password]);
+      }
+    }
     writeFileSync(
       conf,
       [
         `listener ${this.port} 127.0.0.1`,
         // as root Mosquitto drops to the `mosquitto` user, which cannot write its save file in our temp dir
         ...(process.getuid?.() === 0 ? ['user root'] : []),
-        'allow_anonymous true',
+        ...(this.users ? ['allow_anonymous false', `password_file ${passwords}`] : ['allow_anonymous true']),
         'persistence true',
         `persistence_location ${this.dir}/`,
         // queue without limit for offline persistent sessions: the default (1000) would drop punches

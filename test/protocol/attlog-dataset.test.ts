@@ -44,9 +44,14 @@ t.test('dataset framing: u32 record bytes, then the records (vectors.md §5.4)',
   const decoded = decodeAttlogRecords(wire.subarray(4), 2);
   t.equal(decoded.recordSize, 40);
   t.same(
-    decoded.records.map(({ raw: _raw, ...r }) => r),
+    decoded.records.map(({ raw: _raw, index: _index, ...r }) => r),
     records,
     'decode',
+  );
+  t.same(
+    decoded.records.map((r) => r.index),
+    [0, 1],
+    'each record knows its slot',
   );
   t.same(decoded.records[1]?.raw, b, 'each record keeps its raw bytes');
   t.same(decoded.rejected, []);
@@ -164,5 +169,5 @@ t.test('byte-identical records are both kept (dedup is not the decoder’s job; 
   const d = decodeAttlogRecords(Buffer.concat([same, same, rec16(14)]), 3);
   t.equal(d.recordSize, 16);
   t.equal(d.records.length, 3);
-  t.same(d.records[0], d.records[1]);
+  t.same({ ...d.records[0], index: 1 }, d.records[1]);
 });

@@ -12,7 +12,7 @@ import {
   encodeAttlogRecord,
 } from '../../protocol/zk/attlog-record.js';
 import { formatWallTime } from '../../protocol/zk/time.js';
-import { bytes, chars, hex, u16, u32 } from '../helpers/zk-bytes.js';
+import { bytes, chars, hex, u8, u16, u32 } from '../helpers/zk-bytes.js';
 
 interface RecordCase {
   name: string;
@@ -240,11 +240,27 @@ t.test('mirror over generated records (fast-check)', async (t) => {
       deviceTime: wall,
       workcode: fc.integer({ min: 0, max: 0xffffffff }),
     }),
+    49: fc.record({
+      uid: fc.integer({ min: 0, max: 0xffff }),
+      userId: printable,
+      verify: byte,
+      punch: byte,
+      deviceTime: wall,
+      workcode: fc.integer({ min: 0, max: 0xffffffff }),
+    }),
+    22: fc.record({
+      uid: fc.integer({ min: 0, max: 0xffff }),
+      userId: printable.filter((u) => u.length <= 6),
+      verify: byte,
+      punch: byte,
+      deviceTime: wall,
+      workcode: fc.constant(0),
+    }),
     8: fc
       .record({ uid: fc.integer({ min: 0, max: 0xffff }), verify: byte, punch: byte, deviceTime: wall })
       .map((r) => ({ ...r, userId: String(r.uid), workcode: 0 })),
   };
-  for (const size of [40, 16, 8] as const) {
+  for (const size of [40, 49, 22, 16, 8] as const) {
     fc.assert(
       fc.property(gen[size], (r) => {
         const b = encodeAttlogRecord(r, size);
@@ -254,4 +270,37 @@ t.test('mirror over generated records (fast-check)', async (t) => {
     );
     t.pass(`${size}-byte: 1000 records survive encode → decode`);
   }
+});
+
+t.test('22-byte record (AK3750WIFI_TFT, zk-tcp.md §11.3a), bytes from the builder', async (t) => {
+  const b = bytes(u16(7), chars('1001', 6), u32(0), u8(15), u32(0x2e5ef9b5), u8(1), u32(0));
+  t.equal(b.length, 22);
+  t.same(decodeAttlogRecord(b, 22), {
+    uid: 7,
+    userId: '1001',
+    verify: 15,
+    punch: 1,
+    deviceTime: '2024-03-15T08:30:45',
+    workcode: 0,
+  });
+  t.same(encodeAttlogRecord(decodeAttlogRecord(b, 22), 22), b, 'mirror');
+});
+
+t.test('49-byte record (SpeedFace-V5L, §11.3): the 40-byte layout plus 9 bytes, workcode @40', async (t) => {
+  const b = bytes(
+    hex('07 00 31 30 30 31 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 0f b5 f9 5e 2e 01'),
+    new Uint8Array(8),
+    u32(42),
+    new Uint8Array(5),
+  );
+  t.equal(b.length, 49);
+  t.same(decodeAttlogRecord(b, 49), {
+    uid: 7,
+    userId: '1001',
+    verify: 15,
+    punch: 1,
+    deviceTime: '2024-03-15T08:30:45',
+    workcode: 42,
+  });
+  t.same(encodeAttlogRecord(decodeAttlogRecord(b, 49), 49), b, 'mirror');
 });

@@ -250,8 +250,16 @@ const record8 = hex('070001b5f95e2e00');
 const user72 = hex(
   '0d000034343400c69a807c4e6564000000000000000000000000000000000000000000de000000020100010002000000353535000000000000000000000000000000000000000000',
 );
-const seeds: Record<AttlogRecordSize, Buffer> = { 40: record40, 16: record16, 8: record8 };
-const sizeArb = fc.constantFrom<AttlogRecordSize>(40, 16, 8);
+const record49 = Buffer.concat([record40, hex('2a000000 0000000000')]);
+const record22 = hex('0700 313030310000 00000000 0f b5f95e2e 01 00000000');
+const seeds: Record<AttlogRecordSize, Buffer> = {
+  40: record40,
+  49: record49,
+  22: record22,
+  16: record16,
+  8: record8,
+};
+const sizeArb = fc.constantFrom<AttlogRecordSize>(40, 49, 22, 16, 8);
 const WALL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 
 function checkAttlog(bytes: Buffer, size: AttlogRecordSize): boolean {

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { loadCloudConfig } from '../../config/load.js';
+import { FrappeClient } from '../../frappe/client.js';
+import { retryUnmapped } from '../../frappe/unmapped-retry.js';
 import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
 import { runCommand } from '../exit-codes.js';
-import { startForwarderFromConfig } from '../forwarder.js';
+import { batchWriterFor, startForwarderFromConfig } from '../forwarder.js';
 
 export function registerForwarderCommand(program: Command): void {
   program
@@ -11,12 +13,22 @@ export function registerForwarderCommand(program: Command): void {
     .description('take punches from MQTT and write them to Frappe: Attendance Raw Log, then Employee Checkin')
     .requiredOption('--config <file>', 'cloud config (YAML)')
     .option('--dry-run', 'print the Frappe calls instead of making them')
-    .action(async (o: { config: string; dryRun?: boolean }) => {
+    .option(
+      '--retry-unmapped',
+      'write the Checkins of Raw Logs parked as Unmapped whose employee now exists, then exit',
+    )
+    .action(async (o: { config: string; dryRun?: boolean; retryUnmapped?: boolean }) => {
       const logger = createLogger();
       await runCommand(logger, async () => {
         // a dry run talks to no Frappe, so it needs no secret
         const cfg = loadCloudConfig(o.config, process.env, { requireSecret: !o.dryRun });
         const log = createLogger(cfg.log_level);
+        if (o.retryUnmapped) {
+          const result = await retryUnmapped(batchWriterFor(cfg, FrappeClient.fromConfig(cfg.frappe)));
+          log.info(result, 'Unmapped retry pass done');
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+          return;
+        }
         const fwd = await startForwarderFromConfig(cfg, log, o.dryRun ? process.stdout : undefined);
         const sig = await untilSignal();
         log.info({ signal: sig, stats: fwd.stats }, 'stopping');

@@ -18,6 +18,14 @@ export function registerPullCommand(program: Command): void {
       Intl.DateTimeFormat().resolvedOptions().timeZone,
     )
     .option('--timeout-ms <ms>', 'per-answer timeout', int('timeout-ms'), 5000)
+    .option(
+      '--comm-key <key>',
+      'comm key set on the terminal (0…999999); or X05_COMM_KEY',
+      int('comm-key'),
+      process.env.X05_COMM_KEY ? Number(process.env.X05_COMM_KEY) : undefined,
+    )
+    .option('--udp', 'talk UDP (older terminals, no TCP envelope)')
+    .option('--capture <file>', 'record the session to a pcap file (replay it with x05-gateway replay)')
     .action(
       async (o: {
         host: string;
@@ -26,6 +34,9 @@ export function registerPullCommand(program: Command): void {
         site: string;
         timezone: string;
         timeoutMs: number;
+        capture?: string;
+        commKey?: number;
+        udp?: boolean;
       }) => {
         const logger = createLogger();
         await runCommand(logger, () => runPullCommand(o, logger));

@@ -15,7 +15,9 @@ export const bufferedReadCommands: CommandTable = {
   [Command.PREPARE_BUFFER]: (req, { device, conn }) => {
     const dataset = device.dataset(decodePrepareBuffer(req.data));
     if (!dataset) return reply(Command.ACK_ERROR);
-    if (dataset.length <= Math.min(INLINE_DATASET_MAX, device.profile.maxDataPayload))
+    if (
+      dataset.length <= Math.min(INLINE_DATASET_MAX, device.profile.maxDataPayload, conn.maxData ?? Infinity)
+    )
       return reply(Command.DATA, dataset);
     conn.prepared = dataset;
     return ack(encodeBufferSize(dataset.length));
@@ -24,7 +26,7 @@ export const bufferedReadCommands: CommandTable = {
     const { offset, length } = decodeReadBuffer(req.data);
     const dataset = conn.prepared;
     if (!dataset || length === 0 || offset + length > dataset.length) return reply(Command.ACK_ERROR);
-    const max = device.profile.maxDataPayload;
+    const max = Math.min(device.profile.maxDataPayload, conn.maxData ?? Number.POSITIVE_INFINITY);
     const frames: Frame[] = [
       { command: Command.PREPARE_DATA, data: encodePrepareData({ length, packetSize: max }) },
     ];

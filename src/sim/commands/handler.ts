@@ -9,8 +9,12 @@ export interface ConnectionState {
   session: number;
   /** The dataset of the last 1503 answered with a size, until FREE_DATA (zk-tcp.md §9). */
   prepared: Buffer | undefined;
-  /** Mask from REG_EVENT; realtime events are not sent yet. */
+  /** Mask from REG_EVENT: EF_ATTLOG (1) set means new punches are sent as events (zk-tcp.md §12). */
   eventMask: number;
+  /** Largest DATA payload on this transport, when below the profile's (UDP: 1024, zk-tcp.md §14). */
+  maxData?: number;
+  /** CMD_AUTH accepted (or no comm key set); until then only CONNECT, AUTH and EXIT are served (§5). */
+  authed: boolean;
 }
 
 /** One packet of an answer. It carries the request's reply id; `session` defaults to the connection's. */

@@ -1,0 +1,41 @@
+import { formatWallTime, parseWallTime, wallTimeProblem } from '../zk/time.js';
+import { LineError } from './line-error.js';
+
+/**
+ * Field checks shared by the text formats (push ATTLOG, USB attlog, CSV). A PIN is printable ASCII with
+ * no spaces (adms-push.md §9: corrupt flash yields control bytes); a time is a real calendar instant.
+ */
+const PIN = /^[\x21-\x7e]{1,24}$/;
+
+export function checkPin(pin: string, line: number, text: string): string {
+  if (!PIN.test(pin))
+    throw new LineError(line, text, `user id ${JSON.stringify(pin)} is empty or unprintable`);
+  return pin;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` → PunchEvent form `YYYY-MM-DDTHH:MM:SS`; junk such as 2047-02-30 is refused. */
+export function checkTime(time: string, line: number, text: string): string {
+  const w = parseWallTime(time);
+  if (!w) throw new LineError(line, text, `time ${JSON.stringify(time)} is not YYYY-MM-DD HH:MM:SS`);
+  const problem = wallTimeProblem(w);
+  if (problem) throw new LineError(line, text, `impossible time (${problem})`);
+  return formatWallTime(w);
+}
+
+/** A status or verify code: an integer 0…255 (PunchEvent.punch / verify). */
+export function checkCode(value: string, what: string, line: number, text: string): number {
+  if (!/^\d{1,3}$/.test(value) || Number(value) > 255)
+    throw new LineError(line, text, `${what} ${JSON.stringify(value)} is not an integer 0…255`);
+  return Number(value);
+}
+
+/** Lines of a body or file: split on LF, a CR before it dropped, empty lines skipped but counted. */
+export function splitLines(body: string): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = [];
+  const parts = body.split('\n');
+  for (const [i, part] of parts.entries()) {
+    const text = part.endsWith('\r') ? part.slice(0, -1) : part;
+    if (text.trim() !== '') out.push({ line: i + 1, text });
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+export * from './csv-row.js';
+export * from './dat-line.js';

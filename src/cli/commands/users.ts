@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { readUsers } from '../../device/facts.js';
+import { createLogger } from '../../ops/log.js';
+import { runCommand } from '../exit-codes.js';
+import { int } from '../options.js';
+
+interface UsersOptions {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  commKey?: number;
+  json?: boolean;
+  udp?: boolean;
+}
+
+/**
+ * `x05-gateway users --host H`: the terminal's facts (serial, firmware, platform, name, counts and
+ * capacities) on stderr and its user list on stdout, one line per user: a table, or JSON lines with --json,
+ * so a site can build its user map.
+ */
+export function registerUsersCommand(program: Command): void {
+  program
+    .command('users')
+    .description("print a terminal's user list (and its serial, firmware, counts)")
+    .requiredOption('--host <host>', 'terminal address')
+    .option('--port <port>', 'terminal TCP port', int('port'), 4370)
+    .option('--timeout-ms <ms>', 'per-answer timeout', int('timeout-ms'), 5000)
+    .option(
+      '--comm-key <key>',
+      'comm key set on the terminal (0…999999); or X05_COMM_KEY',
+      int('comm-key'),
+      process.env.X05_COMM_KEY ? Number(process.env.X05_COMM_KEY) : undefined,
+    )
+    .option('--json', 'JSON lines instead of a table')
+    .option('--udp', 'talk UDP (older terminals, no TCP envelope)')
+    .action(async (o: UsersOptions) => {
+      const logger = createLogger();
+      await runCommand(logger, async () => {
+        const list = await readUsers({
+          host: o.host,
+          port: o.port,
+          timeoutMs: o.timeoutMs,
+          ...(o.commKey ? { commKey: o.commKey } : {}),
+          ...(o.udp ? { transport: 'udp' as const } : {}),
+        });
+        logger.info({ ...list.facts, user_record_size: list.recordSize }, 'terminal facts');
+        for (const err of list.rejected) logger.warn({ err }, 'user record rejected');
+        const lines = o.json
+          ? list.users.map(({ password: _secret, ...u }) => JSON.stringify(u))
+          : [
+              ['uid', 'user_id', 'name', 'privilege', 'card', 'group'].join('\t'),
+              ...list.users.map((u) => [u.uid, u.userId, u.name, u.privilege, u.card, u.group].join('\t')),
+            ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+      });
+    });
+}

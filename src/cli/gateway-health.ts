@@ -1,0 +1,60 @@
+import type { MqttClient } from 'mqtt';
+import type { SiteConfig } from '../config/schema.js';
+import type { Logger } from '../ops/log.js';
+import type { OutboxPublisher } from '../publish/outbox-publisher.js';
+import { gatewayHealthTopic } from '../publish/topics.js';
+import type { PunchStore } from '../store/punch-store.js';
+
+const HEALTH_EVERY_MS = 60_000;
+const PRUNE_EVERY_MS = 6 * 3600_000;
+
+/**
+ * Housekeeping of a running gateway: retention passes over the store, and a retained health message
+ * (queue depth, disk use, publish counters) so a site engineer sees a filling disk or a growing backlog
+ * from the broker, before the gateway has to refuse work.
+ */
+export function startHousekeeping(
+  cfg: SiteConfig,
+  store: PunchStore,
+  publisher: OutboxPublisher,
+  client: MqttClient,
+  logger: Logger,
+): { stop(): void } {
+  const policy = { rawDays: cfg.store.raw_days, dedupDays: cfg.store.dedup_days };
+  const pruneOnce = () =>
+    store.prune(policy).then(
+      (r) => {
+        if (r.raw + r.dedup > 0) logger.info({ pruned_raw: r.raw, pruned_ids: r.dedup }, 'retention pass');
+      },
+      (err: unknown) => logger.error({ err }, 'retention pass failed'),
+    );
+  const healthOnce = async () => {
+    try {
+      const disk = await store.diskUsage();
+      const low = disk.freeBytes < cfg.store.min_free_mb * 1048576;
+      const health = {
+        at: new Date().toISOString(),
+        queued: store.outboxDepth,
+        published: publisher.stats.published,
+        in_flight: publisher.stats.inFlight,
+        store_mb: Math.round(disk.storeBytes / 1048576),
+        free_mb: Math.round(disk.freeBytes / 1048576),
+        disk_low: low,
+      };
+      if (low) logger.error(health, 'disk nearly full: new punches are refused until space is freed');
+      if (client.connected)
+        client.publish(gatewayHealthTopic(cfg.site), JSON.stringify(health), { qos: 1, retain: true });
+    } catch (err) {
+      logger.warn({ err }, 'cannot read disk usage');
+    }
+  };
+  void pruneOnce();
+  void healthOnce();
+  client.on('connect', () => void healthOnce());
+  const timers = [setInterval(pruneOnce, PRUNE_EVERY_MS), setInterval(healthOnce, HEALTH_EVERY_MS)];
+  return {
+    stop() {
+      for (const t of timers) clearInterval(t);
+    },
+  };
+}

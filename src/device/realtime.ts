@@ -1,0 +1,87 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RecordError } from '../../protocol/errors.js';
+import { decodeRealtimeAttlog, EventFlag } from '../../protocol/zk/realtime-event.js';
+import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
+import { DeviceIdentityError } from './errors.js';
+import {
+  identify,
+  measureClock,
+  type PullOptions,
+  type PullResult,
+  readLog,
+  sessionOptions,
+} from './pull.js';
+import { DeviceSession } from './session.js';
+
+export interface RealtimeOptions extends PullOptions {
+  /** Idle probe period: GET_TIME every this many ms; a dead link fails within heartbeatMs + timeoutMs. */
+  heartbeatMs: number;
+  expectedSerial?: string;
+  /** Each EF_ATTLOG event as a PunchEvent (source realtime), in arrival order. */
+  onPunch: (e: PunchEvent) => void;
+  onRejected?: (err: RecordError) => void;
+  /** The catch-up read done right after registering; store its events and cursor before returning. */
+  onSynced: (r: PullResult) => Promise<void>;
+  onClock?: (clockOffsetS: number) => void;
+  signal: AbortSignal;
+}
+
+/**
+ * One realtime session (zk-tcp.md §12): connect (comm key), serial, CMD_REG_EVENT for EF_ATTLOG, then a
+ * catch-up read of the log on the same connection, so punches made while no session was registered (gap,
+ * restart, outage) are filled and those made during the read arrive as events; the event id keeps a punch
+ * seen both ways to one row. Every event is acknowledged with ACK_OK (session ours, reply id 0) before it is
+ * decoded. There is no protocol heartbeat, so an idle GET_TIME probe finds a dead or half-open link.
+ * Resolves when `signal` aborts; rejects with the typed error that ended the link.
+ */
+export async function runRealtimeSession(opts: RealtimeOptions): Promise<void> {
+  const label = opts.label ?? `${opts.host}:${opts.port}`;
+  let serial = label;
+  let clockOffsetS: number | null = null;
+  let session: DeviceSession | undefined;
+  const onEvent = (p: { session: number; data: Buffer }) => {
+    session?.ackEvent();
+    // the session field carries the event code; only EF_ATTLOG is a punch
+    if (p.session !== EventFlag.ATTLOG) return;
+    try {
+      const e = decodeRealtimeAttlog(p.data);
+      opts.onPunch(
+        makePunchEvent({
+          deviceId: serial,
+          site: opts.site,
+          userId: e.userId,
+          deviceTime: e.deviceTime,
+          timezone: opts.timezone,
+          punch: e.punch,
+          verify: e.verify,
+          source: 'realtime',
+          receivedAt: new Date(),
+          clockOffsetS,
+          raw: e.raw,
+        }),
+      );
+    } catch (err) {
+      if (err instanceof RecordError) opts.onRejected?.(err);
+      else throw err;
+    }
+  };
+  session = await DeviceSession.open({ ...sessionOptions(opts, label), onEvent });
+  try {
+    serial = await identify(session, label);
+    if (opts.expectedSerial && serial !== opts.expectedSerial)
+      throw new DeviceIdentityError(`${opts.host}:${opts.port}`, opts.expectedSerial, serial);
+    await session.registerEvents(EventFlag.ATTLOG);
+    const synced = await readLog(session, serial, opts);
+    clockOffsetS = synced.clockOffsetS;
+    await opts.onSynced(synced);
+    while (!opts.signal.aborted) {
+      const woke = await sleep(opts.heartbeatMs, true, { signal: opts.signal }).catch(() => false);
+      if (!woke) break;
+      clockOffsetS = (await measureClock(session, opts.timezone)).clockOffsetS;
+      opts.onClock?.(clockOffsetS);
+    }
+    await session.exit().catch(() => {});
+  } finally {
+    session.close();
+  }
+}

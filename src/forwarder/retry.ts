@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FrappeError } from '../frappe/errors.js';
+import type { Logger } from '../ops/log.js';
+import { type RetryPolicy, retryDelayMs } from './backoff.js';
+import type { ForwarderStats } from './deliver.js';
+
+export interface RetryDeps {
+  retry: RetryPolicy;
+  logger: Logger;
+  stats: ForwarderStats;
+  /** Consecutive failures across calls, so a new batch does not restart the backoff of an outage. */
+  failures: { count: number };
+}
+
+/** The stop or the connection loss that ended a retry loop; the messages stay unacknowledged. */
+export class Aborted extends Error {
+  constructor() {
+    super('aborted');
+  }
+}
+
+/**
+ * Runs `fn` until it succeeds. By class (contract.md §3): `retryable` (429 with its Retry-After, 5xx,
+ * proxy pages, timeouts, refused connections) backs off with capped doubling; `auth` (401/403) pauses the
+ * forwarder — stats.paused, one loud log line — and probes slowly until an operator fixes the key or
+ * roles; anything else is unexpected (per-document refusals are handled inside the stages) and is
+ * retried slowly. `attempt` > 0 tells `fn` an earlier attempt may have landed.
+ */
+export async function retrying<T>(
+  deps: RetryDeps,
+  what: string,
+  signal: AbortSignal,
+  fn: (attempt: number) => Promise<T>,
+): Promise<T> {
+  // not checked before a call: on stop, a batch in hand finishes its stages and is acknowledged
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const out = await fn(attempt);
+      deps.failures.count = 0;
+      if (deps.stats.paused) {
+        deps.stats.paused = false;
+        deps.logger.warn({ what }, 'Frappe accepts the forwarder again; resuming');
+      }
+      return out;
+    } catch (err) {
+      const fe = err instanceof FrappeError ? err : undefined;
+      const kind = fe?.kind ?? 'unexpected';
+      const delayMs = retryDelayMs(deps.retry, kind, deps.failures.count++, fe?.retryAfterS);
+      deps.stats.retries++;
+      deps.stats.lastError = (err as Error).message;
+      const ctx = { err, what, attempt, delayMs };
+      if (kind === 'retryable') {
+        deps.logger.warn(ctx, 'Frappe unavailable; punches stay unacknowledged, retrying');
+      } else if (kind === 'auth') {
+        if (!deps.stats.paused) {
+          deps.logger.error(
+            ctx,
+            'FRAPPE REFUSES THE FORWARDER: check frappe.api_key / api_secret and the API user roles (HR User or HR Manager); consuming paused, punches wait in the broker',
+          );
+        }
+        deps.stats.paused = true;
+      } else {
+        deps.logger.error(ctx, 'unexpected failure writing to Frappe; retrying slowly');
+      }
+      try {
+        await sleep(delayMs, undefined, { signal });
+      } catch {
+        throw new Aborted();
+      }
+    }
+  }
+}

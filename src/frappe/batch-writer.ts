@@ -1,0 +1,207 @@
+import type { PunchEvent } from '../event/punch-event.js';
+import { type BatchItem, type CheckinResult, writeCheckins } from './checkin-stage.js';
+import type { FrappeClient, FrappeDoc } from './client.js';
+import { EmployeeResolver } from './employee-resolver.js';
+import { FrappeError } from './errors.js';
+import { INSERT_MANY_MAX, INSERT_MANY_METHOD, insertManyIsolating, mapLimit } from './insert-many.js';
+import { listWhereIn } from './list-in.js';
+import {
+  DEFAULT_EMPLOYEE_FIELDNAME,
+  type LogType,
+  planPunch,
+  RAW_LOG_DOCTYPE,
+  type RawLogStatus,
+} from './punch-plan.js';
+import { readSiteTimezone } from './site-settings.js';
+import type { FrappeWriter, WriteOutcome } from './writer.js';
+
+export type { BatchItem, CheckinResult };
+
+/** What the Raw Log stage found for one punch. */
+export type RawLogState =
+  | { kind: 'new' }
+  | { kind: 'existing'; status: RawLogStatus; checkin: string | undefined }
+  /** Frappe refused the audit record itself (e.g. a field too long): it goes to the dead-letter topic. */
+  | { kind: 'refused'; message: string };
+
+export interface FrappeBatchWriterOptions {
+  client: FrappeClient;
+  /** config `frappe.site_timezone`; read from System Settings when absent. */
+  siteTimezone?: string | undefined;
+  employeeFieldname?: string | undefined;
+  /** Terminals that only ever mean IN (or OUT), whatever key the employee pressed. */
+  deviceLogTypes?: Readonly<Record<string, LogType>> | undefined;
+  /** Raw Log status updates in flight at once (one PUT each; Frappe has no bulk update in the contract). */
+  statusConcurrency?: number | undefined;
+  /** How long an employee lookup is trusted. */
+  resolverTtlMs?: number | undefined;
+}
+
+/**
+ * The batching writer. A batch goes through three stages the forwarder drives (and retries) separately:
+ * 1. `insertRawLogs`: the audit trail, ≤ 200 per frappe.client.insert_many, refused ones isolated;
+ * 2. `writeCheckins`: Employee Checkins, ≤ 200 per insert_many, run one batch at a time (per employee
+ *    order, and HRMS's racy duplicate check, contract.md §4);
+ * 3. `markRawLogs`: each Raw Log's status, a bounded number of PUTs at once.
+ * `writePunch` runs the three for one punch, so it also fits where a FrappeWriter is expected.
+ */
+export class FrappeBatchWriter implements FrappeWriter {
+  readonly client: FrappeClient;
+  readonly resolver: EmployeeResolver;
+  readonly #deviceLogTypes: Readonly<Record<string, LogType>>;
+  readonly #statusConcurrency: number;
+  readonly #fieldname: string;
+  #siteZone: Promise<string> | undefined;
+
+  constructor(opts: FrappeBatchWriterOptions) {
+    this.client = opts.client;
+    this.#fieldname = opts.employeeFieldname ?? DEFAULT_EMPLOYEE_FIELDNAME;
+    this.resolver = new EmployeeResolver(opts.client, this.#fieldname, opts.resolverTtlMs);
+    this.#deviceLogTypes = opts.deviceLogTypes ?? {};
+    this.#statusConcurrency = opts.statusConcurrency ?? 16;
+    if (opts.siteTimezone) this.#siteZone = Promise.resolve(opts.siteTimezone);
+  }
+
+  /** Both documents of each punch, times in the site zone, per-device log_type override applied. */
+  async prepare(events: readonly PunchEvent[]): Promise<BatchItem[]> {
+    const zone = await this.siteZone();
+    return events.map((event) => {
+      const plan = planPunch(event, zone, this.#fieldname);
+      const fixed = this.#deviceLogTypes[event.device_id];
+      if (fixed) {
+        plan.addLog.log_type = fixed;
+        plan.rawLog.event_type = fixed;
+      }
+      return { event, plan };
+    });
+  }
+
+  /** Which punches have a Raw Log already: one GET per 200. A final status means a whole earlier write landed. */
+  async findRawLogs(items: readonly BatchItem[]): Promise<RawLogState[]> {
+    const found = new Map<string, RawLogState>();
+    for (let start = 0; start < items.length; start += INSERT_MANY_MAX) {
+      const ids = items.slice(start, start + INSERT_MANY_MAX).map((it) => it.event.id);
+      for (const [k, v] of await this.existingRawLogs(ids)) found.set(k, v);
+    }
+    return items.map((it) => found.get(it.event.id) ?? { kind: 'new' });
+  }
+
+  writeCheckins(items: readonly BatchItem[], lookupFirst: boolean): Promise<CheckinResult[]> {
+    return writeCheckins(this.client, this.resolver, items, lookupFirst);
+  }
+
+  /**
+   * Writes each punch's Raw Log with its final status and Checkin link: new ones by insert_many (one call
+   * per 200 instead of a status PUT per punch), ones an older version left Pending by PUT. Returns, per
+   * item, Frappe's refusal of the Raw Log itself (the caller dead-letters it), else undefined.
+   */
+  async recordRawLogs(
+    items: readonly BatchItem[],
+    results: readonly CheckinResult[],
+    states: readonly RawLogState[],
+  ): Promise<Array<string | undefined>> {
+    const refused: Array<string | undefined> = items.map(() => undefined);
+    let fresh = items.flatMap((_, i) => (states[i]?.kind === 'new' ? [i] : []));
+    const doc = (i: number) => ({
+      doctype: RAW_LOG_DOCTYPE,
+      ...items[i]!.plan.rawLog,
+      ...final(results[i]!),
+    });
+    if (fresh.length === 0 || (await this.insertAll(fresh.map(doc)))) fresh = [];
+    else {
+      // refused: most often a retry whose first attempt committed (409); learn that in one GET before
+      // bisecting what is left
+      const there = await this.existingRawLogs(fresh.map((i) => items[i]!.event.id));
+      fresh = fresh.filter((i) => !there.has(items[i]!.event.id));
+    }
+    const written = await insertManyIsolating(this.client, fresh.map(doc));
+    fresh.forEach((i, k) => {
+      const w = written[k]!;
+      // 409: a second forwarder wrote it meanwhile, with the same Checkin found by lookup
+      if ('error' in w && w.error.kind !== 'duplicate') refused[i] = w.error.frappeMessage;
+    });
+    const stale = items.flatMap((_, i) => (states[i]?.kind === 'existing' ? [i] : []));
+    await mapLimit(stale, this.#statusConcurrency, async (i) => {
+      await this.client.updateDoc(RAW_LOG_DOCTYPE, items[i]!.event.id, final(results[i]!));
+    });
+    return refused;
+  }
+
+  async writePunch(e: PunchEvent): Promise<WriteOutcome> {
+    const items = await this.prepare([e]);
+    const states = await this.findRawLogs(items);
+    const state = states[0]!;
+    if (state.kind === 'existing' && state.status !== 'Pending') {
+      return { status: 'Synced', rawLog: e.id, checkin: state.checkin, via: 'already-synced' };
+    }
+    const results = await this.writeCheckins(items, true);
+    const [refused] = await this.recordRawLogs(items, results, states);
+    if (refused !== undefined) {
+      throw new FrappeError({
+        status: 417,
+        httpMethod: 'POST',
+        path: `/api/method/${INSERT_MANY_METHOD}`,
+        doctype: RAW_LOG_DOCTYPE,
+        messages: [refused],
+      });
+    }
+    const r = results[0]!;
+    return { status: r.status, rawLog: e.id, checkin: r.checkin, via: r.via, ...msg(r) };
+  }
+
+  /** One insert_many of ≤ 200; false when Frappe refused a document in it. */
+  private async insertAll(docs: Record<string, unknown>[]): Promise<boolean> {
+    if (docs.length > INSERT_MANY_MAX) return false;
+    try {
+      await this.client.callMethod(INSERT_MANY_METHOD, { docs });
+      return true;
+    } catch (err) {
+      if (!(err instanceof FrappeError) || err.kind === 'retryable' || err.kind === 'auth') throw err;
+      return false;
+    }
+  }
+
+  private siteZone(): Promise<string> {
+    if (!this.#siteZone) {
+      const reading = readSiteTimezone(this.client);
+      // forget a failed read so the next batch asks again
+      reading.catch(() => {
+        if (this.#siteZone === reading) this.#siteZone = undefined;
+      });
+      this.#siteZone = reading;
+    }
+    return this.#siteZone;
+  }
+
+  private async existingRawLogs(ids: string[]): Promise<Map<string, RawLogState>> {
+    const rows = await listWhereIn<FrappeDoc>(
+      this.client,
+      RAW_LOG_DOCTYPE,
+      ['name', 'status', 'employee_checkin'],
+      'name',
+      ids,
+    );
+    return new Map(
+      rows.map((r) => [
+        r.name,
+        {
+          kind: 'existing',
+          status: (r.status as RawLogStatus | undefined) ?? 'Pending',
+          checkin:
+            typeof r.employee_checkin === 'string' && r.employee_checkin ? r.employee_checkin : undefined,
+        },
+      ]),
+    );
+  }
+}
+
+/** The Raw Log fields that say where the punch ended up (design.md: status Synced/Unmapped/Error). */
+function final(r: CheckinResult): Record<string, unknown> {
+  return r.status === 'Synced'
+    ? { status: 'Synced', employee_checkin: r.checkin ?? null, error: null }
+    : { status: r.status, employee_checkin: null, error: r.message ?? null };
+}
+
+function msg(r: CheckinResult): { message?: string } {
+  return r.message === undefined ? {} : { message: r.message };
+}

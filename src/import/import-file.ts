@@ -1,0 +1,154 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import { LineError } from '../../protocol/adms/line-error.js';
+import { type CsvMapping, csvColumns, parseCsvRecord } from '../../protocol/attlog/csv-row.js';
+import { parseDatLine } from '../../protocol/attlog/dat-line.js';
+import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
+import { formatWallTimeIn } from '../event/wall-clock.js';
+import type { AcceptResult } from '../store/punch-store.js';
+
+/** Where imported punches go; PunchStore implements it. */
+export interface ImportSink {
+  accept(events: readonly PunchEvent[]): Promise<AcceptResult>;
+}
+
+export type ImportFormat = 'attlog' | 'csv';
+
+export interface ImportOptions {
+  file: string;
+  /** Serial of the terminal that wrote the file: the file itself rarely says (usb-export.md §2.5). */
+  device: string;
+  site: string;
+  /** IANA zone of that terminal's clock. */
+  timezone: string;
+  sink: ImportSink;
+  /** Default from the name: `.csv` → csv, anything else → `*_attlog.dat` layout. */
+  format?: ImportFormat;
+  /** Required for CSV: the day/month order is never guessed (usb-export.md §4). */
+  csv?: CsvMapping;
+  /** Punches before this device-local date are junk (clock reset to its epoch). Default 2001-01-01. */
+  earliest?: string;
+  /** Lines per store batch (one synced LevelDB write each); larger batches measured 1.6× faster than 5000. Default 20000. */
+  batchLines?: number;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** "Now", for the plausibility window's upper end (import time + 1 day). */
+  now?: Date;
+}
+
+export interface RejectedLine {
+  line: number;
+  reason: string;
+  /** The line as read (latin1), shortened. */
+  text: string;
+}
+
+export interface ImportSummary {
+  file: string;
+  device: string;
+  format: ImportFormat;
+  /** Non-empty lines read (a CSV header included). */
+  read: number;
+  new: number;
+  duplicate: number;
+  rejectedCount: number;
+  /** The first MAX_REJECTED_LISTED rejected lines, with their line numbers. */
+  rejected: RejectedLine[];
+}
+
+const MAX_REJECTED_LISTED = 10_000;
+const DAY_MS = 86_400_000;
+
+export function formatOf(file: string): ImportFormat {
+  return /\.csv$/i.test(file) ? 'csv' : 'attlog';
+}
+
+/**
+ * Imports one USB export into the store: streamed line by line (latin1, so corrupt bytes survive into the
+ * report), CRLF or LF, any order. Each record becomes a PunchEvent (source `file`) with the same id the TCP
+ * and push paths give the same punch; junk lines are listed with their line numbers and skipped; the rest
+ * imports. Re-importing a file (the normal case: exports overlap, §1) stores nothing twice.
+ */
+export async function importFile(o: ImportOptions): Promise<ImportSummary> {
+  const format = o.format ?? formatOf(o.file);
+  if (format === 'csv' && !o.csv)
+    throw new TypeError('a CSV import needs a column mapping with a date order');
+  const total = (await stat(o.file)).size;
+  const earliest = `${o.earliest ?? '2001-01-01'}T00:00:00`;
+  const latest = formatWallTimeIn((o.now ?? new Date()).getTime() + DAY_MS, o.timezone).replace(' ', 'T');
+  const summary: ImportSummary = {
+    file: basename(o.file),
+    device: o.device,
+    format,
+    read: 0,
+    new: 0,
+    duplicate: 0,
+    rejectedCount: 0,
+    rejected: [],
+  };
+  const reject = (err: LineError) => {
+    summary.rejectedCount++;
+    if (summary.rejected.length < MAX_REJECTED_LISTED)
+      summary.rejected.push({ line: err.line, reason: err.reason, text: err.text });
+  };
+  const receivedAt = new Date();
+  let batch: PunchEvent[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const r = await o.sink.accept(batch);
+    summary.new += r.stored;
+    summary.duplicate += r.duplicates;
+    batch = [];
+  };
+
+  const stream = createReadStream(o.file, { encoding: 'latin1' });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNo = 0;
+  let columns: ReturnType<typeof csvColumns> | undefined;
+  for await (const text of lines) {
+    lineNo++;
+    if (text.trim() === '') continue;
+    summary.read++;
+    try {
+      if (format === 'csv' && !columns) {
+        columns = csvColumns(text, o.csv!, lineNo);
+        continue;
+      }
+      const r =
+        format === 'csv' ? parseCsvRecord(text, columns!, o.csv!, lineNo) : parseDatLine(text, lineNo);
+      // usb-export.md §2.4: a real calendar time can still be junk (2000-01-01 after a clock reset, 2075)
+      if (r.deviceTime < earliest || r.deviceTime > latest)
+        throw new LineError(
+          lineNo,
+          text,
+          `time ${r.deviceTime} outside ${earliest.slice(0, 10)} … ${latest}`,
+        );
+      batch.push(
+        makePunchEvent({
+          deviceId: o.device,
+          site: o.site,
+          userId: r.userId,
+          deviceTime: r.deviceTime,
+          timezone: o.timezone,
+          punch: r.punch,
+          verify: r.verify,
+          source: 'file',
+          receivedAt,
+          clockOffsetS: null,
+          raw: Buffer.from(text, 'latin1'),
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+      reject(err);
+    }
+    if (batch.length >= (o.batchLines ?? 20_000)) {
+      await flush();
+      o.onProgress?.(stream.bytesRead, total);
+    }
+  }
+  await flush();
+  o.onProgress?.(total, total);
+  return summary;
+}

@@ -1,0 +1,37 @@
+import type { SiteConfig } from '../config/schema.js';
+import type { Logger } from '../ops/log.js';
+import { type PushServer, startPushServer } from './push-server.js';
+import type { PushSink, PushUpload } from './uploads.js';
+
+/** The gateway's push receiver from the site config's `push` section (none when it is absent). */
+export async function startPushFromConfig(
+  cfg: SiteConfig,
+  sink: PushSink,
+  logger: Logger,
+  onUpload?: (u: PushUpload) => void,
+): Promise<PushServer | undefined> {
+  const p = cfg.push;
+  if (!p) return undefined;
+  return startPushServer({
+    host: p.host,
+    port: p.port,
+    site: cfg.site,
+    devices: p.devices.map((d) => ({
+      serial: d.serial,
+      timezone: d.timezone,
+      sendDate: d.send_date,
+      ...(d.token ? { token: d.token } : {}),
+    })),
+    sink,
+    logger,
+    ...(onUpload ? { onUpload } : {}),
+    bodyLimitBytes: p.body_limit_bytes,
+    requestTimeoutMs: p.request_timeout_ms,
+    settings: {
+      delayS: p.delay_s,
+      errorDelayS: p.error_delay_s,
+      realtime: p.realtime,
+      timeZoneUnit: p.timezone_option,
+    },
+  });
+}

@@ -1,0 +1,216 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../ops/log.js';
+import { CommandQueue } from './command-queue.js';
+import type { DeviceState, PushDevice } from './device-state.js';
+import { type PushSettings, type Reply, type RouteContext, route } from './routes.js';
+import type { PushSink, PushUpload, UploadCounters } from './uploads.js';
+
+export interface PushServerOptions {
+  /** Default 127.0.0.1; a site LAN address in production (adms-push.md §8). */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  site: string;
+  devices: readonly PushDevice[];
+  sink: PushSink;
+  logger: Logger;
+  /** Largest request body; a 100k-record backlog arrives in many posts of ~150 lines (§5.1). Default 8 MiB. */
+  bodyLimitBytes?: number;
+  /** Whole request, headers and body, from a slow or stalled client. Default 30 s. */
+  requestTimeoutMs?: number;
+  settings?: Partial<PushSettings>;
+  /** Called after each stored ATTLOG batch. */
+  onUpload?: (u: PushUpload) => void;
+}
+
+export interface PushCounters extends UploadCounters {
+  requests: number;
+  /** Unknown serial, wrong token or no SN: answered 403 and stored nowhere. */
+  refused: number;
+  tooLarge: number;
+}
+
+export interface PushServer {
+  url: string;
+  host: string;
+  port: number;
+  counters: PushCounters;
+  commands: CommandQueue;
+  /** What the receiver learnt about a terminal: names, INFO, last contact. */
+  device(serial: string): Readonly<DeviceState> | undefined;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_SETTINGS: PushSettings = {
+  delayS: 10,
+  errorDelayS: 30,
+  transTimes: '00:00;14:05',
+  transIntervalMin: 1,
+  realtime: true,
+  timeZoneUnit: 'auto',
+};
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  // old firmware posts without a Content-Type (§2.1): always read the raw bytes
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function send(res: ServerResponse, r: Reply, sendDate: boolean, close = false): void {
+  // the terminal checks for lowercase `text/plain` before it takes our Date or a devicecmd ack (§2.2)
+  res.sendDate = sendDate;
+  const body = Buffer.from(r.body, 'latin1');
+  res.writeHead(r.status, {
+    'Content-Type': 'text/plain',
+    'Content-Length': body.length,
+    ...(close ? { Connection: 'close' } : {}),
+  });
+  res.end(body);
+}
+
+/**
+ * The iclock push receiver (adms-push.md): terminals in cloud/ADMS mode call it over HTTP. Only serials in
+ * `devices` are served; anything else gets 403 `UNKNOWN DEVICE` (the terminal keeps its data, §5.1), a log
+ * line and a counter. Uploads are answered `OK: n` only after the store resolved.
+ */
+export async function startPushServer(o: PushServerOptions): Promise<PushServer> {
+  const logger = o.logger.child({ component: 'push' });
+  const limit = o.bodyLimitBytes ?? 8 * 1024 * 1024;
+  const counters: PushCounters = {
+    requests: 0,
+    refused: 0,
+    tooLarge: 0,
+    lines: 0,
+    stored: 0,
+    duplicates: 0,
+    rejected: 0,
+  };
+  const commands = new CommandQueue();
+  const ctx: RouteContext = {
+    site: o.site,
+    sink: o.sink,
+    logger,
+    counters,
+    commands,
+    settings: { ...DEFAULT_SETTINGS, ...o.settings },
+    onUpload: o.onUpload,
+  };
+  const states = new Map<string, DeviceState>(
+    o.devices.map((d) => [
+      d.serial,
+      {
+        config: d,
+        stamps: undefined,
+        sentOffsetMin: undefined,
+        users: new Map(),
+        info: {},
+        pushver: undefined,
+        lastSeen: undefined,
+      },
+    ]),
+  );
+
+  // a refused terminal retries every few seconds, forever: one warning per serial and address a minute
+  const lastWarned = new Map<string, number>();
+  const refuse = (req: IncomingMessage, res: ServerResponse, serial: string | null, why: string) => {
+    counters.refused++;
+    const ip = req.socket.remoteAddress;
+    const key = `${serial}|${ip}|${why}`;
+    const now = Date.now();
+    if (now - (lastWarned.get(key) ?? 0) >= 60_000) {
+      if (lastWarned.size > 10_000) lastWarned.clear();
+      lastWarned.set(key, now);
+      logger.warn(
+        { device: serial, ip, path: req.url?.slice(0, 200), why, refused_total: counters.refused },
+        'push request refused',
+      );
+    }
+    // close: the body of a refused request is never read
+    send(res, { status: 403, body: 'UNKNOWN DEVICE' }, true, true);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    counters.requests++;
+    // the request line may carry an absolute URL when the terminal uses a proxy (§2.1)
+    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    const m = /^\/iclock\/([a-z]+)(?:\.aspx)?$/i.exec(url.pathname);
+    if (!m) return send(res, { status: 404, body: 'not an iclock endpoint' }, true);
+    const serial = url.searchParams.get('SN');
+    const state = serial ? states.get(serial) : undefined;
+    if (!state) return refuse(req, res, serial, serial ? 'serial not configured' : 'no SN');
+    const token = state.config.token;
+    const key = url.searchParams.get('pushcommkey');
+    const handshake = url.searchParams.get('options') === 'all';
+    // old firmware sends pushcommkey only on the handshake (§4.1, §8)
+    if (token !== undefined && (key !== null || handshake) && key !== token)
+      return refuse(req, res, serial, 'wrong or missing pushcommkey');
+    const declared = Number(req.headers['content-length'] ?? 0);
+    let body: Buffer;
+    try {
+      if (declared > limit) throw new BodyTooLarge();
+      body = await readBody(req, limit);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+      counters.tooLarge++;
+      logger.warn({ device: serial, limit }, 'push body over the limit');
+      return send(res, { status: 413, body: `body over ${limit} bytes` }, true, true);
+    }
+    state.lastSeen = new Date();
+    const reply = await route(ctx, state, req.method ?? 'GET', m[1]!.toLowerCase(), url.searchParams, body);
+    send(res, reply, state.config.sendDate ?? true);
+  };
+
+  const timeout = o.requestTimeoutMs ?? 30_000;
+  const server = createServer(
+    {
+      requestTimeout: timeout,
+      headersTimeout: Math.min(timeout, 10_000),
+      keepAliveTimeout: 5000,
+      // how often slow requests are checked; Node's default (30 s) would outlive short timeouts
+      connectionsCheckingInterval: Math.min(1000, timeout),
+    },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        // a failed store write: no OK, so the terminal keeps the batch and sends it again (§5.1)
+        logger.error({ err }, 'push request failed');
+        if (!res.headersSent) send(res, { status: 500, body: 'store failed' }, true, true);
+        else res.destroy();
+      });
+    },
+  );
+  server.on('clientError', (err, socket) => {
+    logger.debug({ err }, 'bad or slow push client dropped');
+    socket.destroy();
+  });
+  server.listen(o.port ?? 0, o.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const { port, address } = server.address() as AddressInfo;
+  const host = o.host ?? '127.0.0.1';
+  logger.info({ host: address, port, devices: states.size }, 'push receiver listening');
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    host,
+    port,
+    counters,
+    commands,
+    device: (serial) => states.get(serial),
+    stop: async () => {
+      // in-flight uploads finish (their store write and OK); idle keep-alive sockets go now
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/** The UDP variant (zk-tcp.md §14) end to end: pull, comm key, realtime, against the simulator's UDP side. */
+import { pino } from 'pino';
+import t from 'tap';
+import { Command } from '../../protocol/zk/commands.js';
+import { UdpDeframer } from '../../protocol/zk/udp-datagram.js';
+import { pullDevice, readUsers, runRealtimeSession } from '../../src/device/index.js';
+import type { PunchEvent } from '../../src/event/punch-event.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { until } from '../helpers/until.js';
+import { hex, packet } from '../helpers/zk-bytes.js';
+
+const logger = pino({ level: 'silent' });
+
+t.test('datagrams (vectors.md §2, §3): no envelope, checksum checked, short ones typed', async (t) => {
+  const d = new UdpDeframer('old-1');
+  const [r] = d.push(hex('e8 03 17 fc 00 00 00 00'));
+  t.match(r, { packet: { command: Command.CONNECT, session: 0, replyId: 0 }, offset: 0 });
+  const [auth] = d.push(hex('4e 04 1a 7b 3d 7d 01 00 26 7f 32 84'));
+  t.match(auth, { packet: { command: Command.AUTH, session: 0x7d3d, replyId: 1 }, offset: 8 });
+  const bad = packet({ command: Command.ACK_OK, session: 1, replyId: 2, checksum: 0 });
+  t.match(d.push(bad), [{ error: { code: 'X05_FRAME', reason: 'checksum', device: 'old-1', offset: 22 } }]);
+  t.match(d.push(hex('d0 07 00')), [{ error: { reason: 'short' } }]);
+});
+
+t.test('pull over UDP with a comm key: 16 KiB chunks of 1024-byte datagrams, every punch', async (t) => {
+  const sim = await startSimulator({ records: 3000, udp: true, commKey: 31337, serial: 'UDP-1', logger });
+  t.teardown(() => sim.stop());
+  const progress: number[] = [];
+  const r = await pullDevice({
+    host: sim.host,
+    port: sim.port,
+    site: 'hq',
+    timezone: 'UTC',
+    timeoutMs: 5000,
+    transport: 'udp',
+    commKey: 31337,
+    onProgress: (p) => progress.push(p.received),
+  });
+  t.equal(r.serial, 'UDP-1');
+  t.equal(r.events.length, 3000);
+  t.same(
+    r.events.map((e) => `${e.user_id}|${e.device_time}`),
+    sim.device.records.map((x) => `${x.userId}|${x.deviceTime}`),
+  );
+  t.ok(progress.length >= 7, `120,004 bytes in 16 KiB chunks (${progress.length})`);
+  const users = await readUsers({
+    host: sim.host,
+    port: sim.port,
+    timeoutMs: 5000,
+    transport: 'udp',
+    commKey: 31337,
+  });
+  t.equal(users.users.length, sim.device.users.length);
+});
+
+t.test('realtime over UDP: events as datagrams, each acknowledged', async (t) => {
+  const sim = await startSimulator({ records: 5, udp: true, eventLength: 10, logger });
+  t.teardown(() => sim.stop());
+  const punches: PunchEvent[] = [];
+  let synced = 0;
+  const abort = new AbortController();
+  const done = runRealtimeSession({
+    host: sim.host,
+    port: sim.port,
+    site: 'hq',
+    timezone: 'UTC',
+    timeoutMs: 3000,
+    heartbeatMs: 60_000,
+    transport: 'udp',
+    signal: abort.signal,
+    onPunch: (e) => punches.push(e),
+    onSynced: async () => {
+      synced++;
+    },
+  });
+  await until('catch-up read', () => synced === 1, 20_000);
+  const u = sim.device.users[0]!;
+  sim.device.addPunch({
+    uid: u.uid,
+    userId: u.userId,
+    verify: 1,
+    punch: 1,
+    deviceTime: '2026-12-01T08:00:00',
+    workcode: 0,
+  });
+  await until('event', () => punches.length === 1, 20_000);
+  t.match(punches[0], { user_id: u.userId, source: 'realtime', device_time: '2026-12-01T08:00:00' });
+  await until('ACK', () => sim.device.eventAcks === 1, 20_000);
+  abort.abort();
+  await done;
+});
+
+t.test('a UDP terminal that is not there: a timeout, not a hang', async (t) => {
+  const sim = await startSimulator({ records: 1, logger }); // TCP only
+  t.teardown(() => sim.stop());
+  await t.rejects(
+    pullDevice({
+      host: sim.host,
+      port: sim.port,
+      site: 'hq',
+      timezone: 'UTC',
+      timeoutMs: 300,
+      transport: 'udp',
+    }),
+    { code: /X05_TIMEOUT|X05_CLOSED/, command: Command.CONNECT },
+  );
+});

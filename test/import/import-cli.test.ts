@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { PunchStore } from '../../src/store/index.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/usb/${name}`, import.meta.url));
+
+t.test('import prints the summary and writes into the store', async (t) => {
+  const dataDir = join(tempDir(t), 'store');
+  const args = ['import', fixture('1_attlog.dat'), '--device', 'X05-0001', '--timezone', 'Asia/Kolkata'];
+  const r = await runCli([...args, '--data-dir', dataDir, '--site', 'hq']);
+  t.equal(r.code, 0, r.output);
+  t.match(r.output, /read 5 {2}new 4 {2}duplicate 0 {2}rejected 1/);
+  t.match(r.output, /line 5: impossible time/);
+  const again = await runCli([...args, '--data-dir', dataDir, '--json']);
+  t.equal(again.code, 0);
+  const json = JSON.parse(again.output.split('\n').find((l) => l.startsWith('{"file"'))!);
+  t.match(json, { read: 5, new: 0, duplicate: 4, rejectedCount: 1, rejected: [{ line: 5 }] });
+  const store = await PunchStore.open(dataDir);
+  t.teardown(() => store.close());
+  t.equal(store.outboxDepth, 4, 'queued for the gateway publisher');
+});
+
+t.test('a store held by a running gateway: exit 1 and a pointer to the watched folder', async (t) => {
+  const dataDir = join(tempDir(t), 'store');
+  const held = await PunchStore.open(dataDir);
+  t.teardown(() => held.close());
+  const r = await runCli(['import', fixture('1_attlog.dat'), '--device', 'X05-0001', '--data-dir', dataDir]);
+  t.equal(r.code, 1);
+  t.match(r.output, /"code":"X05_STORE"/);
+  t.match(r.output, /watched folder/);
+});
+
+t.test('bad usage exits 2', async (t) => {
+  const dataDir = join(tempDir(t), 'store');
+  const missing = await runCli([
+    'import',
+    '/nonexistent/1_attlog.dat',
+    '--device',
+    'S',
+    '--data-dir',
+    dataDir,
+  ]);
+  t.equal(missing.code, 2);
+  const csv = await runCli(['import', fixture('report_dmy.csv'), '--device', 'S', '--data-dir', dataDir]);
+  t.equal(csv.code, 2);
+  t.match(csv.output, /date-order/);
+  const ok = await runCli([
+    'import',
+    fixture('report_dmy.csv'),
+    '--device',
+    'S',
+    '--data-dir',
+    dataDir,
+    '--date-order',
+    'DMY',
+    '--timezone',
+    'UTC',
+  ]);
+  t.equal(ok.code, 0, ok.output);
+  t.match(ok.output, /read 6 {2}new 3 {2}duplicate 0 {2}rejected 2/);
+  const noDevice = await runCli(['import', fixture('1_attlog.dat')]);
+  t.equal(noDevice.code, 2);
+});
