@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<BenchResult[]>> = {
   decode: async () => (await import('./decode.js')).run(),
   download: async () => (await import('./download.js')).run(),
   pipeline: async () => (await import('./pipeline.js')).run(),
+  outbox: async () => (await import('./outbox.js')).run(),
   push: async () => (await import('./push.js')).run(),
   import: async () => (await import('./import.js')).run(),
   forwarder: async () => (await import('./forwarder.js')).run(),

@@ -1,8 +1,9 @@
 import { GatewayError } from '../errors.js';
 
 /**
- * A capture file that cannot be read: bad magic, a record or block running past the end of the file, an
- * unsupported link type. `offset` is the file offset of the record or block at fault.
+ * A capture file that cannot be read: bad magic or block structure, or a record or block running past the
+ * end of the file. `offset` is the file offset of the record or block at fault. (Frames of link types the
+ * reader does not know are skipped as carrying no IP, not raised.)
  *
  * It reuses the `X05_FRAME` code (bytes that do not form a valid frame, here a capture frame) so the error
  * catalogue stays as it is; `kind` says which layer failed.
@@ -10,7 +11,7 @@ import { GatewayError } from '../errors.js';
 export class CaptureError extends GatewayError {
   readonly file: string;
   readonly offset: number;
-  readonly kind: 'format' | 'truncated' | 'link-type';
+  readonly kind: 'format' | 'truncated';
   constructor(init: { file: string; offset: number; kind: CaptureError['kind']; detail: string }) {
     super('X05_FRAME', `capture ${init.file} at byte ${init.offset}: ${init.detail}`);
     this.file = init.file;

@@ -70,6 +70,7 @@ export class DevicePoller {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly abort = new AbortController();
+  private clockWarned = false;
 
   constructor(private readonly opts: PollerOptions) {}
 
@@ -158,10 +159,13 @@ export class DevicePoller {
   }
 
   /** Drift is published as a figure every sync and warned about past the threshold (issue 4, item 5). */
-  private checkClock(device: string, offset: number | null): boolean {
+  private checkClock(device: string, offset: number | null, everyTime = true): boolean {
     const limit = this.opts.driftWarnS ?? 60;
     const warn = offset !== null && Math.abs(offset) > limit;
-    if (warn)
+    // the realtime probe measures every heartbeat: warn there only when the drift first passes the limit
+    const changed = warn !== this.clockWarned;
+    this.clockWarned = warn;
+    if (warn && (everyTime || changed))
       this.opts.logger.warn({ device, clock_offset_s: offset, drift_warn_s: limit }, 'device clock drift');
     return warn;
   }
@@ -184,7 +188,7 @@ export class DevicePoller {
       onSynced: async (r) => {
         await this.store(r);
       },
-      onClock: (offset) => this.checkClock(o.expectedSerial ?? o.label, offset),
+      onClock: (offset) => this.checkClock(o.expectedSerial ?? o.label, offset, false),
     });
   }
 

@@ -1,12 +1,11 @@
-import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import type { FrameError } from '../../protocol/errors.js';
 import { TCP_CHUNK_SIZE } from '../../protocol/zk/buffered-read.js';
 import { Command, nextReplyId } from '../../protocol/zk/commands.js';
-import { encodePacket, encodeTcpPacket, type ZkPacket } from '../../protocol/zk/packet.js';
-import { type FrameResult, TcpFramer } from '../../protocol/zk/tcp-framer.js';
-import { UDP_CHUNK_SIZE, UdpDeframer } from '../../protocol/zk/udp-datagram.js';
+import { encodeTcpPacket, type ZkPacket } from '../../protocol/zk/packet.js';
+import { TcpFramer } from '../../protocol/zk/tcp-framer.js';
 import { DeviceClosedError, DeviceProtocolError, DeviceTimeoutError, type SessionContext } from './errors.js';
+import { connectUdp, type Wire, type WireEvents } from './wire.js';
 
 /**
  * What a request's answer looks like to the connection: each packet with the request's reply id is handed
@@ -29,20 +28,6 @@ export interface ConnectionOptions {
   signal?: AbortSignal;
   /** `udp`: no envelope, one datagram per packet, 16 KiB chunks (zk-tcp.md §14). Default `tcp`. */
   transport?: 'tcp' | 'udp';
-}
-
-/** What the connection needs from a transport: TCP stream + framer, or UDP datagrams + deframer. */
-interface Wire {
-  framer: {
-    push(chunk: Uint8Array): FrameResult[];
-    finish(): FrameError | undefined;
-    readonly streamOffset: number;
-    readonly pending: number;
-  };
-  encode: typeof encodePacket;
-  chunkSize: number;
-  write(bytes: Buffer): void;
-  destroy(): void;
 }
 
 interface Pending {
@@ -108,43 +93,13 @@ export class ZkTcpConnection {
     return conn;
   }
 
-  /**
-   * UDP: one local port per session, connected to the terminal so only its datagrams arrive (§14). There
-   * is no close from the other side: a silent terminal shows up as a timeout.
-   */
-  static openUdp(opts: ConnectionOptions): Promise<ZkTcpConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = createSocket('udp4');
-      const ctx = { device: opts.device, command: Command.CONNECT, replyId: 0 };
-      socket.once('error', (err) => {
-        socket.close();
-        reject(new DeviceClosedError(ctx, 0, `cannot reach ${opts.host}:${opts.port} over UDP`, err));
-      });
-      socket.connect(opts.port, opts.host, () => {
-        socket.removeAllListeners('error');
-        let open = true;
-        const conn = new ZkTcpConnection(opts, {
-          framer: new UdpDeframer(opts.device),
-          encode: encodePacket,
-          chunkSize: UDP_CHUNK_SIZE,
-          write: (b) => {
-            if (open) socket.send(b);
-          },
-          destroy: () => {
-            if (!open) return;
-            open = false;
-            socket.close();
-          },
-        });
-        socket.on('message', (msg) => {
-          opts.onBytes?.('in', msg);
-          conn.onData(msg);
-        });
-        socket.on('close', () => conn.onClose());
-        socket.on('error', (err) => conn.onClose(err));
-        resolve(conn);
-      });
-    });
+  /** UDP (zk-tcp.md §14): the same routing over datagrams (wire.ts). */
+  static async openUdp(opts: ConnectionOptions): Promise<ZkTcpConnection> {
+    const events: WireEvents = { data: () => {}, close: () => {} };
+    const conn = new ZkTcpConnection(opts, await connectUdp(opts, events));
+    events.data = (b) => conn.onData(b);
+    events.close = (err) => conn.onClose(err);
+    return conn;
   }
 
   static open(opts: ConnectionOptions): Promise<ZkTcpConnection> {

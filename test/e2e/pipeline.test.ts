@@ -111,7 +111,7 @@ t.test(
     );
 
     // the gateway keeps pulling the same log; then the forwarder restarts on its persistent session
-    const pulls = () => (gateway.output().match(/"msg":"pull done"/g) ?? []).length;
+    const pulls = () => (gateway.output().match(/"msg":"(pull|sync) done"/g) ?? []).length;
     const before = pulls();
     await until('two more pulls of the same log', () => pulls() >= before + 2, 30_000);
     t.equal(await stopCli(forwarder), 0, 'forwarder stops cleanly on SIGTERM');
