@@ -3,7 +3,7 @@
  * in parallel), prints a table and writes bench/results.json as [{name, value, unit, vs, ratio}].
  * Pick some with `npm run bench -- pipeline download`.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './result.js';
@@ -40,5 +40,10 @@ console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const r of rows) console.log(line(r));
 
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
-writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+// a run of some benchmarks replaces their figures and keeps the others' latest ones
+const fresh = new Set(results.map((r) => r.name));
+const kept = existsSync(out)
+  ? (JSON.parse(readFileSync(out, 'utf8')) as BenchResult[]).filter((r) => !fresh.has(r.name))
+  : [];
+writeFileSync(out, `${JSON.stringify([...kept, ...results], null, 2)}\n`);
 console.log(`\nwritten to ${out}`);

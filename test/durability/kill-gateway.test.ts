@@ -15,6 +15,9 @@ t.before(async () => {
 });
 t.teardown(() => broker.close());
 
+// 20 process start-ups through tsx on a loaded 2-core machine take minutes; this file alone gets longer
+t.setTimeout(900_000);
+
 t.test('kill -9 of the gateway 20 times during download and publish', async (t) => {
   const { sim, ids } = await terminal(t, 'CRASH-A');
   const collector = await PunchCollector.start(broker.url, 'x05/v1/crash-a/+/punch', 'collector-crash-a');
@@ -32,7 +35,7 @@ t.test('kill -9 of the gateway 20 times during download and publish', async (t) 
     if (i % 2 === 0 && collector.uniqueIds().size < ids.length) {
       // in the middle of publishing: once new punches are arriving
       const before = collector.uniqueIds().size;
-      await until('publishing', () => collector.uniqueIds().size > before, 20_000).catch(() => {});
+      await until('publishing', () => collector.uniqueIds().size > before, 5_000).catch(() => {});
       await new Promise((r) => setTimeout(r, Math.random() * 300));
     } else {
       // anywhere from before the first pull to the end of the publish
@@ -49,6 +52,7 @@ t.test('kill -9 of the gateway 20 times during download and publish', async (t) 
   await new Promise((r) => setTimeout(r, 500));
   t.equal(kills, KILLS);
   checkDelivery(t, collector.received, ids);
+  const stopAt = Date.now();
   const code = await stopCli(gw);
-  t.equal(code, 0);
+  t.equal(code, 0, `clean stop in ${Date.now() - stopAt} ms`, { tail: gw.output().slice(-1500) });
 });
