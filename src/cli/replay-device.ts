@@ -108,11 +108,16 @@ export async function startReplayDevice(
   const device: ReplayDevice = {
     host: address.address,
     port: address.port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
-    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        // bounded: a half-closed client socket must not keep a finished replay alive
+        const timer = setTimeout(resolve, 2000);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
   };
   return device;
 }
