@@ -1,9 +1,9 @@
-import { decodePunchEvent, PayloadError } from '../event/codec.js';
+import { PayloadError } from '../event/codec.js';
 import type { PunchEvent } from '../event/punch-event.js';
-import { isTimeZone } from '../event/wall-clock.js';
 import type { BatchItem, CheckinResult, FrappeBatchWriter } from '../frappe/batch-writer.js';
 import type { AckSlot } from './ack-window.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';
+import { parsePunchPayload } from './deliver.js';
 import { Aborted, type RetryDeps, retrying } from './retry.js';
 import type { ShiftSync } from './shift-sync.js';
 
@@ -50,9 +50,7 @@ export class BatchPipeline {
     d.stats.received++;
     let event: PunchEvent;
     try {
-      event = decodePunchEvent(payload);
-      if (!isTimeZone(event.timezone))
-        throw new PayloadError('not an IANA time zone this Node knows', 'timezone');
+      event = parsePunchPayload(payload);
     } catch (err) {
       if (!(err instanceof PayloadError)) throw err;
       const dl = deadLetter(err.reason, err.path, topic, payload, d.forwarder);

@@ -1,32 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { decodePunchEvent, PayloadError } from '../event/codec.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import { isTimeZone } from '../event/wall-clock.js';
-import { FrappeError } from '../frappe/errors.js';
 import type { FrappeWriter, WriteOutcome } from '../frappe/writer.js';
 import type { Logger } from '../ops/log.js';
-import { type RetryPolicy, retryDelayMs } from './backoff.js';
+import type { RetryPolicy } from './backoff.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';
 import type { KeySerial } from './key-serial.js';
-
-export interface ForwarderStats {
-  received: number;
-  /** Acknowledged to the broker (written, parked, or dead-lettered). */
-  acked: number;
-  synced: number;
-  unmapped: number;
-  /** Raw Log parked with status Error: HRMS refused the punch. */
-  rejected: number;
-  dryRun: number;
-  deadLettered: number;
-  /** Failed write attempts that will be tried again. */
-  retries: number;
-  /** Batches taken through all three stages (batching writers only). */
-  batches: number;
-  /** Frappe answers 401/403: consuming stops until it accepts the forwarder again. */
-  paused: boolean;
-  lastError: string | undefined;
-}
+import { Aborted, retrying } from './retry.js';
+import type { ForwarderStats } from './stats.js';
 
 export interface DeliveryDeps {
   forwarder: string;
@@ -55,9 +36,7 @@ export async function deliver(
   deps.stats.received++;
   let event: PunchEvent;
   try {
-    event = decodePunchEvent(payload);
-    if (!isTimeZone(event.timezone))
-      throw new PayloadError('not an IANA time zone this Node knows', 'timezone');
+    event = parsePunchPayload(payload);
   } catch (err) {
     if (!(err instanceof PayloadError)) throw err;
     const dl = deadLetter(err.reason, err.path, topic, payload, deps.forwarder);
@@ -74,37 +53,26 @@ export async function deliver(
 }
 
 async function writeWithRetry(deps: DeliveryDeps, e: PunchEvent, signal: AbortSignal): Promise<boolean> {
-  for (;;) {
-    if (signal.aborted) return false;
-    try {
-      const outcome = await deps.writer.writePunch(e);
-      deps.failures.count = 0;
-      count(deps, e, outcome);
-      return true;
-    } catch (err) {
-      const fe = err instanceof FrappeError ? err : undefined;
-      const kind = fe?.kind ?? 'unexpected';
-      const delayMs = retryDelayMs(deps.retry, kind, deps.failures.count++, fe?.retryAfterS);
-      deps.stats.retries++;
-      deps.stats.lastError = (err as Error).message;
-      const ctx = { err, event: e.id, device: e.device_id, user: e.user_id, delayMs };
-      if (kind === 'retryable') {
-        deps.logger.warn(ctx, 'Frappe unavailable; punch stays unacknowledged, retrying');
-      } else if (kind === 'auth') {
-        deps.logger.error(
-          ctx,
-          'FRAPPE REFUSES THE FORWARDER: check frappe.api_key / api_secret and the API user roles (HR User or HR Manager); punches wait in the broker',
-        );
-      } else {
-        deps.logger.error(ctx, 'cannot write this punch to Frappe; operator needed; retrying slowly');
-      }
-      try {
-        await sleep(delayMs, undefined, { signal });
-      } catch {
-        return false;
-      }
-    }
+  if (signal.aborted) return false;
+  try {
+    const outcome = await retrying(deps, `punch ${e.id}`, signal, () => deps.writer.writePunch(e));
+    count(deps, e, outcome);
+    return true;
+  } catch (err) {
+    if (err instanceof Aborted) return false;
+    throw err;
   }
+}
+
+/**
+ * An MQTT payload as a PunchEvent, or a PayloadError naming the field: bad JSON, schema, version, an id
+ * that is not its hash, or a zone this Node cannot place (the Checkin time could not be computed).
+ */
+export function parsePunchPayload(payload: Buffer): PunchEvent {
+  const event = decodePunchEvent(payload);
+  if (!isTimeZone(event.timezone))
+    throw new PayloadError('not an IANA time zone this Node knows', 'timezone');
+  return event;
 }
 
 function count(deps: DeliveryDeps, e: PunchEvent, out: WriteOutcome): void {

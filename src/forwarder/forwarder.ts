@@ -7,9 +7,10 @@ import { type AckSlot, AckWindow } from './ack-window.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import { BatchPipeline } from './batch-pipeline.js';
 import { DEAD_LETTER_TOPIC } from './dead-letter.js';
-import { type DeliveryDeps, deliver, type ForwarderStats } from './deliver.js';
+import { type DeliveryDeps, deliver } from './deliver.js';
 import { KeySerial } from './key-serial.js';
 import { ShiftSync, type ShiftTypeDevices } from './shift-sync.js';
+import type { ForwarderStats } from './stats.js';
 import { startUnmappedPass } from './unmapped-pass.js';
 
 export interface BrokerTls {

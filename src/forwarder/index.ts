@@ -1,6 +1,5 @@
 export { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 export { DEAD_LETTER_TOPIC, type DeadLetter } from './dead-letter.js';
-export type { ForwarderStats } from './deliver.js';
 export {
   type BrokerTls,
   type Forwarder,
@@ -8,3 +7,4 @@ export {
   SubscriptionError,
   startForwarder,
 } from './forwarder.js';
+export type { ForwarderStats } from './stats.js';

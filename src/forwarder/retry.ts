@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FrappeError } from '../frappe/errors.js';
 import type { Logger } from '../ops/log.js';
 import { type RetryPolicy, retryDelayMs } from './backoff.js';
-import type { ForwarderStats } from './deliver.js';
+import type { ForwarderStats } from './stats.js';
 
 export interface RetryDeps {
   retry: RetryPolicy;

@@ -1,0 +1,19 @@
+/** Live counters of one forwarder. */
+export interface ForwarderStats {
+  received: number;
+  /** Acknowledged to the broker (written, parked, or dead-lettered). */
+  acked: number;
+  synced: number;
+  unmapped: number;
+  /** Raw Log parked with status Error: HRMS refused the punch. */
+  rejected: number;
+  dryRun: number;
+  deadLettered: number;
+  /** Failed write attempts that will be tried again. */
+  retries: number;
+  /** Batches taken through all three stages (batching writers only). */
+  batches: number;
+  /** Frappe answers 401/403: consuming stops until it accepts the forwarder again. */
+  paused: boolean;
+  lastError: string | undefined;
+}
