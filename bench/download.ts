@@ -1,10 +1,22 @@
 /**
- * Full download of 100,000 punches from the simulator over loopback: ours (pullDevice: connect, serial,
- * counts, buffered read, decode to PunchEvents, clock, exit) vs node-zklib 1.3.0 (createSocket +
- * getAttendances) vs moving the same number of bytes over a bare socket (the limit). node-zklib only works
- * with a few ms between frames (zk-tcp.md §15), so it runs against a simulator paced at 5 ms; ours runs
- * against that same paced simulator and an unpaced one. Every client runs in its own child process, so
- * each peak RSS is the client's alone; ours is also measured at 10,000 punches to show how RSS grows per punch.
+ * Full download of 100,000 punches from the simulator over loopback: ours vs node-zklib 1.3.0 vs moving the
+ * same number of bytes over a bare socket (the limit). What each row times, from before connect to the
+ * result in hand:
+ * - bare: connect, read the dataset's bytes (u32 length + 40 per record) sent in 65,528-byte writes.
+ *   No protocol, no frames, no requests: the ceiling for any client.
+ * - ours (pullDevice): connect, CONNECT, serial, counts, the buffered read, decode, one PunchEvent per
+ *   punch (sha1 id, hex raw, the fields the store writes), the device clock (GET_TIME, zone applied), EXIT:
+ *   what the gateway stores.
+ * - ours, warm: the same, timed on a second pull in the same process (a running gateway), so without
+ *   compiling the code and loading the zone's data.
+ * - ours read + decode: a session's connect, buffered read, record decode and EXIT; no serial, no clock,
+ *   no PunchEvent.
+ * - node-zklib: createSocket + getAttendances + disconnect: its decoded records, no id, no validation.
+ *   It only works with a few ms between frames (zk-tcp.md §15), so it runs against a simulator paced at
+ *   5 ms, and completes at 5,000 punches; ours runs against the same paced simulators and unpaced ones.
+ * Every client runs in its own child process (so each peak RSS is the client's alone, and each run is a
+ * cold start), ROUNDS times, interleaved; a row gives its fastest run, the least disturbed one on a shared
+ * machine. Ours is also measured at 10,000 punches to show how RSS grows per punch.
  */
 
 import { once } from 'node:events';
@@ -23,6 +35,7 @@ const SMALL = PUNCHES / 10;
 /** node-zklib's interop test size (test/sim/node-zklib.test.ts): a log it downloads reliably. */
 const ZK_PUNCHES = 5000;
 const PACE_MS = 5;
+const ROUNDS = Number(process.env.BENCH_DOWNLOAD_ROUNDS ?? 3);
 const silent = pino({ level: 'silent' });
 
 interface ZkLib {
@@ -32,11 +45,13 @@ interface ZkLib {
 }
 
 async function child(name: string, host: string, port: number, extra: number): Promise<void> {
+  const pull = () => pullDevice({ host, port, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 });
+  // a running gateway's later syncs: code compiled and the zone's data loaded by the first, untimed
+  if (name === 'ours-warm') await pull();
   const t0 = performance.now();
   let count: number;
-  if (name === 'ours') {
-    const r = await pullDevice({ host, port, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 });
-    count = r.events.length;
+  if (name === 'ours' || name === 'ours-warm') {
+    count = (await pull()).events.length;
   } else if (name === 'ours-read') {
     // the session's buffered read and record decode alone: no PunchEvent (sha1 id, JSON fields) per punch
     const session = await DeviceSession.open({ host, port, device: 'bench', timeoutMs: 30_000 });
@@ -109,20 +124,26 @@ export async function run(): Promise<BenchResult[]> {
   const bare = await bareServer(datasetBytes);
   const go = (name: string, port: number, extra = 0) =>
     measureInChild(self, name, ['127.0.0.1', String(port), String(extra)]);
-  let r: Record<string, ChildFigures>;
+  const runs: Record<string, () => Promise<ChildFigures>> = {
+    bare: () => go('bare', bare.port, datasetBytes),
+    ours: () => go('ours', sims.fast.port),
+    oursWarm: () => go('ours-warm', sims.fast.port),
+    oursRead: () => go('ours-read', sims.fast.port),
+    oursPaced: () => go('ours', sims.paced.port),
+    oursSmall: () => go('ours', sims.small.port),
+    oursZkSized: () => go('ours', sims.zkSized.port),
+    zkZkSized: () => go('node-zklib', sims.zkSized.port),
+  };
+  const r: Record<string, ChildFigures> = {};
   let zkFull: ChildFigures | Error;
   try {
-    r = {
-      bare: await go('bare', bare.port, datasetBytes),
-      ours: await go('ours', sims.fast.port),
-      oursRead: await go('ours-read', sims.fast.port),
-      oursPaced: await go('ours', sims.paced.port),
-      oursSmall: await go('ours', sims.small.port),
-      oursZkSized: await go('ours', sims.zkSized.port),
-      zkZkSized: await go('node-zklib', sims.zkSized.port),
-    };
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [k, run] of Object.entries(runs)) {
+        const f = await run();
+        if (!r[k] || f.seconds < r[k].seconds) r[k] = f;
+      }
     // node-zklib loses frames that share a socket read (zk-tcp.md §9.3): on a log this size it usually
-    // ends in "TIME OUT !! N PACKETS REMAIN" — recorded as a failure, not retried
+    // ends in "TIME OUT !! N PACKETS REMAIN" — recorded as a failure, run once, not retried
     zkFull = await go('node-zklib', sims.paced.port).catch((err: Error) => err);
   } finally {
     bare.close();
@@ -167,6 +188,12 @@ export async function run(): Promise<BenchResult[]> {
     figure(bareFig.name, bareFig.value, 'punches/s'),
     figure(oursFig.name, oursFig.value, 'punches/s', bareFig),
     figure(
+      `download: ours (pullDevice), ${PUNCHES} punches, unpaced sim, second pull in one process`,
+      rate(r.oursWarm!),
+      'punches/s',
+      bareFig,
+    ),
+    figure(
       `download: ours, session read + record decode only (no PunchEvent), ${PUNCHES} punches`,
       rate(r.oursRead!),
       'punches/s',
@@ -186,6 +213,7 @@ export async function run(): Promise<BenchResult[]> {
       'punches/s',
       zkSmall,
     ),
+    // each one's best case: ours unpaced at 100,000 punches, node-zklib paced at 5,000 (the only way it completes)
     figure('download: ours unpaced vs node-zklib (its best case)', oursFig.value, 'punches/s', zkSmall),
     figure(rssBare.name, rssBare.value, 'MB'),
     figure(`download peak RSS: ours, ${PUNCHES} punches`, r.ours!.rssMb, 'MB', rssBare),
@@ -194,7 +222,16 @@ export async function run(): Promise<BenchResult[]> {
     figure(`download peak RSS: node-zklib, ${ZK_PUNCHES} punches paced`, r.zkZkSized!.rssMb, 'MB', rssBare),
     ...(zkFull instanceof Error
       ? []
-      : [figure(`download peak RSS: node-zklib, ${PUNCHES} punches`, zkFull.rssMb, 'MB', rssBare)]),
+      : [
+          // the like-for-like comparison, when node-zklib completes: same simulator, same size, same pace
+          figure(
+            `download: ours vs node-zklib, ${PUNCHES} punches, both paced ${PACE_MS} ms`,
+            rate(r.oursPaced!),
+            'punches/s',
+            { name: zkFullFig.name, value: zkFullFig.value },
+          ),
+          figure(`download peak RSS: node-zklib, ${PUNCHES} punches`, zkFull.rssMb, 'MB', rssBare),
+        ]),
     figure(`download: ours RSS growth per punch (${SMALL} → ${PUNCHES})`, perPunch, 'bytes'),
   ];
 }

@@ -1,7 +1,9 @@
 /**
  * The whole path for one batch of punches, in one process: simulator → pull → LevelDB → Mosquitto (QoS 1)
- * → forwarder → Frappe stand-in (Raw Log + Checkin + status update per punch). Figures: end-to-end
- * punches/s, and the stages alone (download, store, publish) to see which one bounds the path.
+ * → forwarder → Frappe stand-in, written by the batching writer production uses (FrappeBatchWriter: per
+ * batch of ≤ 200 a Raw Log lookup, employee and Checkin lookups, then insert_many of the Checkins and of
+ * the Raw Logs). Figures: end-to-end punches/s, and the stages alone (download, store, publish) to see
+ * which one bounds the path.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +14,8 @@ import { startGateway } from '../src/cli/gateway.js';
 import { SiteConfigSchema } from '../src/config/schema.js';
 import { pullDevice } from '../src/device/pull.js';
 import { startForwarder } from '../src/forwarder/forwarder.js';
+import { FrappeBatchWriter } from '../src/frappe/batch-writer.js';
 import { FrappeClient } from '../src/frappe/client.js';
-import { FrappeRestWriter } from '../src/frappe/rest-writer.js';
 import { OutboxPublisher } from '../src/publish/outbox-publisher.js';
 import { startSimulator } from '../src/sim/server.js';
 import { PunchStore } from '../src/store/punch-store.js';
@@ -72,8 +74,8 @@ export async function run(): Promise<BenchResult[]> {
     await client.endAsync();
     await store.close();
 
-    // the whole path
-    const writer = new FrappeRestWriter({
+    // the whole path, batched as `x05-gateway forwarder` does (batch size and linger at their defaults)
+    const writer = new FrappeBatchWriter({
       client: new FrappeClient({ url: frappe.url, apiKey: 'k', apiSecret: 's', timeoutMs: 10_000 }),
       siteTimezone: 'UTC',
     });
@@ -95,6 +97,7 @@ export async function run(): Promise<BenchResult[]> {
         devices: [
           { host: sim.host, port: sim.port, timezone: 'UTC', poll_interval_s: 3600, timeout_ms: 10_000 },
         ],
+        ops: { listen: null },
         log_level: 'fatal',
       }),
       silent,

@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<BenchResult[]>> = {
   push: async () => (await import('./push.js')).run(),
   import: async () => (await import('./import.js')).run(),
   forwarder: async () => (await import('./forwarder.js')).run(),
+  realtime: async () => (await import('./realtime.js')).run(),
 };
 
 const wanted = process.argv.slice(2);

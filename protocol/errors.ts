@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'X05_PUBLISH'
   | 'X05_FRAPPE'
   | 'X05_PAYLOAD'
+  | 'X05_OPS'
   | 'X05_USAGE';
 
 export class GatewayError extends Error {

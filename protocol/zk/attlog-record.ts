@@ -1,13 +1,7 @@
 import { Parser } from 'binary-parser';
 import { RecordError } from '../errors.js';
 import { cString } from './c-string.js';
-import {
-  decodePackedTime,
-  encodePackedTime,
-  formatWallTime,
-  parseWallTime,
-  wallTimeProblem,
-} from './time.js';
+import { encodePackedTime, PackedTimeText, parseWallTime } from './time.js';
 
 /** One attendance record from the device log (zk-tcp.md §11). */
 export interface AttlogRecord {
@@ -66,22 +60,100 @@ interface Raw8 {
   punch: number;
 }
 
+/** One record's fields as laid out on the wire, before the checks that make it a punch. */
+export interface AttlogFields {
+  uid: number;
+  userId: string;
+  verify: number;
+  punch: number;
+  /** Packed time (§10). */
+  time: number;
+  workcode: number;
+}
+
+/** A fields holder for readAttlogFields to fill, one per dataset rather than one per record. */
+export const attlogFields = (): AttlogFields => ({
+  uid: 0,
+  userId: '',
+  verify: 0,
+  punch: 0,
+  time: 0,
+  workcode: 0,
+});
+
 /**
- * 40 bytes (TFT firmware): uid, char[24] user_id (up to the first NUL), verify @26, packed time @27, state
- * @31, 8 reserved (§11.2). Read field by field rather than with binary-parser like the rarer layouts: its
- * per-record view and result object cost most of the decode time of a full download, the layout nearly
- * every terminal uses (bench/decode.ts: 100,000 records, see README Benchmarks).
+ * Reads the `size`-byte record at `at` of `bytes` into `f`. The 40-byte layout (TFT firmware: uid, char[24]
+ * user_id up to the first NUL, verify @26, packed time @27, state @31, 8 reserved, §11.2) and its 49-byte
+ * SpeedFace-V5L form (9 unknown bytes after it; one fork reads a u32 workcode @40, §11.3) are read field by
+ * field in place rather than with binary-parser like the rarer layouts: its per-record view and result
+ * object cost most of the decode time of a full download, the layout nearly every terminal uses
+ * (bench/decode.ts: 100,000 records, see README Benchmarks).
  */
-function read40(b: Buffer) {
-  const nul = b.indexOf(0, 2);
-  return {
-    uid: b.readUInt16LE(0),
-    userId: b.toString('latin1', 2, nul < 0 || nul > 26 ? 26 : nul),
-    verify: b[26]!,
-    punch: b[31]!,
-    time: b.readUInt32LE(27),
-    workcode: 0,
-  };
+export function readAttlogFields(bytes: Buffer, at: number, size: AttlogRecordSize, f: AttlogFields): void {
+  if (size === 40 || size === 49) {
+    let end = at + 2;
+    while (end < at + 26 && bytes[end] !== 0) end++;
+    f.uid = bytes.readUInt16LE(at);
+    f.userId = bytes.toString('latin1', at + 2, end);
+    f.verify = bytes[at + 26]!;
+    f.punch = bytes[at + 31]!;
+    f.time = bytes.readUInt32LE(at + 27);
+    f.workcode = size === 49 ? bytes.readUInt32LE(at + 40) : 0;
+  } else if (size === 22) {
+    const r = record22.parse(bytes.subarray(at, at + size)) as Omit<AttlogFields, 'workcode'>;
+    f.uid = r.uid;
+    f.userId = r.userId;
+    f.verify = r.verify;
+    f.punch = r.punch;
+    f.time = r.time;
+    f.workcode = 0;
+  } else if (size === 16) {
+    const r = record16.parse(bytes.subarray(at, at + size)) as Raw16;
+    f.uid = 0;
+    f.userId = String(r.pin);
+    f.verify = r.verify;
+    f.punch = r.punch;
+    f.time = r.time;
+    f.workcode = r.workcode;
+  } else {
+    const r = record8.parse(bytes.subarray(at, at + size)) as Raw8;
+    f.uid = r.uid;
+    f.userId = String(r.uid);
+    f.verify = r.verify;
+    f.punch = r.punch;
+    f.time = r.time;
+    f.workcode = 0;
+  }
+}
+
+const PRINTABLE_ID = /^[\x21-\x7e]+$/;
+
+/**
+ * The device_time of fields read from the record at `offset` of `bytes`. Throws RecordError for a record
+ * that cannot be a punch (impossible date, empty or unprintable user id), so the caller rejects that one
+ * record and keeps the rest (zk-tcp.md §15).
+ */
+export function attlogDeviceTime(
+  f: AttlogFields,
+  times: PackedTimeText,
+  bytes: Buffer,
+  at: number,
+  size: AttlogRecordSize,
+  index: number,
+  offset: number,
+): string {
+  const problem = times.problem(f.time);
+  if (problem)
+    throw new RecordError(index, offset, bytes.subarray(at, at + size), `impossible time (${problem})`);
+  if (f.userId === '' || !PRINTABLE_ID.test(f.userId)) {
+    throw new RecordError(
+      index,
+      offset,
+      bytes.subarray(at, at + size),
+      `user id ${JSON.stringify(f.userId)} is empty or unprintable`,
+    );
+  }
+  return times.text(f.time);
 }
 
 /**
@@ -97,46 +169,16 @@ export function decodeAttlogRecord(
   // binary-parser would throw a bare RangeError on a short slice (e.g. a dataset's trailing bytes)
   if (bytes.length < size)
     throw new RecordError(index, offset, bytes, `${bytes.length} bytes, a ${size}-byte record needs ${size}`);
-  let rec: { uid: number; userId: string; verify: number; punch: number; time: number; workcode: number };
-  if (size === 40) {
-    rec = read40(bytes);
-  } else if (size === 49) {
-    // SpeedFace-V5L: the 40-byte layout, then 9 unknown bytes; one fork reads a u32 workcode @40 (§11.3)
-    rec = { ...read40(bytes), workcode: bytes.readUInt32LE(40) };
-  } else if (size === 22) {
-    rec = { ...(record22.parse(bytes) as Omit<typeof rec, 'workcode'>), workcode: 0 };
-  } else if (size === 16) {
-    const r = record16.parse(bytes) as Raw16;
-    rec = {
-      uid: 0,
-      userId: String(r.pin),
-      verify: r.verify,
-      punch: r.punch,
-      time: r.time,
-      workcode: r.workcode,
-    };
-  } else {
-    const r = record8.parse(bytes) as Raw8;
-    rec = { ...r, userId: String(r.uid), workcode: 0 };
-  }
-  const wall = decodePackedTime(rec.time);
-  const problem = wallTimeProblem(wall);
-  if (problem) throw new RecordError(index, offset, bytes, `impossible time (${problem})`);
-  if (rec.userId === '' || !/^[\x21-\x7e]+$/.test(rec.userId)) {
-    throw new RecordError(
-      index,
-      offset,
-      bytes,
-      `user id ${JSON.stringify(rec.userId)} is empty or unprintable`,
-    );
-  }
+  const f = attlogFields();
+  readAttlogFields(bytes, 0, size, f);
+  const deviceTime = attlogDeviceTime(f, new PackedTimeText(), bytes, 0, size, index, offset);
   return {
-    uid: rec.uid,
-    userId: rec.userId,
-    verify: rec.verify,
-    punch: rec.punch,
-    deviceTime: formatWallTime(wall),
-    workcode: rec.workcode,
+    uid: f.uid,
+    userId: f.userId,
+    verify: f.verify,
+    punch: f.punch,
+    deviceTime,
+    workcode: f.workcode,
   };
 }
 

@@ -64,6 +64,57 @@ export function formatWallTime(w: WallTime): string {
   return `${year}-${two(w.month)}-${two(w.day)}T${two(w.hour)}:${two(w.minute)}:${two(w.second)}`;
 }
 
+const DAY_S = 86_400;
+
+/**
+ * Packed times (§10) as `YYYY-MM-DDTHH:MM:SS` text, for decoding a whole log. A log is in time order, so a
+ * record nearly always falls on the day of the one before: the date part (its text and its calendar check)
+ * is worked out once per day, not once per record (bench/decode.ts). Hour, minute and second are
+ * remainders, always in range, so only the date can be impossible (Feb 30, Apr 31).
+ */
+export class PackedTimeText {
+  private day = -1;
+  private dateProblem: string | undefined;
+  /**
+   * The text being built: the date part written once per day, the time of day per call, read out as one
+   * flat string. A template literal of the parts is a chain of V8 cons strings that hashing the id later
+   * flattens into a copy; this took a cold 100,000-record decode from 200–260 ms to 115–160 ms.
+   */
+  private readonly scratch = Buffer.alloc(19);
+
+  /** What wallTimeProblem says of decodePackedTime(t), for a u32 `t` as read off the wire. */
+  problem(t: number): string | undefined {
+    this.seek(t);
+    return this.dateProblem;
+  }
+
+  /** The same text as formatWallTime(decodePackedTime(t)). */
+  text(t: number): string {
+    this.seek(t);
+    const b = this.scratch;
+    const s = t % DAY_S;
+    const m = Math.floor(s / 60);
+    const h = Math.floor(m / 60);
+    b[11] = 0x30 + Math.floor(h / 10);
+    b[12] = 0x30 + (h % 10);
+    b[14] = 0x30 + Math.floor((m % 60) / 10);
+    b[15] = 0x30 + (m % 10);
+    b[17] = 0x30 + Math.floor((s % 60) / 10);
+    b[18] = 0x30 + (s % 10);
+    return b.toString('latin1');
+  }
+
+  private seek(t: number): void {
+    const day = Math.floor(t / DAY_S);
+    if (day === this.day) return;
+    const wall = decodePackedTime(day * DAY_S);
+    this.day = day;
+    this.dateProblem = wallTimeProblem(wall);
+    // the formatted midnight: date, 'T' and the ':' separators stay for every time of this day
+    this.scratch.write(formatWallTime(wall), 'latin1');
+  }
+}
+
 const WALL_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$/;
 
 export function parseWallTime(s: string): WallTime | undefined {

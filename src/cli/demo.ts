@@ -93,6 +93,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
           timeout_ms: 5000,
         },
       ],
+      ops: { listen: '127.0.0.1:0' },
       log_level: 'info',
     }),
     logger.child({ component: 'gateway' }),

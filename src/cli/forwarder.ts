@@ -1,27 +1,27 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
+import { readPemFile } from '../config/pem-file.js';
 import type { CloudConfig } from '../config/schema.js';
 import { type Forwarder, startForwarder } from '../forwarder/forwarder.js';
 import { FrappeBatchWriter } from '../frappe/batch-writer.js';
 import { FrappeClient } from '../frappe/client.js';
-import { DryRunWriter } from '../frappe/dry-run-writer.js';
+import { dryRunWriter } from '../frappe/dry-run-writer.js';
 import { readSiteTimezone } from '../frappe/site-settings.js';
-import type { FrappeWriter } from '../frappe/writer.js';
 import type { Logger } from '../ops/log.js';
 
-/** The Frappe side from the cloud config: real REST writes, or printed calls when `dryRunOut` is given. */
+/** The Frappe side from the cloud config: real REST writes, or the same requests printed when `dryRunOut` is given. */
 export async function frappeWriterFor(
   cfg: CloudConfig,
   logger: Logger,
   dryRunOut?: Writable,
-): Promise<FrappeWriter> {
+): Promise<FrappeBatchWriter> {
   const f = cfg.frappe;
   if (dryRunOut) {
-    return new DryRunWriter({
+    return dryRunWriter({
       url: f.url,
       siteTimezone: f.site_timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
       employeeFieldname: f.employee_fieldname,
+      deviceLogTypes: cfg.device_log_types,
       out: dryRunOut,
     });
   }
@@ -60,9 +60,13 @@ export async function startForwarderFromConfig(
     username: cfg.broker.username,
     password: cfg.broker.password,
     tls: {
-      ca: cfg.broker.ca_file ? readFileSync(cfg.broker.ca_file) : undefined,
-      cert: cfg.broker.cert_file ? readFileSync(cfg.broker.cert_file) : undefined,
-      key: cfg.broker.key_file ? readFileSync(cfg.broker.key_file) : undefined,
+      ca: cfg.broker.ca_file ? readPemFile('broker.ca_file', cfg.broker.ca_file, 'certificate') : undefined,
+      cert: cfg.broker.cert_file
+        ? readPemFile('broker.cert_file', cfg.broker.cert_file, 'certificate')
+        : undefined,
+      key: cfg.broker.key_file
+        ? readPemFile('broker.key_file', cfg.broker.key_file, 'private key')
+        : undefined,
     },
     // stable across restarts: the broker keeps this client's session and queued punches
     clientId: cfg.broker.client_id ?? `x05-forwarder-${hostname()}`,

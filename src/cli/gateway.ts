@@ -3,12 +3,14 @@ import { DevicePoller, type DeviceStatus } from '../device/poller.js';
 import { startWatchFromConfig } from '../import/from-config.js';
 import type { FolderWatcher } from '../import/watch-folder.js';
 import type { Logger } from '../ops/log.js';
+import type { OpsServer } from '../ops/ops-server.js';
 import { OutboxPublisher } from '../publish/outbox-publisher.js';
 import { deviceStatusTopic, gatewayStatusTopic, topicLevel } from '../publish/topics.js';
 import { startPushFromConfig } from '../push/from-config.js';
 import type { PushServer } from '../push/push-server.js';
 import { PunchStore } from '../store/punch-store.js';
 import { startHousekeeping } from './gateway-health.js';
+import { startGatewayOps } from './gateway-ops.js';
 import { connectBroker, withTimeout } from './mqtt-connect.js';
 
 export interface RunningGateway {
@@ -19,6 +21,8 @@ export interface RunningGateway {
   push: PushServer | undefined;
   /** The USB-export folder, when `import` is configured. */
   importFolder: FolderWatcher | undefined;
+  /** /status, /healthz and /metrics, when `ops.listen` is set and could be bound. */
+  ops: OpsServer | undefined;
   stop(): Promise<void>;
 }
 
@@ -63,8 +67,15 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
   publisher.start();
   const housekeeping = startHousekeeping(cfg, store, publisher, client, logger);
 
+  const deviceStatus = new Map<string, DeviceStatus>();
   const publishStatus = (s: DeviceStatus) => {
-    const payload = JSON.stringify({ ...s, queued: store.outboxDepth });
+    deviceStatus.set(s.device, s);
+    const lastPunch = store.intakeByDevice.get(s.device)?.lastPunch;
+    const payload = JSON.stringify({
+      ...s,
+      ...(lastPunch ? { last_punch: lastPunch } : {}),
+      queued: store.outboxDepth,
+    });
     client.publish(deviceStatusTopic(site, topicLevel(s.device)), payload, { qos: 1, retain: true });
   };
   const pollers = cfg.devices.map((d) => {
@@ -81,6 +92,9 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
       ...(d.record_size ? { recordSize: d.record_size } : {}),
       ...(d.comm_key ? { commKey: d.comm_key } : {}),
       ...(d.transport ? { transport: d.transport } : {}),
+      ...(d.discover ? { discover: d.discover } : {}),
+      discoveryTimeoutMs: cfg.discovery.timeout_ms,
+      discoveryConcurrency: cfg.discovery.concurrency,
       realtime: d.realtime ?? false,
       heartbeatMs: (d.heartbeat_s ?? 30) * 1000,
       driftWarnS: d.drift_warn_s ?? 60,
@@ -104,6 +118,7 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
     }),
   );
   const importFolder = await startWatchFromConfig(cfg, store, logger);
+  const ops = await startGatewayOps(cfg, { store, publisher, client, push, devices: deviceStatus }, logger);
 
   return {
     store,
@@ -111,7 +126,9 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
     pollers,
     push,
     importFolder,
+    ops,
     async stop() {
+      await ops?.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await push?.stop();
       await importFolder?.stop();

@@ -8,6 +8,7 @@ import { registerImportCommand } from './commands/import.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerSimulateCommand } from './commands/simulate.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerUsersCommand } from './commands/users.js';
 import { EXIT_USAGE } from './exit-codes.js';
 
@@ -25,6 +26,7 @@ registerPullCommand(program);
 registerImportCommand(program);
 registerReplayCommand(program);
 registerSimulateCommand(program);
+registerStatusCommand(program);
 registerUsersCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { discoverEntryProblem } from '../device/address-range.js';
 
 const ianaZone = z.string().refine(
   (tz) => {
@@ -50,6 +51,35 @@ export const DeviceSchema = z
     set_time: z.boolean().optional(),
     /** `udp` for older terminals that only answer datagrams (same port, no envelope). Default tcp. */
     transport: z.enum(['tcp', 'udp']).optional(),
+    /**
+     * Where to look for this terminal when it stops answering at `host` or another serial answers there (a
+     * new DHCP lease): a CIDR block (`192.168.1.0/24`), a range (`192.168.1.20-60`), a host, or a list of
+     * them. The terminal is found by `serial`, which is then required.
+     */
+    discover: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .transform((v) => (typeof v === 'string' ? [v] : v))
+      .check((ctx) => {
+        for (const [i, entry] of ctx.value.entries()) {
+          const problem = discoverEntryProblem(entry);
+          if (problem) ctx.issues.push({ code: 'custom', message: problem, input: entry, path: [i] });
+        }
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((d) => d.discover === undefined || d.serial !== undefined, {
+    message: 'discover finds a terminal by its serial: set serial too',
+    path: ['serial'],
+  });
+
+/** How the gateway scans `discover` addresses for a terminal that moved (every key optional). */
+export const DiscoverySchema = z
+  .object({
+    /** Connect and answer timeout of each probe; most candidates are empty addresses. Default 1000. */
+    timeout_ms: z.number().int().positive().default(1000),
+    /** Probes at once. Default 16. */
+    concurrency: z.number().int().min(1).max(256).default(16),
   })
   .strict();
 
@@ -113,12 +143,25 @@ export const ImportSchema = z
   })
   .strict();
 
+export const OpsSchema = z
+  .object({
+    /** `host:port`; keep it on loopback or the site LAN — it has no login. */
+    listen: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464')
+      .nullable()
+      .default('127.0.0.1:9464'),
+  })
+  .strict();
+
 export const SiteConfigSchema = z
   .object({
     site: topicSegment,
     data_dir: z.string().min(1),
     broker: BrokerSchema,
     devices: z.array(DeviceSchema).default([]),
+    /** Scan settings for devices with `discover`. */
+    discovery: DiscoverySchema.default({ timeout_ms: 1000, concurrency: 16 }),
     /** Terminals that push over HTTP (ADMS/iclock) instead of being pulled. */
     push: PushSchema.optional(),
     /** A folder the gateway imports USB exports from. */
@@ -140,6 +183,8 @@ export const SiteConfigSchema = z
       })
       .strict()
       .default({ window: 256, max_rate: 2000 }),
+    /** /metrics, /healthz, /status and a status page; `null` turns it off (README, Operations). */
+    ops: OpsSchema.default({ listen: '127.0.0.1:9464' }),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .strict();
@@ -154,6 +199,8 @@ export const FrappeSchema = z
     employee_fieldname: z.string().default('attendance_device_id'),
     /** Frappe's System Settings time zone; read from the site when absent. */
     site_timezone: ianaZone.optional(),
+    /** https:// with a private CA: PEM file of that CA, trusted for the Frappe site only (else the system CAs). */
+    ca_file: z.string().min(1).optional(),
   })
   .strict();
 

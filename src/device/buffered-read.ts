@@ -8,7 +8,8 @@ import {
   type PrepareBufferRequest,
 } from '../../protocol/zk/buffered-read.js';
 import { Command } from '../../protocol/zk/commands.js';
-import { DeviceProtocolError, DeviceRefusedError } from './errors.js';
+import { retryLostDatagrams } from './datagram-retry.js';
+import { DeviceProtocolError, DeviceRefusedError, IncompleteChunkError } from './errors.js';
 import type { ZkTcpConnection } from './tcp-connection.js';
 
 /** Largest dataset we accept: 100,000 × 49-byte records is 4.9 MB; anything near 64 MiB is a bad size field. */
@@ -17,12 +18,15 @@ const MAX_DATASET = 64 * 1024 * 1024;
 export interface ReadProgress {
   received: number;
   total: number;
+  /** Requests sent again so far on this connection after a lost UDP datagram (datagram-retry.ts). */
+  resent: number;
 }
 
 /**
  * The buffered bulk read (zk-tcp.md §9): 1503, then one 1504 chunk in flight at a time, data written in place
  * into one preallocated buffer, then FREE_DATA. A chunk shorter than requested is an error, never a result:
- * a partial transfer must not be taken for the whole log.
+ * a partial transfer must not be taken for the whole log. Over UDP a chunk that lost a datagram is asked
+ * for again, whole, a bounded number of times (§14, datagram-retry.ts).
  */
 export async function bufferedRead(
   conn: ZkTcpConnection,
@@ -31,20 +35,22 @@ export async function bufferedRead(
 ): Promise<Buffer> {
   let inline: Buffer | undefined;
   let size = 0;
-  await conn.request(Command.PREPARE_BUFFER, encodePrepareBuffer(what), (p) => {
-    if (p.command === Command.DATA) inline = p.data;
-    else if (p.command === Command.ACK_OK && p.data.length >= BUFFER_SIZE_ANSWER_LENGTH)
-      size = decodeBufferSize(p.data).size;
-    else
-      throw new DeviceRefusedError(
-        { device: conn.device, command: Command.PREPARE_BUFFER, replyId: p.replyId },
-        p.command,
-        conn.frameOffset,
-      );
-    return true;
-  });
+  await retryLostDatagrams(conn, () =>
+    conn.request(Command.PREPARE_BUFFER, encodePrepareBuffer(what), (p) => {
+      if (p.command === Command.DATA) inline = p.data;
+      else if (p.command === Command.ACK_OK && p.data.length >= BUFFER_SIZE_ANSWER_LENGTH)
+        size = decodeBufferSize(p.data).size;
+      else
+        throw new DeviceRefusedError(
+          { device: conn.device, command: Command.PREPARE_BUFFER, replyId: p.replyId },
+          p.command,
+          conn.frameOffset,
+        );
+      return true;
+    }),
+  );
   if (inline) {
-    onProgress?.({ received: inline.length, total: inline.length });
+    onProgress?.({ received: inline.length, total: inline.length, resent: conn.resent });
     return inline;
   }
   if (size > MAX_DATASET) {
@@ -57,8 +63,8 @@ export async function bufferedRead(
   const out = Buffer.alloc(size);
   try {
     for (const chunk of chunkRequests(size, conn.chunkSize)) {
-      await readChunk(conn, out, chunk.offset, chunk.length);
-      onProgress?.({ received: chunk.offset + chunk.length, total: size });
+      await retryLostDatagrams(conn, () => readChunk(conn, out, chunk.offset, chunk.length));
+      onProgress?.({ received: chunk.offset + chunk.length, total: size, resent: conn.resent });
     }
   } finally {
     await conn.request(Command.FREE_DATA, undefined, () => true).catch(() => {});
@@ -86,26 +92,15 @@ async function readChunk(conn: ZkTcpConnection, out: Buffer, offset: number, len
         return false;
       }
       case Command.DATA: {
-        if (at + p.data.length > end) {
-          throw new DeviceProtocolError(
-            ctx,
-            conn.frameOffset,
-            `DATA overruns the chunk (${at - offset + p.data.length} of ${length} bytes)`,
-          );
-        }
+        if (at + p.data.length > end)
+          throw new IncompleteChunkError(ctx, conn.frameOffset, offset, length, at - offset + p.data.length);
         p.data.copy(out, at);
         at += p.data.length;
         // some terminals answer a 1504 with one bare DATA frame, no PREPARE_DATA and no ACK_OK (§9.4)
         return !prepared && at === end;
       }
       case Command.ACK_OK:
-        if (at !== end) {
-          throw new DeviceProtocolError(
-            ctx,
-            conn.frameOffset,
-            `chunk ended after ${at - offset} of ${length} bytes`,
-          );
-        }
+        if (at !== end) throw new IncompleteChunkError(ctx, conn.frameOffset, offset, length, at - offset);
         return true;
       default:
         throw new DeviceRefusedError(ctx, p.command, conn.frameOffset);

@@ -66,6 +66,30 @@ export class DeviceProtocolError extends DeviceError {
   }
 }
 
+/**
+ * A 1504 chunk whose data did not add up to the length asked for: ACK_OK came early, or DATA ran past the
+ * end. Over UDP that is a lost (or repeated) datagram and the chunk is asked for again (zk-tcp.md §14);
+ * over TCP it is a protocol fault.
+ */
+export class IncompleteChunkError extends DeviceProtocolError {
+  constructor(
+    ctx: SessionContext,
+    offset: number,
+    /** Where the chunk starts in the dataset, and how many bytes were asked for and arrived. */
+    readonly chunkOffset: number,
+    readonly expected: number,
+    readonly received: number,
+  ) {
+    super(
+      ctx,
+      offset,
+      received > expected
+        ? `DATA overruns the chunk at dataset offset ${chunkOffset} (${received} of ${expected} bytes)`
+        : `chunk at dataset offset ${chunkOffset} ended after ${received} of ${expected} bytes`,
+    );
+  }
+}
+
 /** A terminal whose serial differs from the one configured for its address (a swapped or foreign device). */
 export class DeviceIdentityError extends GatewayError {
   constructor(
@@ -76,6 +100,28 @@ export class DeviceIdentityError extends GatewayError {
     super(
       'X05_SESSION',
       `terminal at ${address} has serial ${found}, config expects ${expected}; its punches are refused`,
+    );
+  }
+}
+
+/**
+ * A terminal lost at its address was not found among its `discover` candidates either. `cause` is the
+ * failure at the last known address; `others` lists the terminals that did answer (host → serial).
+ */
+export class DeviceNotFoundError extends GatewayError {
+  constructor(
+    readonly serial: string,
+    readonly address: string,
+    readonly probed: number,
+    readonly others: Record<string, string>,
+    cause: unknown,
+  ) {
+    const seen = Object.entries(others).map(([host, s]) => `${host}=${s}`);
+    super(
+      'X05_SESSION',
+      `terminal ${serial} lost at ${address} and not found among ${probed} discover addresses` +
+        (seen.length > 0 ? ` (other terminals: ${seen.join(', ')})` : ''),
+      { cause },
     );
   }
 }

@@ -6,6 +6,7 @@ import { DeviceIdentityError } from './errors.js';
 import { isLogCursor, type LogCursor } from './log-cursor.js';
 import { type PullOptions, type PullResult, pullDevice } from './pull.js';
 import { runRealtimeSession } from './realtime.js';
+import { type AddressStatus, TerminalAddress } from './terminal-address.js';
 
 /** Where punches go; the store implements it. A sync counts as done only once `accept` resolves. */
 export interface PunchSink {
@@ -17,7 +18,7 @@ export interface PunchSink {
   cursor?(device: string): Promise<unknown>;
 }
 
-export interface DeviceStatus {
+export interface DeviceStatus extends Partial<AddressStatus> {
   device: string;
   state: 'online' | 'error';
   last_sync: string;
@@ -53,6 +54,15 @@ export interface PollerOptions {
   setTime?: boolean;
   /** Cap of the reconnect backoff (default 5 min). */
   maxBackoffMs?: number;
+  /**
+   * Where to look for the terminal when it stops answering at its address or another serial answers there
+   * (a new DHCP lease): CIDR blocks, ranges or hosts (address-range.ts). Needs `expectedSerial`.
+   */
+  discover?: readonly string[];
+  /** Connect and answer timeout of each discovery probe (default 1000 ms). */
+  discoveryTimeoutMs?: number;
+  /** Discovery probes at once (default 16). */
+  discoveryConcurrency?: number;
   label: string;
   sink: PunchSink;
   logger: Logger;
@@ -71,8 +81,29 @@ export class DevicePoller {
   private loop: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private clockWarned = false;
+  /** Where the terminal is reached now: the configured host until discovery finds it elsewhere. */
+  private readonly where: TerminalAddress;
 
-  constructor(private readonly opts: PollerOptions) {}
+  constructor(private readonly opts: PollerOptions) {
+    this.where = new TerminalAddress({
+      host: opts.host,
+      port: opts.port,
+      serial: opts.expectedSerial,
+      discover: opts.discover,
+      logger: opts.logger,
+      signal: this.abort.signal,
+      ...(opts.discoveryTimeoutMs ? { timeoutMs: opts.discoveryTimeoutMs } : {}),
+      ...(opts.discoveryConcurrency ? { concurrency: opts.discoveryConcurrency } : {}),
+      ...(opts.transport ? { transport: opts.transport } : {}),
+      ...(opts.commKey ? { commKey: opts.commKey } : {}),
+      ...(opts.sink.cursor ? { cursor: (serial: string) => opts.sink.cursor!(serial) } : {}),
+    });
+  }
+
+  /** `host:port` the terminal is reached at now. */
+  get address(): string {
+    return this.where.address;
+  }
 
   start(): void {
     this.running = true;
@@ -88,7 +119,7 @@ export class DevicePoller {
   private pullOptions(): PullOptions {
     const o = this.opts;
     return {
-      host: o.host,
+      host: this.where.host,
       port: o.port,
       site: o.site,
       timezone: o.timezone,
@@ -107,23 +138,28 @@ export class DevicePoller {
     };
   }
 
-  /** Stores a sync's new punches together with its cursor, in one batch (design.md durability rules). */
+  /**
+   * Stores a sync's new punches together with its cursor, in one batch (design.md durability rules); with
+   * discovery the cursor also keeps where the terminal was reached (TerminalAddress.cursorFields).
+   */
   private async store(result: PullResult): Promise<number> {
     const { stored } = await this.opts.sink.accept(result.events, {
-      cursor: { device: result.serial, value: { ...result.cursor } },
+      cursor: { device: result.serial, value: { ...result.cursor, ...this.where.cursorFields() } },
     });
     this.report(result, stored);
     return stored;
   }
 
-  /** One pull into the sink; resolves with what was stored. */
-  async syncOnce(): Promise<{ result: PullResult; stored: number }> {
-    const o = this.opts;
-    const result = await pullDevice(this.pullOptions());
-    if (o.expectedSerial && result.serial !== o.expectedSerial) {
-      throw new DeviceIdentityError(`${o.host}:${o.port}`, o.expectedSerial, result.serial);
-    }
-    return { result, stored: await this.store(result) };
+  /** One pull into the sink; resolves with what was stored. Follows a terminal that moved (discover). */
+  syncOnce(): Promise<{ result: PullResult; stored: number }> {
+    return this.where.follow(async () => {
+      const o = this.opts;
+      const result = await pullDevice(this.pullOptions());
+      if (o.expectedSerial && result.serial !== o.expectedSerial) {
+        throw new DeviceIdentityError(this.address, o.expectedSerial, result.serial);
+      }
+      return { result, stored: await this.store(result) };
+    });
   }
 
   private report(result: PullResult, stored: number): void {
@@ -155,6 +191,7 @@ export class DevicePoller {
       rejected: result.rejected.length,
       clock_offset_s: result.clockOffsetS,
       clock_warning: clockWarning,
+      ...this.where.status(),
     });
   }
 
@@ -170,7 +207,11 @@ export class DevicePoller {
     return warn;
   }
 
-  private async realtimeOnce(): Promise<void> {
+  private realtimeOnce(): Promise<void> {
+    return this.where.follow(() => this.realtimeSession());
+  }
+
+  private async realtimeSession(): Promise<void> {
     const o = this.opts;
     // realtime punches are stored one by one, in arrival order (the store serialises accepts)
     await runRealtimeSession({
@@ -220,6 +261,7 @@ export class DevicePoller {
           rejected: 0,
           clock_offset_s: null,
           error: (err as Error).message,
+          ...this.where.status(),
         });
       }
       if (wait > 0) await sleep(wait, undefined, { signal: this.abort.signal }).catch(() => {});

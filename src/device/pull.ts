@@ -1,7 +1,7 @@
 import type { FrameError, RecordError } from '../../protocol/errors.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
-import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
+import { type PunchEvent, punchEventMaker } from '../event/punch-event.js';
 import { formatWallTimeIn, wallTimeToInstant } from '../event/wall-clock.js';
 import type { ReadProgress } from './buffered-read.js';
 import { type LogChange, type LogCursor, sliceNew, unchangedSince } from './log-cursor.js';
@@ -119,23 +119,23 @@ export async function readLog(
     await session.setTime(formatWallTimeIn(Date.now(), opts.timezone).replace(' ', 'T'));
     clockSet = true;
   }
-  const receivedAt = new Date();
-  const fresh = log ? log.records.filter((r) => r.index >= slice.from) : [];
-  const events = fresh.map((r) =>
-    makePunchEvent({
-      deviceId: serial,
-      site: opts.site,
-      userId: r.userId,
-      deviceTime: r.deviceTime,
-      timezone: opts.timezone,
-      punch: r.punch,
-      verify: r.verify,
-      source: 'pull',
-      receivedAt,
-      clockOffsetS,
-      raw: r.raw,
-    }),
-  );
+  const make = punchEventMaker({
+    deviceId: serial,
+    site: opts.site,
+    timezone: opts.timezone,
+    source: 'pull',
+    receivedAt: new Date(),
+    clockOffsetS,
+  });
+  // one loop, no filtered copy of the records, no facts object and no Buffer view per punch: 100,000 records
+  // on a full read
+  const events: PunchEvent[] = [];
+  if (log) {
+    const { recordBytes: bytes, recordSize: size } = log;
+    for (const r of log.records)
+      if (r.index >= slice.from)
+        events.push(make(r, bytes.toString('hex', r.index * size, (r.index + 1) * size)));
+  }
   return {
     serial,
     freeSizes,
@@ -145,7 +145,7 @@ export async function readLog(
     deviceTime,
     clockOffsetS,
     cursor: slice.cursor,
-    skipped: log ? log.records.length - fresh.length : (since?.records ?? 0),
+    skipped: log ? log.records.length - events.length : (since?.records ?? 0),
     unchanged,
     change: slice.change,
     clockSet,

@@ -11,6 +11,7 @@ import { encodeEventMask } from '../../protocol/zk/realtime-event.js';
 import { decodePackedTime, encodePackedTime, formatWallTime, parseWallTime } from '../../protocol/zk/time.js';
 import { type DecodedUsers, decodeUserTable } from '../../protocol/zk/user-record-28.js';
 import { bufferedRead, type ReadProgress } from './buffered-read.js';
+import { retryLostDatagrams } from './datagram-retry.js';
 import { AuthError, DeviceProtocolError, DeviceRefusedError } from './errors.js';
 import { type ConnectionOptions, ZkTcpConnection } from './tcp-connection.js';
 
@@ -46,21 +47,25 @@ export class DeviceSession {
 
   private async connect(commKey: number | undefined): Promise<void> {
     let unauth = false;
-    await this.conn.request(Command.CONNECT, undefined, (p) => {
-      // the session id arrives in the answer's session field, in ACK_UNAUTH too (zk-tcp.md §4, §5)
-      if (p.command !== Command.ACK_OK && p.command !== Command.ACK_UNAUTH)
-        throw this.refused(Command.CONNECT, p);
-      this.conn.session = p.session;
-      unauth = p.command === Command.ACK_UNAUTH;
-      return true;
-    });
+    await retryLostDatagrams(this.conn, () =>
+      this.conn.request(Command.CONNECT, undefined, (p) => {
+        // the session id arrives in the answer's session field, in ACK_UNAUTH too (zk-tcp.md §4, §5)
+        if (p.command !== Command.ACK_OK && p.command !== Command.ACK_UNAUTH)
+          throw this.refused(Command.CONNECT, p);
+        this.conn.session = p.session;
+        unauth = p.command === Command.ACK_UNAUTH;
+        return true;
+      }),
+    );
     if (!unauth) return;
     if (!commKey) throw this.authError(Command.CONNECT, 'key-required', 0);
-    await this.conn.request(Command.AUTH, makeCommKey(commKey, this.conn.session), (p) => {
-      if (p.command === Command.ACK_UNAUTH) throw this.authError(Command.AUTH, 'wrong-key', p.replyId);
-      if (p.command !== Command.ACK_OK) throw this.refused(Command.AUTH, p);
-      return true;
-    });
+    await retryLostDatagrams(this.conn, () =>
+      this.conn.request(Command.AUTH, makeCommKey(commKey, this.conn.session), (p) => {
+        if (p.command === Command.ACK_UNAUTH) throw this.authError(Command.AUTH, 'wrong-key', p.replyId);
+        if (p.command !== Command.ACK_OK) throw this.refused(Command.AUTH, p);
+        return true;
+      }),
+    );
   }
 
   private authError(command: number, reason: AuthError['reason'], replyId: number): AuthError {
@@ -87,14 +92,19 @@ export class DeviceSession {
     await this.ask(Command.REFRESHDATA);
   }
 
-  /** One simple request whose single answer must be ACK_OK; returns its data. */
+  /**
+   * One simple request whose single answer must be ACK_OK; returns its data. Over UDP a lost answer sends
+   * the request again: every command the gateway asks this way is safe to repeat (§7).
+   */
   async ask(command: number, data?: Uint8Array): Promise<Buffer> {
     let out: Buffer = Buffer.alloc(0);
-    await this.conn.request(command, data, (p) => {
-      if (p.command !== Command.ACK_OK) throw this.refused(command, p);
-      out = p.data;
-      return true;
-    });
+    await retryLostDatagrams(this.conn, () =>
+      this.conn.request(command, data, (p) => {
+        if (p.command !== Command.ACK_OK) throw this.refused(command, p);
+        out = p.data;
+        return true;
+      }),
+    );
     return out;
   }
 
@@ -179,7 +189,7 @@ export class DeviceSession {
   /** Polite goodbye; the terminal serves one client at a time, so never leave without it. */
   async exit(): Promise<void> {
     try {
-      await this.conn.request(Command.EXIT, undefined, () => true);
+      await retryLostDatagrams(this.conn, () => this.conn.request(Command.EXIT, undefined, () => true));
     } finally {
       this.conn.close();
     }

@@ -74,6 +74,14 @@ export class ZkTcpConnection {
     return this.wire.chunkSize;
   }
 
+  /** UDP: answers can be lost, so a timed-out request may be sent again on this link (datagram-retry.ts). */
+  get lossy(): boolean {
+    return this.wire.lossy;
+  }
+
+  /** Requests sent again after a lost datagram, over the life of this connection. */
+  resent = 0;
+
   private static fromTcp(opts: ConnectionOptions, socket: Socket): ZkTcpConnection {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
@@ -81,6 +89,7 @@ export class ZkTcpConnection {
       framer: new TcpFramer(opts.device),
       encode: encodeTcpPacket,
       chunkSize: TCP_CHUNK_SIZE,
+      lossy: false,
       write: (b) => socket.write(b),
       destroy: () => socket.destroy(),
     });
@@ -233,6 +242,7 @@ export class ZkTcpConnection {
     this.pending = undefined;
     clearTimeout(pending.timer);
     pending.reject(err);
-    if (err instanceof DeviceTimeoutError) this.wire.destroy();
+    // a TCP stream that went silent is stuck (or half-open); a UDP socket is not, the datagram was lost
+    if (err instanceof DeviceTimeoutError && !this.wire.lossy) this.wire.destroy();
   }
 }

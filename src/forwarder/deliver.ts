@@ -2,24 +2,16 @@ import { decodePunchEvent, PayloadError } from '../event/codec.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import { isTimeZone } from '../event/wall-clock.js';
 import type { FrappeWriter, WriteOutcome } from '../frappe/writer.js';
-import type { Logger } from '../ops/log.js';
-import type { RetryPolicy } from './backoff.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';
 import type { KeySerial } from './key-serial.js';
-import { Aborted, retrying } from './retry.js';
-import type { ForwarderStats } from './stats.js';
+import { Aborted, type RetryDeps, retrying } from './retry.js';
 
-export interface DeliveryDeps {
+export interface DeliveryDeps extends RetryDeps {
   forwarder: string;
   writer: FrappeWriter;
-  logger: Logger;
-  retry: RetryPolicy;
-  stats: ForwarderStats;
   serial: KeySerial;
   /** Resolves once the broker holds the dead letter. */
   publishDeadLetter(dl: DeadLetter): Promise<void>;
-  /** Consecutive failed attempts across messages, so a redelivery does not restart the backoff. */
-  failures: { count: number };
 }
 
 /**
@@ -90,9 +82,6 @@ function count(deps: DeliveryDeps, e: PunchEvent, out: WriteOutcome): void {
     case 'Error':
       s.rejected++;
       deps.logger.warn({ ...ctx, message: out.message }, 'HRMS refused the punch; Raw Log parked as Error');
-      break;
-    case 'DryRun':
-      s.dryRun++;
       break;
   }
 }

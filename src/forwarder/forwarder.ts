@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { GatewayError } from '../../protocol/errors.js';
 import { FrappeBatchWriter } from '../frappe/batch-writer.js';
@@ -11,6 +12,7 @@ import { type DeliveryDeps, deliver } from './deliver.js';
 import { KeySerial } from './key-serial.js';
 import { ShiftSync, type ShiftTypeDevices } from './shift-sync.js';
 import type { ForwarderStats } from './stats.js';
+import { forwarderStatusTopic, OFFLINE_WILL, StatusReporter } from './status.js';
 import { startUnmappedPass } from './unmapped-pass.js';
 
 export interface BrokerTls {
@@ -72,6 +74,8 @@ export class SubscriptionError extends GatewayError {
 export interface Forwarder {
   /** Live counters. */
   readonly stats: Readonly<ForwarderStats>;
+  /** Where the retained status (running / auth_paused / offline) goes. */
+  readonly statusTopic: string;
   /** Finishes or abandons (unacknowledged) the message in hand, then disconnects; the session stays. */
   stop(): Promise<void>;
 }
@@ -91,7 +95,6 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     synced: 0,
     unmapped: 0,
     rejected: 0,
-    dryRun: 0,
     deadLettered: 0,
     retries: 0,
     batches: 0,
@@ -101,6 +104,13 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
   const dlTopic = opts.deadLetterTopic ?? DEAD_LETTER_TOPIC;
+  const statusTopic = forwarderStatusTopic(opts.shareGroup, opts.clientId);
+  // on the main connection, so its last will says the consuming connection is gone; never awaited
+  // (StatusReporter says why)
+  let client: MqttClient | undefined;
+  const status = new StatusReporter((payload) => {
+    client?.publish(statusTopic, payload, { qos: 1, retain: true });
+  });
   const auth = {
     ...(opts.username ? { username: opts.username } : {}),
     ...(opts.password ? { password: opts.password } : {}),
@@ -129,6 +139,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     stats,
     serial: new KeySerial(),
     failures: { count: 0 },
+    status,
     publishDeadLetter: async (dl) => {
       await dlClient.publishAsync(dlTopic, JSON.stringify(dl), { qos: 1 });
     },
@@ -176,6 +187,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     clean: false,
     keepalive: opts.keepaliveS ?? 60,
     reconnectPeriod: 1000,
+    will: { topic: statusTopic, payload: Buffer.from(JSON.stringify(OFFLINE_WILL)), qos: 1, retain: true },
     ...(protocolVersion === 5
       ? { properties: { sessionExpiryInterval: opts.sessionExpiryS, receiveMaximum: window.size } }
       : {}),
@@ -187,7 +199,6 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       });
     },
   };
-  let client: MqttClient;
   try {
     client = await connectDeferringAcks(opts.brokerUrl, mqttOptions, window);
   } catch (err) {
@@ -196,7 +207,11 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   }
   client.on('error', (err) => log.warn({ err }, 'MQTT error'));
   client.on('reconnect', () => log.info('MQTT reconnecting'));
-  client.on('connect', (connack) => log.info({ sessionPresent: connack.sessionPresent }, 'MQTT connected'));
+  client.on('connect', (connack) => {
+    log.info({ sessionPresent: connack.sessionPresent }, 'MQTT connected');
+    // the will may have replaced the status while the connection was down
+    status.republish();
+  });
 
   const shared = protocolVersion === 5 ? `$share/${opts.shareGroup}/${opts.topic}` : opts.topic;
   const grants = await client.subscribeAsync(shared, { qos: 1 });
@@ -212,10 +227,16 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     pipeline && opts.writer instanceof FrappeBatchWriter && unmappedEveryS > 0
       ? startUnmappedPass(pipeline, opts.writer, unmappedEveryS, log)
       : () => {};
-  log.info({ subscription: shared, sessionExpiryS: opts.sessionExpiryS }, 'forwarder subscribed');
+  status.republish();
+  log.info(
+    { subscription: shared, sessionExpiryS: opts.sessionExpiryS, statusTopic },
+    'forwarder subscribed',
+  );
+  const main = client;
 
   return {
     stats,
+    statusTopic,
     async stop() {
       const drain = Promise.allSettled([...inFlight, pipeline?.drain(opts.drainTimeoutMs ?? 10_000)]);
       const timer = new Promise((resolve) => setTimeout(resolve, opts.drainTimeoutMs ?? 10_000).unref());
@@ -223,7 +244,19 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       stopping.abort();
       stopUnmappedPass();
       await Promise.race([drain, timer]);
-      await Promise.all([client.endAsync(), dlClient.endAsync()]);
+      // a clean stop says offline itself (the will is for an unclean end); bounded: the broker may be down
+      const said =
+        main.connected &&
+        (await Promise.race([
+          main.publishAsync(statusTopic, status.offline(), { qos: 1, retain: true }).then(
+            () => true,
+            () => false,
+          ),
+          sleep(2000, false, { ref: false }),
+        ]));
+      // a graceful end waits for every unacknowledged publish, so an unanswered status would hang it;
+      // forced, the broker sends the will instead, which says the same
+      await Promise.all([main.endAsync(!said), dlClient.endAsync()]);
     },
   };
 }

@@ -3,6 +3,7 @@ import { FrappeError } from '../frappe/errors.js';
 import type { Logger } from '../ops/log.js';
 import { type RetryPolicy, retryDelayMs } from './backoff.js';
 import type { ForwarderStats } from './stats.js';
+import type { StatusReporter } from './status.js';
 
 export interface RetryDeps {
   retry: RetryPolicy;
@@ -10,6 +11,8 @@ export interface RetryDeps {
   stats: ForwarderStats;
   /** Consecutive failures across calls, so a new batch does not restart the backoff of an outage. */
   failures: { count: number };
+  /** The retained status topic: auth_paused while Frappe refuses the key, running again after. */
+  status?: StatusReporter | undefined;
 }
 
 /** The stop or the connection loss that ended a retry loop; the messages stay unacknowledged. */
@@ -22,9 +25,9 @@ export class Aborted extends Error {
 /**
  * Runs `fn` until it succeeds. By class (contract.md §3): `retryable` (429 with its Retry-After, 5xx,
  * proxy pages, timeouts, refused connections) backs off with capped doubling; `auth` (401/403) pauses the
- * forwarder — stats.paused, one loud log line — and probes slowly until an operator fixes the key or
- * roles; anything else is unexpected (per-document refusals are handled inside the stages) and is
- * retried slowly. `attempt` > 0 tells `fn` an earlier attempt may have landed.
+ * forwarder — stats.paused, the retained status `auth_paused`, one loud log line — and probes slowly
+ * until an operator fixes the key or roles; anything else is unexpected (per-document refusals are
+ * handled inside the stages) and is retried slowly. `attempt` > 0 tells `fn` an earlier attempt may have landed.
  */
 export async function retrying<T>(
   deps: RetryDeps,
@@ -37,9 +40,13 @@ export async function retrying<T>(
     try {
       const out = await fn(attempt);
       deps.failures.count = 0;
-      if (deps.stats.paused) {
+      // only a call that failed before proves Frappe accepts the key again: a first try may not have
+      // talked to Frappe at all (prepare with a known zone, a dead letter), and resuming on it made the
+      // status flap between auth_paused and running with every new batch
+      if (deps.stats.paused && attempt > 0) {
         deps.stats.paused = false;
         deps.logger.warn({ what }, 'Frappe accepts the forwarder again; resuming');
+        deps.status?.running();
       }
       return out;
     } catch (err) {
@@ -59,6 +66,7 @@ export async function retrying<T>(
           );
         }
         deps.stats.paused = true;
+        deps.status?.authPaused((err as Error).message);
       } else {
         deps.logger.error(ctx, 'unexpected failure writing to Frappe; retrying slowly');
       }

@@ -7,7 +7,6 @@ export interface ForwarderStats {
   unmapped: number;
   /** Raw Log parked with status Error: HRMS refused the punch. */
   rejected: number;
-  dryRun: number;
   deadLettered: number;
   /** Failed write attempts that will be tried again. */
   retries: number;

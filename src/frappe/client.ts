@@ -1,6 +1,8 @@
 import { ConfigError } from '../config/config-error.js';
+import { readPemFile } from '../config/pem-file.js';
 import type { CloudConfig } from '../config/schema.js';
-import { FrappeError, frappeErrorFromResponse } from './errors.js';
+import { FrappeError, FrappeTlsError, frappeErrorFromResponse, isTlsFailure } from './errors.js';
+import { type HttpResponse, type HttpTransport, httpTransport } from './http-transport.js';
 
 export type FrappeConfig = CloudConfig['frappe'];
 
@@ -10,6 +12,10 @@ export interface FrappeClientOptions {
   apiKey: string;
   apiSecret: string;
   timeoutMs?: number;
+  /** PEM of a private CA that signed the site's certificate (config `frappe.ca_file`). */
+  ca?: string | Buffer | undefined;
+  /** Default node:http(s); the dry run passes one that prints instead of sending. */
+  transport?: HttpTransport | undefined;
 }
 
 /** `[field, operator, value]` (contract.md §2, GET /api/resource list form). */
@@ -45,7 +51,7 @@ interface Call {
 }
 
 /**
- * Frappe v1 REST over fetch with token auth. Every request carries `Content-Type: application/json`
+ * Frappe v1 REST over HTTP(S) with token auth. Every request carries `Content-Type: application/json`
  * (without it /api/method gets no arguments, contract.md §2) and `Accept: application/json` (so errors
  * are JSON); writes are POST/PUT because GET is rolled back.
  */
@@ -54,11 +60,13 @@ export class FrappeClient {
   readonly timeoutMs: number;
   // private so the secret never lands in a log line that serialises the client
   readonly #authorization: string;
+  readonly #transport: HttpTransport;
 
   constructor(opts: FrappeClientOptions) {
     this.url = opts.url.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 15_000;
     this.#authorization = `token ${opts.apiKey}:${opts.apiSecret}`;
+    this.#transport = opts.transport ?? httpTransport({ ca: opts.ca });
   }
 
   /** The secret comes from the config or, to keep it out of the file, X05_FRAPPE_API_SECRET. */
@@ -67,7 +75,13 @@ export class FrappeClient {
     if (!apiSecret) {
       throw new ConfigError('cloud config', 'frappe.api_secret', 'missing (set it or X05_FRAPPE_API_SECRET)');
     }
-    return new FrappeClient({ url: cfg.url, apiKey: cfg.api_key, apiSecret, timeoutMs: cfg.timeout_ms });
+    return new FrappeClient({
+      url: cfg.url,
+      apiKey: cfg.api_key,
+      apiSecret,
+      timeoutMs: cfg.timeout_ms,
+      ca: cfg.ca_file === undefined ? undefined : readPemFile('frappe.ca_file', cfg.ca_file, 'certificate'),
+    });
   }
 
   async getDoc<T extends FrappeDoc = FrappeDoc>(doctype: string, name: string): Promise<T> {
@@ -124,34 +138,40 @@ export class FrappeClient {
   private async request(call: Call): Promise<Record<string, unknown>> {
     const qs = call.query?.toString();
     const url = `${this.url}${call.path}${qs ? `?${qs}` : ''}`;
-    let res: Response;
-    let text: string;
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let res: HttpResponse;
     try {
-      res = await fetch(url, {
+      res = await this.#transport({
         method: call.httpMethod,
+        url,
         headers: {
           Authorization: this.#authorization,
           'Content-Type': 'application/json',
           Accept: 'application/json',
         },
-        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal,
       });
-      text = await res.text();
     } catch (err) {
-      const timedOut = (err as Error).name === 'TimeoutError';
-      const cause = (err as Error & { cause?: { code?: string } }).cause;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!signal.aborted && isTlsFailure(code)) {
+        throw new FrappeTlsError({ ...describe(call), url: this.url, tlsCode: code!, cause: err });
+      }
+      const message = (err as Error).message;
       throw new FrappeError({
         ...describe(call),
         status: 0,
-        detail: timedOut
+        detail: signal.aborted
           ? `timed out after ${this.timeoutMs} ms`
-          : `${(err as Error).message} ${cause?.code ?? ''}`.trim(),
+          : code && !message.includes(code)
+            ? `${message} ${code}`
+            : message,
         cause: err,
       });
     }
-    if (!res.ok) {
-      throw frappeErrorFromResponse(describe(call), res.status, text, res.headers.get('retry-after'));
+    const text = res.text;
+    if (res.status < 200 || res.status > 299) {
+      throw frappeErrorFromResponse(describe(call), res.status, text, res.header('retry-after') ?? null);
     }
     try {
       const json: unknown = JSON.parse(text);

@@ -1,8 +1,9 @@
 import type { Writable } from 'node:stream';
-import type { PunchEvent } from '../event/punch-event.js';
-import { methodPath, resourcePath } from './client.js';
-import { ADD_LOG_METHOD, DEFAULT_EMPLOYEE_FIELDNAME, planPunch, RAW_LOG_DOCTYPE } from './punch-plan.js';
-import type { FrappeWriter, WriteOutcome } from './writer.js';
+import { FrappeBatchWriter } from './batch-writer.js';
+import { FrappeClient } from './client.js';
+import type { HttpRequest, HttpResponse, HttpTransport } from './http-transport.js';
+import { INSERT_MANY_METHOD } from './insert-many.js';
+import { DEFAULT_EMPLOYEE_FIELDNAME, EMPLOYEE_DOCTYPE, type LogType } from './punch-plan.js';
 
 export interface DryRunWriterOptions {
   /** Site base URL, only printed. */
@@ -10,36 +11,79 @@ export interface DryRunWriterOptions {
   /** Needed up front: a dry run cannot read System Settings. */
   siteTimezone: string;
   employeeFieldname?: string | undefined;
+  deviceLogTypes?: Readonly<Record<string, LogType>> | undefined;
   out: Writable;
 }
 
 /**
- * Prints, one line each, the calls FrappeRestWriter makes for a new punch on the happy path
- * (`METHOD URL JSON-BODY`), and sends nothing. Headers are left out: they hold the API secret.
+ * The production batching writer over a transport that prints each request instead of sending it, so a
+ * dry run shows exactly what the forwarder would send: the lookups, then one insert_many per stage and
+ * batch, tagged with its size (`[20 × Employee Checkin]`). The transport answers as a site where nothing
+ * was written yet and every device user is an active employee. Headers are never printed: they hold the
+ * API secret (here a dummy).
  */
-export class DryRunWriter implements FrappeWriter {
-  readonly #url: string;
-  readonly #zone: string;
-  readonly #fieldname: string;
-  readonly #out: Writable;
+export function dryRunWriter(opts: DryRunWriterOptions): FrappeBatchWriter {
+  const fieldname = opts.employeeFieldname ?? DEFAULT_EMPLOYEE_FIELDNAME;
+  const client = new FrappeClient({
+    url: opts.url,
+    apiKey: 'dry-run',
+    apiSecret: 'dry-run',
+    transport: printingTransport(opts.out),
+  });
+  return new FrappeBatchWriter({
+    client,
+    siteTimezone: opts.siteTimezone,
+    employeeFieldname: fieldname,
+    deviceLogTypes: opts.deviceLogTypes,
+  });
+}
 
-  constructor(opts: DryRunWriterOptions) {
-    this.#url = opts.url.replace(/\/+$/, '');
-    this.#zone = opts.siteTimezone;
-    this.#fieldname = opts.employeeFieldname ?? DEFAULT_EMPLOYEE_FIELDNAME;
-    this.#out = opts.out;
-  }
+type Doc = Record<string, unknown>;
 
-  async writePunch(e: PunchEvent): Promise<WriteOutcome> {
-    const plan = planPunch(e, this.#zone, this.#fieldname);
-    const put = { status: 'Synced', employee_checkin: '<name from the add_log reply>', error: null };
-    this.#out.write(
-      [
-        `POST ${this.#url}${resourcePath(RAW_LOG_DOCTYPE)} ${JSON.stringify(plan.rawLog)}`,
-        `POST ${this.#url}${methodPath(ADD_LOG_METHOD)} ${JSON.stringify(plan.addLog)}`,
-        `PUT ${this.#url}${resourcePath(RAW_LOG_DOCTYPE, e.id)} ${JSON.stringify(put)}`,
-      ].join('\n') + '\n',
+function printingTransport(out: Writable): HttpTransport {
+  let checkins = 0;
+  return async (req) => {
+    const url = new URL(req.url);
+    const path = decodeURIComponent(url.pathname);
+    const query = [...url.searchParams].map(([k, v]) => `${k}=${v}`).join('&');
+    const body: unknown = req.body === undefined ? undefined : JSON.parse(req.body);
+    const docs = path === `/api/method/${INSERT_MANY_METHOD}` ? ((body as { docs: Doc[] }).docs ?? []) : [];
+    const tag = docs.length > 0 ? ` [${docs.length} × ${String(docs[0]!.doctype)}]` : '';
+    out.write(
+      `${req.method} ${url.origin}${path}${query ? `?${query}` : ''}${tag}${req.body === undefined ? '' : ` ${req.body}`}\n`,
     );
-    return { status: 'DryRun', rawLog: e.id };
-  }
+    if (docs.length > 0) {
+      // a Raw Log is named by its hash (autoname field:hash); a Checkin gets a placeholder name
+      return answer({
+        message: docs.map((d) =>
+          typeof d.hash === 'string' ? d.hash : `<${String(d.doctype)} ${++checkins}>`,
+        ),
+      });
+    }
+    return answer(emptySite(req, path, url.searchParams, body));
+  };
+}
+
+/** What a site with no Raw Logs, no Checkins, no user map rows and an active employee per device user answers. */
+function emptySite(req: HttpRequest, path: string, query: URLSearchParams, body: unknown): unknown {
+  const [, , route, doctype, name] = path.split('/');
+  if (route !== 'resource') return {};
+  if (req.method !== 'GET') return { data: { ...(body as Doc), name: name ?? `<new ${doctype}>` } };
+  if (name !== undefined) return { data: { name } };
+  if (doctype !== EMPLOYEE_DOCTYPE) return { data: [] };
+  const filters = JSON.parse(query.get('filters') ?? '[]') as Array<[string, string, unknown]>;
+  const byValue = filters.find((f) => f[1] === 'in');
+  if (!byValue) return { data: [] };
+  const [field, , values] = byValue;
+  return {
+    data: (values as string[]).map((v) => ({
+      name: `<Employee ${field}=${v}>`,
+      status: 'Active',
+      [field]: v,
+    })),
+  };
+}
+
+function answer(json: unknown): HttpResponse {
+  return { status: 200, header: () => undefined, text: JSON.stringify(json) };
 }

@@ -72,6 +72,46 @@ export class FrappeError extends GatewayError {
   }
 }
 
+/** The TLS layer refused the site (untrusted or mismatched certificate, failed handshake): no request was sent. */
+export class FrappeTlsError extends FrappeError {
+  /** The site's base URL, e.g. `https://hr.example.com`. */
+  readonly url: string;
+  /** Node's/OpenSSL's code, e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`. */
+  readonly tlsCode: string;
+
+  constructor(init: {
+    httpMethod: string;
+    path: string;
+    doctype?: string | undefined;
+    method?: string | undefined;
+    url: string;
+    tlsCode: string;
+    cause: unknown;
+  }) {
+    const untrusted = !/^ERR_SSL_/.test(init.tlsCode);
+    super({
+      ...init,
+      // status 0, so `retryable`: punches stay unacknowledged while an operator fixes the trust
+      status: 0,
+      detail: untrusted
+        ? `TLS: the certificate of ${init.url} is not trusted (${init.tlsCode}); if a private CA signed it, set frappe.ca_file to that CA's PEM`
+        : `TLS handshake with ${init.url} failed (${init.tlsCode}); does it serve HTTPS on that port?`,
+    });
+    this.url = init.url;
+    this.tlsCode = init.tlsCode;
+  }
+}
+
+/** OpenSSL verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED …) and Node's ERR_TLS_ / ERR_SSL_ codes. */
+export function isTlsFailure(code: string | undefined): boolean {
+  return (
+    code !== undefined &&
+    /^ERR_(TLS|SSL)_|CERT|^UNABLE_TO_|^INVALID_(CA|PURPOSE)$|^HOSTNAME_MISMATCH$|^PATH_LENGTH_EXCEEDED$/.test(
+      code,
+    )
+  );
+}
+
 // Texts HRMS/ERPNext raise (contract.md §4; the sync tool allow-lists the same substrings, §6).
 const DUPLICATE_CHECKIN = 'already has a log with the same timestamp';
 const NO_EMPLOYEE = 'No Employee found for the given employee field value';

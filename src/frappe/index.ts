@@ -15,9 +15,16 @@ export {
   methodPath,
   resourcePath,
 } from './client.js';
-export { DryRunWriter, type DryRunWriterOptions } from './dry-run-writer.js';
+export { type DryRunWriterOptions, dryRunWriter } from './dry-run-writer.js';
 export { EmployeeResolver, type PunchKey, type Resolution, USER_MAP_DOCTYPE } from './employee-resolver.js';
-export { classifyFrappeError, decodeServerMessages, FrappeError, type FrappeErrorKind } from './errors.js';
+export {
+  classifyFrappeError,
+  decodeServerMessages,
+  FrappeError,
+  type FrappeErrorKind,
+  FrappeTlsError,
+} from './errors.js';
+export { type HttpRequest, type HttpResponse, type HttpTransport, httpTransport } from './http-transport.js';
 export { INSERT_MANY_MAX, INSERT_MANY_METHOD, insertManyIsolating } from './insert-many.js';
 export {
   ADD_LOG_METHOD,

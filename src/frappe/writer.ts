@@ -7,7 +7,7 @@ import type { RawLogStatus } from './punch-plan.js';
  * attempt had landed; found by lookup after a retry), `already-synced` (the Raw Log said so).
  */
 export interface WriteOutcome {
-  status: Exclude<RawLogStatus, 'Pending'> | 'DryRun';
+  status: Exclude<RawLogStatus, 'Pending'>;
   /** Attendance Raw Log name (= PunchEvent.id). */
   rawLog: string;
   checkin?: string | undefined;

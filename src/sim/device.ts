@@ -46,6 +46,8 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   readonly faults: SimFaults = {};
   /** Client ACK_OKs received for realtime events (zk-tcp.md §12: the client must answer each). */
   eventAcks = 0;
+  /** Datagrams lost on purpose by the `dropEveryNthDatagram` fault. */
+  droppedDatagrams = 0;
   private lastSession = 0;
   private readonly log: AttlogRecord[];
   // encoded up front: a large log takes seconds to encode, longer than a client waits for the 1503 answer

@@ -11,6 +11,11 @@ export interface SimFaults {
   corruptCommand?: number;
   /** Requests with these command codes get no answer at all. */
   ignoreCommands?: number[];
+  /**
+   * UDP only: every Nth datagram the terminal sends is lost (counted across its clients). UDP has no
+   * retransmission, so a lost datagram must cost one chunk re-request, not the download (zk-tcp.md §14).
+   */
+  dropEveryNthDatagram?: number;
 }
 
 /** Flips the checksum bytes of a TCP frame in place (envelope 8 bytes, checksum at 10–11). */

@@ -12,6 +12,15 @@ import type { SimDevice } from './device.js';
 export async function serveUdp(device: SimDevice, host: string, port: number, log: Logger): Promise<Socket> {
   const socket = createSocket('udp4');
   const clients = new Map<string, { client: SimClient; framer: UdpDeframer }>();
+  let sent = 0;
+  // the dropEveryNthDatagram fault: the datagram is sent and never arrives (§14: no retransmission)
+  const lost = (): boolean => {
+    sent++;
+    const n = device.faults.dropEveryNthDatagram;
+    if (!n || sent % n !== 0) return false;
+    device.droppedDatagrams++;
+    return true;
+  };
   socket.on('message', (msg, from) => {
     const key = `${from.address}:${from.port}`;
     let entry = clients.get(key);
@@ -20,7 +29,7 @@ export async function serveUdp(device: SimDevice, host: string, port: number, lo
         encode: encodePacket,
         maxData: UDP_MAX_DATA,
         send: (frames) => {
-          for (const f of frames) socket.send(f, from.port, from.address);
+          for (const f of frames) if (!lost()) socket.send(f, from.port, from.address);
         },
         end: () => {
           clients.get(key)?.client.dispose();

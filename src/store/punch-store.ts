@@ -12,6 +12,16 @@ export interface AcceptResult {
   duplicates: number;
 }
 
+/** What the store took from one device since it was opened: for metrics and `x05-gateway status`. */
+export interface DeviceIntake {
+  stored: number;
+  duplicates: number;
+  /** Newest device wall time among the stored punches (`YYYY-MM-DD HH:MM:SS`, device zone). */
+  lastPunch: string | undefined;
+  /** Gateway time the newest punch was stored, ms. */
+  lastStoredAt: number | undefined;
+}
+
 /**
  * Where a source stands in a device's log (e.g. records read so far, the last record's id). Opaque to the
  * store; written in the same batch as the punches it covers, so it never runs ahead of what is stored.
@@ -49,6 +59,7 @@ export class PunchStore extends EventEmitter {
   private seq = 0;
   private queued = 0;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly intake = new Map<string, DeviceIntake>();
   private readonly raw: Sub;
   private readonly dedup: Sub;
   private readonly outbox: Sub;
@@ -91,6 +102,11 @@ export class PunchStore extends EventEmitter {
   /** Punches waiting for the broker. */
   get outboxDepth(): number {
     return this.queued;
+  }
+
+  /** Per-device counts of this process's accepts (not persisted: Prometheus counters restart at 0). */
+  get intakeByDevice(): ReadonlyMap<string, Readonly<DeviceIntake>> {
+    return this.intake;
   }
 
   /** Stores the punches not seen before and queues them for publishing; the rest count as duplicates. */
@@ -136,6 +152,7 @@ export class PunchStore extends EventEmitter {
       batch.put(opts.cursor.device, JSON.stringify(opts.cursor.value), { sublevel: this.cursors });
     if (stored === 0 && !opts.cursor) {
       await batch.close();
+      this.count(events, seen, now);
       return { stored: 0, duplicates: events.length };
     }
     batch.put('seq', String(seq), { sublevel: this.meta });
@@ -147,8 +164,28 @@ export class PunchStore extends EventEmitter {
     }
     this.seq = seq;
     this.queued += stored;
+    this.count(events, seen, now);
     if (stored > 0) this.emit('queued', stored);
     return { stored, duplicates: events.length - stored };
+  }
+
+  private count(events: readonly PunchEvent[], stored: ReadonlySet<string>, now: number): void {
+    const counted = new Set<string>();
+    for (const e of events) {
+      let d = this.intake.get(e.device_id);
+      if (!d) {
+        d = { stored: 0, duplicates: 0, lastPunch: undefined, lastStoredAt: undefined };
+        this.intake.set(e.device_id, d);
+      }
+      if (!stored.has(e.id) || counted.has(e.id)) {
+        d.duplicates++;
+        continue;
+      }
+      counted.add(e.id);
+      d.stored++;
+      d.lastStoredAt = now;
+      if (d.lastPunch === undefined || e.device_time > d.lastPunch) d.lastPunch = e.device_time;
+    }
   }
 
   /** The oldest queued punches, in arrival order (which is per-device order). */

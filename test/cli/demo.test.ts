@@ -3,15 +3,34 @@ import { runCli } from '../helpers/cli.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 
 t.test(
-  'x05-gateway demo runs every stage on loopback and prints the Frappe calls it would make',
+  'x05-gateway demo runs every stage on loopback and prints the batches the forwarder would send',
   async (t) => {
     const r = await runCli(['demo', '--records', '20', '--users', '4', '--exit-when-done']);
     t.equal(r.code, 0, r.output.slice(-2000));
-    const calls = r.output
-      .split('\n')
-      .filter((l) => /^(POST|PUT) https:\/\/erp\.example\.com\/api\//.test(l));
-    t.equal(calls.length, 60, 'three calls per punch: Raw Log, Checkin, Raw Log status');
-    t.equal(calls.filter((l) => l.includes('add_log_based_on_employee_field')).length, 20);
+    const lines = r.output.split('\n');
+    const docs = (doctype: string) =>
+      lines
+        .filter(
+          (l) =>
+            l.startsWith(`POST https://erp.example.com/api/method/frappe.client.insert_many [`) &&
+            l.includes(` × ${doctype}] `),
+        )
+        .map((l) => Number(/\[(\d+) × /.exec(l)![1]));
+    const checkins = docs('Employee Checkin');
+    const rawLogs = docs('Attendance Raw Log');
+    t.ok(checkins.length > 0 && checkins.every((n) => n <= 200), `Checkin batches ${checkins}`);
+    t.equal(
+      checkins.reduce((a, b) => a + b, 0),
+      20,
+      'every punch in a Checkin insert_many',
+    );
+    t.equal(
+      rawLogs.reduce((a, b) => a + b, 0),
+      20,
+      'and in a Raw Log insert_many',
+    );
+    t.ok(lines.some((l) => l.startsWith('GET https://erp.example.com/api/resource/Attendance Raw Log?')));
+    t.notOk(r.output.includes('add_log_based_on_employee_field'), 'no per-punch calls');
     t.match(r.output, /"msg":"demo: 20 punches went terminal → store → MQTT → forwarder \(dry run\)"/);
   },
 );

@@ -105,3 +105,67 @@ t.test('a UDP terminal that is not there: a timeout, not a hang', async (t) => {
     { code: /X05_TIMEOUT|X05_CLOSED/, command: Command.CONNECT },
   );
 });
+
+t.test(
+  'UDP with every 40th datagram lost: the lost chunk is asked for again, every punch once',
+  async (t) => {
+    const sim = await startSimulator({
+      records: 3000,
+      udp: true,
+      serial: 'UDP-LOSSY',
+      faults: { dropEveryNthDatagram: 40 },
+      logger,
+    });
+    t.teardown(() => sim.stop());
+    let resent = 0;
+    const r = await pullDevice({
+      host: sim.host,
+      port: sim.port,
+      site: 'hq',
+      timezone: 'UTC',
+      // a lost final ACK_OK costs one timeout before the chunk is asked for again
+      timeoutMs: 300,
+      transport: 'udp',
+      onProgress: (p) => {
+        resent = p.resent;
+      },
+    });
+    t.ok(sim.device.droppedDatagrams >= 3, `datagrams lost on the way (${sim.device.droppedDatagrams})`);
+    t.ok(resent >= 1, `requests sent again (${resent})`);
+    t.same(
+      r.events.map((e) => `${e.user_id}|${e.device_time}|${e.punch}`),
+      sim.device.records.map((x) => `${x.userId}|${x.deviceTime}|${x.punch}`),
+      'the whole log, in order, no record missing or doubled',
+    );
+    t.equal(new Set(r.events.map((e) => e.id)).size, r.events.length);
+  },
+);
+
+t.test(
+  'UDP losing every other datagram: bounded retries, then a typed error, never a partial log',
+  async (t) => {
+    const sim = await startSimulator({ records: 3000, udp: true, logger });
+    t.teardown(() => sim.stop());
+    const opts = {
+      host: sim.host,
+      port: sim.port,
+      site: 'hq',
+      timezone: 'UTC',
+      timeoutMs: 200,
+      transport: 'udp' as const,
+    };
+    // connect and identify cleanly (the cursor is asked for right after the serial), then lose half of
+    // what the terminal sends: no chunk can arrive whole in any of its attempts
+    const r = pullDevice({
+      ...opts,
+      since: async () => {
+        sim.device.faults.dropEveryNthDatagram = 2;
+        return undefined;
+      },
+    });
+    const started = Date.now();
+    await t.rejects(r, { code: /X05_TIMEOUT|X05_SESSION/, device: sim.device.serial });
+    t.ok(sim.device.droppedDatagrams > 0, 'datagrams were lost');
+    t.ok(Date.now() - started < 20_000, 'gave up after a bounded number of attempts');
+  },
+);

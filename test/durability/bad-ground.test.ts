@@ -6,6 +6,7 @@ import { startSimulator } from '../../src/sim/index.js';
 import { PunchStore } from '../../src/store/index.js';
 import { runCli, spawnCli, stopCli, waitForOutput } from '../helpers/cli.js';
 import { PunchCollector } from '../helpers/collector.js';
+import { freePort } from '../helpers/free-port.js';
 import { writeSiteConfig } from '../helpers/gateway-site.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -23,13 +24,14 @@ t.test(
     const collector = await PunchCollector.start(broker.url);
     t.teardown(() => collector.close());
     const dir = tempDir(t);
+    const listen = `127.0.0.1:${await freePort()}`;
     const config = writeSiteConfig({
       dir,
       site: 'disk',
       brokerUrl: broker.url,
       devices: [{ host: sim.host, port: sim.port, serial: 'DISK-1' }],
       // a floor no disk can meet: the refusal path, with a real statfs
-      extra: { store: { min_free_mb: 1e12 } },
+      extra: { store: { min_free_mb: 1e12 }, ops: { listen } },
     });
     const gw = spawnCli(['gateway', '--config', config]);
     t.teardown(() => stopCli(gw, 'SIGKILL'));
@@ -42,6 +44,11 @@ t.test(
     await until('health', () => collector.retained.has('x05/v1/disk/gateway/health'), 20_000);
     t.match(JSON.parse(collector.retained.get('x05/v1/disk/gateway/health')!), { disk_low: true, queued: 0 });
     t.equal(collector.received.length, 0, 'nothing published that was not stored');
+    const health = await fetch(`http://${listen}/healthz`);
+    t.equal(health.status, 503, 'a health check (Docker, systemd, monitoring) sees it');
+    t.match(await health.json(), { ok: false, stages: { store: /^disk low/ } });
+    const status = await runCli(['status', '--config', config]);
+    t.match(status.output, /DISK LOW: new punches refused/);
     t.equal(await stopCli(gw), 0);
 
     // space is back (the floor lifted): the same punches, still on the terminal, go through

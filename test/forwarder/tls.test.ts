@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type TLSSocket } from 'node:tls';
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
@@ -12,90 +8,16 @@ import { type BrokerTls, startForwarder } from '../../src/forwarder/index.js';
 import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { makePki } from '../helpers/pki.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
 const logger = pino({ level: 'silent' });
-const dir = mkdtempSync(join(tmpdir(), 'x05-tls-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, made by the openssl binary. */
-function pki(): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'otherCa', Buffer> {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const subj = (cn: string) => ['-subj', `/CN=${cn}`];
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    ...subj('x05 test CA'),
-  );
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-keyout',
-    'other.key',
-    '-out',
-    'other.crt',
-    ...subj('other CA'),
-  );
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  for (const who of ['server', 'client']) {
-    ssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${who}.key`,
-      '-out',
-      `${who}.csr`,
-      ...subj(`x05-${who}`),
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${who}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-out',
-      `${who}.crt`,
-      '-extfile',
-      'san.ext',
-    );
-  }
-  const r = (f: string) => readFileSync(join(dir, f));
-  return {
-    ca: r('ca.crt'),
-    serverCert: r('server.crt'),
-    serverKey: r('server.key'),
-    clientCert: r('client.crt'),
-    clientKey: r('client.key'),
-    otherCa: r('other.crt'),
-  };
-}
 
 t.test(
   'MQTT over TLS with a test CA and a client certificate; a wrong CA or no certificate is refused',
   async (t) => {
-    const p = pki();
+    const p = makePki(tempDir(t, 'x05-tls-'));
     const broker = await Mosquitto.start();
     t.teardown(() => broker.close());
     // the broker's TLS listener: a TLS terminator in front of Mosquitto that requires a client certificate

@@ -1,7 +1,6 @@
-import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { makePunchEvent, type PunchEvent } from '../../src/event/index.js';
-import { DryRunWriter, FrappeClient, FrappeError, FrappeRestWriter } from '../../src/frappe/index.js';
+import { FrappeClient, FrappeError, FrappeRestWriter } from '../../src/frappe/index.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 
 function punch(userId: string, deviceTime = '2024-05-01T08:00:00', code = 0): PunchEvent {
@@ -150,30 +149,6 @@ t.test('auth failures are thrown, not parked', async (t) => {
   const writer = new FrappeRestWriter({ client, siteTimezone: 'Asia/Kolkata' });
   t.match(await writer.writePunch(punch('4711')).catch((x: unknown) => x), { kind: 'auth', status: 401 });
   t.equal(site.rawLogs.length, 0);
-});
-
-t.test('DryRunWriter prints the calls the real writer makes, and sends nothing', async (t) => {
-  const { site, writer } = await setup({}, 'Asia/Kolkata');
-  const out = new PassThrough();
-  let printed = '';
-  out.on('data', (d: Buffer) => {
-    printed += d.toString();
-  });
-  const dry = new DryRunWriter({ url: site.url, siteTimezone: 'Asia/Kolkata', out });
-  const e = punch('4711');
-  t.same(await dry.writePunch(e), { status: 'DryRun', rawLog: e.id });
-  t.equal(site.requests.length, 0);
-  const lines = printed.trimEnd().split('\n');
-  t.equal(lines.length, 3);
-  t.match(lines[0], `POST ${site.url}/api/resource/Attendance%20Raw%20Log {"hash":"${e.id}"`);
-  t.match(
-    lines[1],
-    `POST ${site.url}/api/method/hrms.hr.doctype.employee_checkin.employee_checkin.add_log_based_on_employee_field {"employee_field_value":"4711","timestamp":"2024-05-01 11:30:00"`,
-  );
-  t.match(lines[2], `PUT ${site.url}/api/resource/Attendance%20Raw%20Log/${e.id} {"status":"Synced"`);
-  await writer.writePunch(e);
-  const printedRawLog = JSON.parse(lines[0]!.slice(lines[0]!.indexOf('{')));
-  t.match(site.rawLogs[0], { ...printedRawLog, status: 'Synced' }, 'the printed body is what was stored');
 });
 
 function facts(e: PunchEvent) {

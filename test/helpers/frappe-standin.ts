@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Doc, FrappeDb } from './frappe-db.js';
@@ -37,6 +38,8 @@ export interface StandinOptions {
   withoutCustomDoctypes?: boolean;
   /** Roles of the API user. Default HR User and System Manager. */
   roles?: string[];
+  /** Serve HTTPS with this certificate and key (PEM) instead of HTTP, as a site behind a private CA would. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface RequestRecord {
@@ -75,7 +78,7 @@ export class FrappeStandin {
   private readonly ctx: Ctx;
 
   private constructor(
-    private readonly server: Server,
+    private readonly server: Server | HttpsServer,
     private readonly opts: StandinOptions,
   ) {
     this.latencyMs = opts.latencyMs ?? 0;
@@ -98,7 +101,7 @@ export class FrappeStandin {
   }
 
   static async start(opts: StandinOptions = {}): Promise<FrappeStandin> {
-    const server = createServer();
+    const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }) : createServer();
     const standin = new FrappeStandin(server, opts);
     server.on('request', (req, res) => {
       standin.handle(req, res).catch((err) => {
@@ -110,7 +113,8 @@ export class FrappeStandin {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = this.opts.tls ? 'https' : 'http';
+    return `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   docs(doctype: string): Doc[] {

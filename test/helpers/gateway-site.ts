@@ -27,6 +27,8 @@ export function writeSiteConfig(o: SiteFileOptions): string {
         timezone: d.timezone ?? 'UTC',
         poll_interval_s: o.pollIntervalS ?? 1,
       })),
+      // a free port each, so tests running side by side never fight over the default 9464
+      ops: { listen: '127.0.0.1:0' },
       ...o.extra,
     }),
   );

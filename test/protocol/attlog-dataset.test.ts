@@ -156,6 +156,11 @@ t.test('one impossible record is rejected; the rest of the download stands', asy
   t.equal(d.rejected.length, 1);
   t.match(d.rejected[0], { code: 'X05_RECORD', name: 'RecordError', index: 2, offset: 80 });
   t.equal(d.rejected[0]?.recordHex, many40(4, 2).subarray(80, 120).toString('hex'));
+  t.same(
+    d.records.map((r) => r.raw),
+    [0, 1, 3].map((slot) => many40(4, 2).subarray(slot * 40, slot * 40 + 40)),
+    'each kept record’s raw bytes are its own slot’s, past the rejected one too',
+  );
 });
 
 t.test('trailing bytes that do not fill a record are reported', async (t) => {

@@ -1,4 +1,5 @@
 /** Time codecs (zk-tcp.md §10, vectors.md §4): packed u32, 6-byte realtime form, calendar validation. */
+import fc from 'fast-check';
 import t from 'tap';
 import { decodeAttlogRecord } from '../../protocol/zk/attlog-record.js';
 import { TcpFramer } from '../../protocol/zk/tcp-framer.js';
@@ -8,6 +9,7 @@ import {
   encodePackedTime,
   encodeTime6,
   formatWallTime,
+  PackedTimeText,
   parseWallTime,
   type WallTime,
   wallTimeProblem,
@@ -168,4 +170,35 @@ t.test('wall time text form', async (t) => {
   t.same(parseWallTime('2018-06-05 07:01:09'), w(2018, 6, 5, 7, 1, 9), 'space separator as in vectors.md');
   t.equal(parseWallTime('2018-6-5 07:01:09'), undefined);
   t.equal(parseWallTime('2018-06-05T07:01'), undefined);
+});
+
+t.test('PackedTimeText: the text and problem of decodePackedTime, with its per-day cache', async (t) => {
+  const times = new PackedTimeText();
+  const check = (p: number, name: string) => {
+    const wall = decodePackedTime(p);
+    t.equal(times.problem(p), wallTimeProblem(wall), `${name}: problem`);
+    if (!wallTimeProblem(wall)) t.equal(times.text(p), formatWallTime(wall), `${name}: text`);
+  };
+  check(777_976_245, '2024-03-15 08:30:45');
+  check(777_976_245 + 3600, 'same day, an hour later');
+  check(776_563_200, '2024-02-30: impossible');
+  check(776_563_200 + 86_399, '2024-02-30 23:59:59: still impossible');
+  check(776_563_200 + 86_400, '2024-02-31: the next day, impossible too');
+  check(777_976_245, 'back to an earlier day');
+  check(0, 'epoch');
+  check(0xffffffff, 'largest u32');
+  // any u32s in any order: day changes, repeats, and runs within one day
+  const u32s = fc.array(
+    fc.oneof(fc.nat({ max: 0xffffffff }), fc.integer({ min: 777_900_000, max: 778_100_000 })),
+  );
+  fc.assert(
+    fc.property(u32s, (ps) => {
+      const own = new PackedTimeText();
+      return ps.every((p) => {
+        const wall = decodePackedTime(p);
+        const problem = wallTimeProblem(wall);
+        return own.problem(p) === problem && (problem !== undefined || own.text(p) === formatWallTime(wall));
+      });
+    }),
+  );
 });

@@ -30,6 +30,7 @@ t.test(
       broker: { url: broker.url },
       push: { host: '127.0.0.1', port, devices: [{ serial: SN, timezone: 'Asia/Kolkata' }] },
       import: { watch_dir: join(dir, 'usb'), scan_interval_s: 0.2 },
+      ops: { listen: '127.0.0.1:0' },
     });
     const gw = await startGateway(cfg, pino({ level: 'silent' }));
     t.teardown(() => gw.stop());
@@ -64,6 +65,13 @@ t.test(
     const sources = new Set(collector.received.map((e) => e.source));
     t.same([...sources].sort(), ['file', 'push']);
     t.equal(gw.push?.counters.refused, 0);
+    // a terminal nobody configured is refused, and the refusal shows on /metrics
+    const stranger = await fetch(`http://127.0.0.1:${port}/iclock/cdata?SN=STRANGER&options=all`);
+    t.equal(stranger.status, 403);
+    const metrics = await (await fetch(`${gw.ops?.url}/metrics`)).text();
+    t.match(metrics, /^x05_push_refused_total 1$/m);
+    t.match(metrics, new RegExp(`^x05_punches_stored_total\\{device="${SN}"\\} 305$`, 'm'));
+    t.match(metrics, /^x05_push_lines_total 300$/m);
     const status = collector.retained.get(`x05/v1/hq/${SN}/status`);
     t.match(
       JSON.parse(status ?? '{}'),

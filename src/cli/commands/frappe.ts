@@ -28,12 +28,8 @@ export function registerFrappeCommand(program: Command): void {
         const secret = process.env.X05_FRAPPE_ADMIN_API_SECRET;
         const admin =
           key && secret
-            ? new FrappeClient({
-                url: cfg.frappe.url,
-                apiKey: key,
-                apiSecret: secret,
-                timeoutMs: cfg.frappe.timeout_ms,
-              })
+            ? // the admin key, with everything else (site, timeout, private CA) from the config
+              FrappeClient.fromConfig({ ...cfg.frappe, api_key: key, api_secret: secret })
             : forwarder;
         const report = await setupFrappe(admin, forwarder);
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

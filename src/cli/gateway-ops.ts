@@ -1,0 +1,112 @@
+import type { MqttClient } from 'mqtt';
+import type { SiteConfig } from '../config/schema.js';
+import type { DeviceStatus } from '../device/poller.js';
+import type { Logger } from '../ops/log.js';
+import { gatewayRegistry } from '../ops/metrics.js';
+import { type Health, type OpsServer, startOpsServer } from '../ops/ops-server.js';
+import type { DeviceReport, StatusReport } from '../ops/status-report.js';
+import type { OutboxPublisher } from '../publish/outbox-publisher.js';
+import type { PushServer } from '../push/push-server.js';
+import type { PunchStore } from '../store/punch-store.js';
+
+export interface GatewayParts {
+  store: PunchStore;
+  publisher: OutboxPublisher;
+  client: MqttClient;
+  push: PushServer | undefined;
+  /** Last status each terminal reported, by device id. */
+  devices: ReadonlyMap<string, DeviceStatus>;
+}
+
+const MB = 1048576;
+
+/** What the gateway tells an operator about one terminal: its last status and the newest punch stored. */
+export function deviceReport(s: DeviceStatus, lastPunch: string | undefined): DeviceReport {
+  return {
+    device: s.device,
+    state: s.state,
+    last_sync: s.last_sync,
+    clock_offset_s: s.clock_offset_s,
+    ...(s.clock_warning ? { clock_warning: true } : {}),
+    ...(lastPunch ? { last_punch: lastPunch } : {}),
+    ...(s.error ? { error: s.error } : {}),
+  };
+}
+
+/**
+ * The ops endpoint of a gateway (README, Operations). A port already in use is logged and the gateway runs
+ * on without it: punches matter more than the dashboard.
+ */
+export async function startGatewayOps(
+  cfg: SiteConfig,
+  parts: GatewayParts,
+  logger: Logger,
+): Promise<OpsServer | undefined> {
+  if (!cfg.ops.listen) return undefined;
+  const { store, publisher, client, push, devices } = parts;
+  const minFree = cfg.store.min_free_mb * MB;
+  const disk = async () => {
+    const d = await store.diskUsage();
+    return { ...d, low: d.freeBytes < minFree };
+  };
+  const registry = gatewayRegistry({
+    queued: () => store.outboxDepth,
+    intake: () => store.intakeByDevice,
+    published: () => publisher.stats,
+    brokerConnected: () => client.connected,
+    devices: () => devices.values(),
+    disk,
+    ...(push ? { push: () => push.counters } : {}),
+  });
+  const status = async (): Promise<StatusReport> => {
+    const d = await disk();
+    const intake = store.intakeByDevice;
+    return {
+      site: cfg.site,
+      at: new Date().toISOString(),
+      store: {
+        queued: store.outboxDepth,
+        store_mb: Math.round(d.storeBytes / MB),
+        free_mb: Math.round(d.freeBytes / MB),
+        disk_low: d.low,
+      },
+      broker: { url: cfg.broker.url, connected: client.connected },
+      publish: { published: publisher.stats.published, in_flight: publisher.stats.inFlight },
+      devices: [...devices.values()].map((s) => deviceReport(s, intake.get(s.device)?.lastPunch)),
+      ...(push
+        ? {
+            push: {
+              requests: push.counters.requests,
+              refused: push.counters.refused,
+              lines: push.counters.lines,
+            },
+          }
+        : {}),
+    };
+  };
+  // healthy = punches can still be taken in and kept; a broker outage is not, since they queue on disk
+  const health = async (): Promise<Health> => {
+    const stages: Record<string, string> = {};
+    let ok = true;
+    try {
+      const d = await disk();
+      stages.store = d.low ? `disk low: ${Math.round(d.freeBytes / MB)} MB free` : 'ok';
+      ok = !d.low;
+    } catch (err) {
+      stages.store = `unreadable: ${(err as Error).message}`;
+      ok = false;
+    }
+    stages.broker = client.connected ? 'connected' : `disconnected, ${store.outboxDepth} queued`;
+    for (const s of devices.values())
+      stages[`device:${s.device}`] = s.state === 'online' ? 'online' : `error: ${s.error ?? 'unknown'}`;
+    return { ok, stages };
+  };
+  try {
+    const server = await startOpsServer({ listen: cfg.ops.listen, registry, status, health, logger });
+    logger.info({ url: server.url }, 'ops endpoint: /status, /healthz, /metrics');
+    return server;
+  } catch (err) {
+    logger.error({ err, key: 'ops.listen' }, 'ops endpoint not started; the gateway runs on without it');
+    return undefined;
+  }
+}

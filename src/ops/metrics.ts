@@ -1,0 +1,173 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+/** What the gateway knows of one terminal; the device poller's status has these fields. */
+export interface DeviceGauge {
+  device: string;
+  state: 'online' | 'error';
+  /** ISO time of the last sync attempt. */
+  last_sync: string;
+  clock_offset_s: number | null;
+}
+
+export interface DeviceCounts {
+  stored: number;
+  duplicates: number;
+  /** Gateway time the newest punch was stored, ms. */
+  lastStoredAt: number | undefined;
+}
+
+export interface PushCounts {
+  requests: number;
+  refused: number;
+  tooLarge: number;
+  lines: number;
+  rejected: number;
+}
+
+/** Live state a gateway exposes; read at scrape time, so nothing is counted twice or kept stale. */
+export interface GatewaySources {
+  queued(): number;
+  intake(): ReadonlyMap<string, Readonly<DeviceCounts>>;
+  published(): { published: number; inFlight: number };
+  brokerConnected(): boolean;
+  devices(): Iterable<DeviceGauge>;
+  disk(): Promise<{ storeBytes: number; freeBytes: number; low: boolean }>;
+  push?(): Readonly<PushCounts>;
+}
+
+/**
+ * Grows a Prometheus counter to an absolute count kept elsewhere (the store, the push receiver): those
+ * own the figures, the registry only mirrors them, and a count that went back to zero restarts the counter.
+ */
+class CounterMirror<L extends string> {
+  private readonly last = new Map<string, number>();
+  constructor(private readonly counter: Counter<L>) {}
+
+  set(value: number, labels: Partial<Record<L, string>> = {}): void {
+    const key = JSON.stringify(labels);
+    const before = this.last.get(key) ?? 0;
+    const delta = value >= before ? value - before : value;
+    this.last.set(key, value);
+    if (delta > 0) this.counter.inc(labels, delta);
+  }
+}
+
+/**
+ * Prometheus metrics of one gateway process (README, Operations). prom-client reads metrics in the order
+ * they were registered, so the first metric of each group refreshes the whole group before it is read.
+ */
+export function gatewayRegistry(src: GatewaySources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name, help, labelNames, registers: [registry] });
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new CounterMirror(new Counter({ name, help, labelNames, registers: [registry] }));
+
+  let refresh = () => {};
+  new Gauge({
+    name: 'x05_outbox_depth',
+    help: 'Punches stored and not yet acknowledged by the broker',
+    registers: [registry],
+    collect() {
+      this.set(src.queued());
+      refresh();
+    },
+  });
+  const inFlight = gauge('x05_publish_in_flight', 'Publishes sent and waiting for PUBACK');
+  const published = counter(
+    'x05_punches_published_total',
+    'Punches acknowledged by the broker (PUBACK) and removed from the outbox',
+  );
+  const broker = gauge('x05_broker_connected', '1 while the MQTT connection is up');
+  const stored = counter('x05_punches_stored_total', 'New punches durably stored, by terminal serial', [
+    'device',
+  ]);
+  const duplicates = counter(
+    'x05_punches_duplicate_total',
+    'Punches read again and dropped as already stored, by terminal serial',
+    ['device'],
+  );
+  const lastStored = gauge(
+    'x05_device_last_punch_stored_timestamp_seconds',
+    'Gateway time the newest punch of a terminal was stored',
+    ['device'],
+  );
+  const up = gauge('x05_device_up', '1 when the last sync with the terminal succeeded', ['device']);
+  const lastSync = gauge('x05_device_last_sync_timestamp_seconds', 'Time of the last sync attempt', [
+    'device',
+  ]);
+  const offset = gauge(
+    'x05_device_clock_offset_seconds',
+    'Terminal clock minus gateway clock at the last sync',
+    ['device'],
+  );
+  refresh = () => {
+    const p = src.published();
+    published.set(p.published);
+    inFlight.set(p.inFlight);
+    broker.set(src.brokerConnected() ? 1 : 0);
+    for (const [device, c] of src.intake()) {
+      stored.set(c.stored, { device });
+      duplicates.set(c.duplicates, { device });
+      if (c.lastStoredAt !== undefined) lastStored.set({ device }, c.lastStoredAt / 1000);
+    }
+    for (const d of src.devices()) {
+      up.set({ device: d.device }, d.state === 'online' ? 1 : 0);
+      lastSync.set({ device: d.device }, Date.parse(d.last_sync) / 1000);
+      if (d.clock_offset_s !== null) offset.set({ device: d.device }, d.clock_offset_s);
+    }
+  };
+
+  let freeBytes: Gauge | undefined;
+  let diskLow: Gauge | undefined;
+  new Gauge({
+    name: 'x05_store_bytes',
+    help: 'Bytes used by the LevelDB store',
+    registers: [registry],
+    async collect() {
+      const d = await src.disk();
+      this.set(d.storeBytes);
+      freeBytes?.set(d.freeBytes);
+      diskLow?.set(d.low ? 1 : 0);
+    },
+  });
+  freeBytes = gauge('x05_disk_free_bytes', 'Free bytes on the filesystem of the data dir');
+  diskLow = gauge(
+    'x05_disk_low',
+    '1 while free space is under store.min_free_mb and new punches are refused',
+  );
+  if (src.push) registerPush(registry, src.push);
+  return registry;
+}
+
+function registerPush(registry: Registry, counts: () => Readonly<PushCounts>): void {
+  let refresh = () => {};
+  new Gauge({
+    name: 'x05_push_enabled',
+    help: '1 when the iclock push receiver runs',
+    registers: [registry],
+    collect() {
+      this.set(1);
+      refresh();
+    },
+  });
+  const mirror = (name: string, help: string) =>
+    new CounterMirror(new Counter({ name, help, registers: [registry] }));
+  const requests = mirror('x05_push_requests_total', 'HTTP requests from push terminals');
+  const refused = mirror(
+    'x05_push_refused_total',
+    'Push requests refused (unknown serial, wrong token, no SN): answered 403 and stored nowhere',
+  );
+  const tooLarge = mirror('x05_push_too_large_total', 'Push bodies over the size limit (413)');
+  const lines = mirror('x05_push_lines_total', 'ATTLOG lines received from push terminals');
+  const rejected = mirror('x05_push_lines_rejected_total', 'ATTLOG lines that could not be parsed');
+  refresh = () => {
+    const c = counts();
+    requests.set(c.requests);
+    refused.set(c.refused);
+    tooLarge.set(c.tooLarge);
+    lines.set(c.lines);
+    rejected.set(c.rejected);
+  };
+}

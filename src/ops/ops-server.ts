@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { GatewayError } from '../../protocol/errors.js';
+import type { Logger } from './log.js';
+import { type StatusReport, statusPage } from './status-report.js';
+
+/** Stage by stage health; `ok` false answers 503 on /healthz. */
+export interface Health {
+  ok: boolean;
+  stages: Record<string, string>;
+}
+
+export interface OpsServerOptions {
+  /** `host:port`; port 0 picks a free one. */
+  listen: string;
+  registry: Registry;
+  status(): Promise<StatusReport>;
+  health(): Promise<Health>;
+  logger: Logger;
+}
+
+export interface OpsServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Thrown when ops.listen cannot be bound: names the address so the operator can pick another. */
+export class OpsListenError extends GatewayError {
+  readonly key = 'ops.listen';
+  constructor(
+    readonly listen: string,
+    cause: unknown,
+  ) {
+    super('X05_OPS', `ops.listen ${listen}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** `x05-gateway status` could not reach a gateway's ops endpoint. */
+export class OpsUnreachableError extends GatewayError {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    super(
+      'X05_OPS',
+      `no gateway answers at ${url} (${(cause as Error).message}); is it running, with ops.listen set?`,
+      { cause },
+    );
+  }
+}
+
+export function splitListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
+}
+
+/** Where a client on the same machine reaches an ops endpoint bound to `listen`. */
+export function opsUrl(listen: string): string {
+  const { host, port } = splitListen(listen);
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
+}
+
+/** /metrics (Prometheus), /healthz, /status (JSON) and / (a status page for a browser on the site LAN). */
+export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
+  const send = (res: ServerResponse, code: number, type: string, body: string) => {
+    res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+  };
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
+    const path = new URL(req.url ?? '/', 'http://ops').pathname;
+    if (path === '/metrics') return send(res, 200, o.registry.contentType, await o.registry.metrics());
+    if (path === '/healthz') {
+      const h = await o.health();
+      return send(res, h.ok ? 200 : 503, 'application/json', `${JSON.stringify(h)}\n`);
+    }
+    if (path === '/status')
+      return send(res, 200, 'application/json', `${JSON.stringify(await o.status())}\n`);
+    if (path === '/') return send(res, 200, 'text/html; charset=utf-8', statusPage(await o.status()));
+    return send(res, 404, 'text/plain', 'not found: try /status, /healthz or /metrics\n');
+  };
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      o.logger.error({ err, path: req.url }, 'ops request failed');
+      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
+      else res.destroy();
+    });
+  });
+  const { host, port } = splitListen(o.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new OpsListenError(o.listen, err)));
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,95 @@
+import { Writable } from 'node:stream';
+import { connectAsync } from 'mqtt';
+import { pino } from 'pino';
+import t from 'tap';
+import { startForwarderFromConfig } from '../../src/cli/forwarder.js';
+import { CloudConfigSchema } from '../../src/config/schema.js';
+import { encodePunchEvent, makePunchEvent } from '../../src/event/index.js';
+import { FrappeStandin } from '../helpers/frappe-standin.js';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { makePki } from '../helpers/pki.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { until } from '../helpers/until.js';
+
+/** A logger whose JSON lines the test can read. */
+function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'warn' }, sink), lines };
+}
+
+t.test(
+  'HTTPS to Frappe behind a private CA: without frappe.ca_file a clear TLS error and nothing acked; with it every punch lands',
+  async (t) => {
+    const pki = makePki(tempDir(t, 'x05-fwd-https-'));
+    const broker = await Mosquitto.start();
+    t.teardown(() => broker.close());
+    const site = await FrappeStandin.start({
+      apiKey: 'k',
+      apiSecret: 's',
+      timeZone: 'UTC',
+      employees: [{ employee_name: 'Jane', attendance_device_id: '1' }],
+      tls: { cert: pki.serverCert, key: pki.serverKey },
+    });
+    t.teardown(() => site.close());
+    const config = (frappe: Record<string, unknown>) =>
+      CloudConfigSchema.parse({
+        // the same client id both times: the broker keeps the unacknowledged punches for it
+        broker: { url: broker.url, client_id: 'https-fwd', session_expiry_s: 300 },
+        share_group: 'https',
+        topic: 'x05/v1/https/+/punch',
+        frappe: { url: site.url, api_key: 'k', api_secret: 's', site_timezone: 'UTC', ...frappe },
+      });
+
+    const without = capturingLogger();
+    const blind = await startForwarderFromConfig(config({}), without.logger);
+    const publisher = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'https-publisher' });
+    t.teardown(() => publisher.endAsync());
+    for (let i = 0; i < 5; i++) {
+      const e = makePunchEvent({
+        deviceId: 'X05-1',
+        site: 'https',
+        userId: '1',
+        deviceTime: `2024-05-01T08:0${i}:00`,
+        timezone: 'UTC',
+        punch: 0,
+        verify: 1,
+        source: 'pull',
+        receivedAt: new Date('2024-05-01T09:00:00Z'),
+        clockOffsetS: null,
+        raw: '',
+      });
+      await publisher.publishAsync('x05/v1/https/X05-1/punch', encodePunchEvent(e), { qos: 1 });
+    }
+    await until('the TLS failure logged', () => without.lines.some((l) => l.err), 15_000);
+    const logged = without.lines.find((l) => l.err)!;
+    t.match(logged, {
+      msg: /Frappe unavailable; punches stay unacknowledged/,
+      err: {
+        type: 'FrappeTlsError',
+        code: 'X05_FRAPPE',
+        url: site.url,
+        tlsCode: /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN/,
+        message: /not trusted .*set frappe\.ca_file/,
+      },
+    });
+    t.equal(blind.stats.received, 5);
+    t.equal(blind.stats.acked, 0, 'nothing acknowledged');
+    t.equal(site.requests.length, 0, 'no request reached Frappe');
+    await blind.stop();
+
+    const fixed = await startForwarderFromConfig(
+      config({ ca_file: pki.files.ca }),
+      pino({ level: 'silent' }),
+    );
+    await until('5 acked over HTTPS', () => fixed.stats.acked === 5, 15_000);
+    await fixed.stop();
+    t.equal(site.checkins.length, 5, 'every punch became one Checkin');
+    t.equal(site.rawLogs.filter((l) => l.status === 'Synced').length, 5);
+  },
+);
