@@ -3,9 +3,16 @@ import type { SiteConfig } from '../config/schema.js';
 import type { DeviceStatus } from '../device/poller.js';
 import type { Logger } from '../ops/log.js';
 import { gatewayRegistry } from '../ops/metrics.js';
-import { type Health, type OpsServer, startOpsServer } from '../ops/ops-server.js';
+import {
+  type Health,
+  type JsonReply,
+  type OpsAction,
+  type OpsServer,
+  startOpsServer,
+} from '../ops/ops-server.js';
 import type { DeviceReport, StatusReport } from '../ops/status-report.js';
 import type { OutboxPublisher } from '../publish/outbox-publisher.js';
+import { CommandDesk, CommandRequestError } from '../push/command-desk.js';
 import type { PushServer } from '../push/push-server.js';
 import type { PunchStore } from '../store/punch-store.js';
 
@@ -101,12 +108,46 @@ export async function startGatewayOps(
       stages[`device:${s.device}`] = s.state === 'online' ? 'online' : `error: ${s.error ?? 'unknown'}`;
     return { ok, stages };
   };
+  const actions: Record<string, OpsAction> = push
+    ? { '/push/commands': pushCommandRoute(new CommandDesk(push), logger) }
+    : {};
   try {
-    const server = await startOpsServer({ listen: cfg.ops.listen, registry, status, health, logger });
+    const server = await startOpsServer({
+      listen: cfg.ops.listen,
+      registry,
+      status,
+      health,
+      actions,
+      logger,
+    });
     logger.info({ url: server.url }, 'ops endpoint: /status, /healthz, /metrics');
     return server;
   } catch (err) {
     logger.error({ err, key: 'ops.listen' }, 'ops endpoint not started; the gateway runs on without it');
     return undefined;
   }
+}
+
+/** `/push/commands`: GET ?device=SN lists queued and answered commands, POST queues one (README, push). */
+function pushCommandRoute(desk: CommandDesk, logger: Logger): OpsAction {
+  const answer = (fn: () => unknown, ok: number): JsonReply => {
+    try {
+      return { status: ok, body: fn() };
+    } catch (err) {
+      if (!(err instanceof CommandRequestError)) throw err;
+      return { status: err.status, body: { error: err.message, field: err.field } };
+    }
+  };
+  return {
+    get: (q) => answer(() => desk.list(q.get('device') ?? ''), 200),
+    post: (body) =>
+      answer(() => {
+        const queued = desk.queue(body);
+        logger.info(
+          { device: queued.device, id: queued.id, command: queued.command.kind },
+          'push command queued',
+        );
+        return queued;
+      }, 202),
+  };
 }

@@ -11,13 +11,42 @@ export interface Health {
   stages: Record<string, string>;
 }
 
+export interface JsonReply {
+  status: number;
+  body: unknown;
+}
+
+/** An operator action under its own path: GET reads, POST (loopback callers only) changes something. */
+export interface OpsAction {
+  get?(query: URLSearchParams): JsonReply;
+  post?(body: unknown): JsonReply;
+}
+
 export interface OpsServerOptions {
   /** `host:port`; port 0 picks a free one. */
   listen: string;
   registry: Registry;
   status(): Promise<StatusReport>;
   health(): Promise<Health>;
+  /** Extra JSON routes by path, e.g. `/push/commands`. */
+  actions?: Record<string, OpsAction>;
   logger: Logger;
+}
+
+const BODY_LIMIT = 64 * 1024;
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses. */
+export const isLoopback = (address: string): boolean => address === '::1' || /^(::ffff:)?127\./.test(address);
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > BODY_LIMIT) throw new SyntaxError(`body over ${BODY_LIMIT} bytes`);
+    chunks.push(c);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
 export interface OpsServer {
@@ -68,9 +97,29 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
     res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
     res.end(body);
   };
+  const json = (res: ServerResponse, r: JsonReply) =>
+    send(res, r.status, 'application/json', `${JSON.stringify(r.body)}\n`);
+  const act = async (req: IncomingMessage, res: ServerResponse, action: OpsAction, url: URL) => {
+    if (req.method === 'GET' && action.get) return json(res, action.get(url.searchParams));
+    if (req.method !== 'POST' || !action.post)
+      return json(res, { status: 405, body: { error: `${req.method} not allowed here` } });
+    // the ops port may face the site LAN for a scraper; changing a terminal stays a local act
+    if (!isLoopback(req.socket.remoteAddress ?? ''))
+      return json(res, { status: 403, body: { error: 'actions are accepted from this machine only' } });
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch (err) {
+      return json(res, { status: 400, body: { error: `body: ${(err as Error).message}` } });
+    }
+    return json(res, action.post(body));
+  };
   const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://ops');
+    const path = url.pathname;
+    const action = o.actions?.[path];
+    if (action) return act(req, res, action, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
-    const path = new URL(req.url ?? '/', 'http://ops').pathname;
     if (path === '/metrics') return send(res, 200, o.registry.contentType, await o.registry.metrics());
     if (path === '/healthz') {
       const h = await o.health();

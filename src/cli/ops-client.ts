@@ -1,0 +1,43 @@
+import { loadSiteConfig } from '../config/load.js';
+import { OpsUnreachableError, opsUrl } from '../ops/ops-server.js';
+import { UsageError } from './exit-codes.js';
+
+const DEFAULT_LISTEN = '127.0.0.1:9464';
+
+export interface OpsTarget {
+  config?: string;
+  url?: string;
+}
+
+/** The running gateway's ops endpoint: `--url`, else the config's `ops.listen`, else the default port. */
+export function opsBaseUrl(o: OpsTarget): string {
+  if (o.url) return o.url;
+  if (!o.config) return opsUrl(DEFAULT_LISTEN);
+  const listen = loadSiteConfig(o.config).ops.listen;
+  if (!listen) throw new UsageError(`${o.config}: ops.listen is off, so the gateway cannot be asked`);
+  return opsUrl(listen);
+}
+
+export const opsUrlOption = `ops endpoint of the gateway (default http://${DEFAULT_LISTEN})`;
+
+/** A request to the gateway's ops endpoint; no answer at all is an `OpsUnreachableError` naming the URL. */
+export async function askGateway(
+  o: OpsTarget,
+  path: string,
+  init: { method?: 'GET' | 'POST'; body?: unknown } = {},
+): Promise<{ status: number; body: unknown }> {
+  // a JSON body, or the text of a plain answer such as a 404 for a path this gateway does not serve
+  const base = opsBaseUrl(o);
+  const res = await fetch(new URL(path, base), {
+    method: init.method ?? 'GET',
+    ...(init.body === undefined
+      ? {}
+      : { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } }),
+    signal: AbortSignal.timeout(5000),
+  }).catch((err: unknown) => {
+    throw new OpsUnreachableError(base, err);
+  });
+  if (res.status >= 500) throw new OpsUnreachableError(base, new Error(`HTTP ${res.status}`));
+  const json = (res.headers.get('content-type') ?? '').includes('json');
+  return { status: res.status, body: json ? await res.json() : await res.text() };
+}

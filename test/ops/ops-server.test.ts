@@ -1,0 +1,58 @@
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import t from 'tap';
+import { isLoopback, startOpsServer } from '../../src/ops/ops-server.js';
+import type { StatusReport } from '../../src/ops/status-report.js';
+
+const report: StatusReport = {
+  site: 'unit',
+  at: '2026-01-01T00:00:00.000Z',
+  store: { queued: 0, store_mb: 1, free_mb: 1000, disk_low: false },
+  broker: { url: 'mqtt://127.0.0.1:1883', connected: true },
+  publish: { published: 0, in_flight: 0 },
+  devices: [
+    { device: '<script>', state: 'online', last_sync: '2026-01-01T00:00:00.000Z', clock_offset_s: 3 },
+  ],
+};
+
+t.test('routes, methods and actions of the ops endpoint', async (t) => {
+  const posted: unknown[] = [];
+  const server = await startOpsServer({
+    listen: '127.0.0.1:0',
+    registry: new Registry(),
+    status: async () => report,
+    health: async () => ({ ok: true, stages: {} }),
+    actions: {
+      '/echo': {
+        get: (q) => ({ status: 200, body: { q: q.get('x') } }),
+        post: (body) => {
+          posted.push(body);
+          return { status: 202, body: { got: body } };
+        },
+      },
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => server.stop());
+  const page = await (await fetch(`${server.url}/`)).text();
+  t.match(page, /&#60;script&#62;\s+online/, 'device names are escaped on the page');
+  t.notMatch(page, '<script>');
+  t.equal((await fetch(`${server.url}/status`, { method: 'POST' })).status, 405);
+  t.equal((await fetch(`${server.url}/nope`)).status, 404);
+  t.same(await (await fetch(`${server.url}/echo?x=1`)).json(), { q: '1' });
+  const post = (body: string) => fetch(`${server.url}/echo`, { method: 'POST', body });
+  const ok = await post('{"a":1}');
+  t.equal(ok.status, 202);
+  t.same(posted, [{ a: 1 }]);
+  const bad = await post('{not json');
+  t.equal(bad.status, 400);
+  t.match(await bad.json(), { error: /^body: / });
+  const huge = await post(JSON.stringify({ s: 'x'.repeat(70_000) }));
+  t.equal(huge.status, 400, 'a body over 64 KiB is refused');
+  t.equal(posted.length, 1);
+});
+
+t.test('actions are for this machine only', async (t) => {
+  for (const a of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1']) t.ok(isLoopback(a), a);
+  for (const a of ['10.0.0.5', '192.168.1.20', '::ffff:10.0.0.5', 'fe80::1', '']) t.notOk(isLoopback(a), a);
+});
