@@ -20,6 +20,8 @@ COPY config ./config
 # the punch store; mount a volume here so punches survive container replacement
 RUN mkdir -p /var/lib/x05-gateway && chown node:node /var/lib/x05-gateway
 VOLUME /var/lib/x05-gateway
+# 8081 iclock push receiver, 9464 ops endpoint (status, healthz, metrics) when ops.listen is 0.0.0.0:9464
+EXPOSE 8081 9464
 USER node
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["demo"]

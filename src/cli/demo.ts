@@ -106,7 +106,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
     while (!stopped && forwarder.stats.acked < expected) await new Promise((r) => setTimeout(r, 100));
     const seconds = (Date.now() - started) / 1000;
     logger.info(
-      { punches: forwarder.stats.acked, seconds, stats: forwarder.stats },
+      { punches: forwarder.stats.acked, seconds, stats: forwarder.stats, status_page: gateway.ops?.url },
       `demo: ${forwarder.stats.acked} punches went terminal → store → MQTT → forwarder${o.frappeUrl ? ' → Frappe' : ' (dry run)'}`,
     );
     return forwarder.stats.acked;
