@@ -63,6 +63,8 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
       employee_fieldname: 'attendance_device_id',
       site_timezone: o.siteTimezone ?? (o.frappeUrl ? undefined : zone),
     },
+    // the demo's gateway has the status page; the forwarder's counts are in its final log line
+    ops: { listen: null },
     log_level: 'info',
   };
   const writer = await frappeWriterFor(cloud, logger, o.frappeUrl ? undefined : process.stdout);

@@ -10,7 +10,7 @@ import {
   type OpsServer,
   startOpsServer,
 } from '../ops/ops-server.js';
-import type { DeviceReport, StatusReport } from '../ops/status-report.js';
+import { type DeviceReport, formatStatus, type StatusReport } from '../ops/status-report.js';
 import type { OutboxPublisher } from '../publish/outbox-publisher.js';
 import { CommandDesk, CommandRequestError } from '../push/command-desk.js';
 import type { PushServer } from '../push/push-server.js';
@@ -115,7 +115,9 @@ export async function startGatewayOps(
     const server = await startOpsServer({
       listen: cfg.ops.listen,
       registry,
+      title: `x05-gateway ${cfg.site}`,
       status,
+      statusText: formatStatus,
       health,
       actions,
       logger,

@@ -246,6 +246,8 @@ export const CloudConfigSchema = z
     shift_types: z
       .array(z.object({ name: z.string().min(1), devices: z.array(z.string().min(1)).min(1) }).strict())
       .optional(),
+    /** /status, /healthz, /metrics of the forwarder; a second forwarder on one machine needs its own port. */
+    ops: OpsSchema.default({ listen: '127.0.0.1:9465' }),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .strict();

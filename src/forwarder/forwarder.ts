@@ -12,7 +12,7 @@ import { type DeliveryDeps, deliver } from './deliver.js';
 import { KeySerial } from './key-serial.js';
 import { ShiftSync, type ShiftTypeDevices } from './shift-sync.js';
 import type { ForwarderStats } from './stats.js';
-import { forwarderStatusTopic, OFFLINE_WILL, StatusReporter } from './status.js';
+import { type ForwarderState, forwarderStatusTopic, OFFLINE_WILL, StatusReporter } from './status.js';
 import { startUnmappedPass } from './unmapped-pass.js';
 
 export interface BrokerTls {
@@ -76,6 +76,8 @@ export interface Forwarder {
   readonly stats: Readonly<ForwarderStats>;
   /** Where the retained status (running / auth_paused / offline) goes. */
   readonly statusTopic: string;
+  /** What that status says now. */
+  readonly state: ForwarderState;
   /** Finishes or abandons (unacknowledged) the message in hand, then disconnects; the session stays. */
   stop(): Promise<void>;
 }
@@ -237,6 +239,9 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   return {
     stats,
     statusTopic,
+    get state() {
+      return status.current;
+    },
     async stop() {
       const drain = Promise.allSettled([...inFlight, pipeline?.drain(opts.drainTimeoutMs ?? 10_000)]);
       const timer = new Promise((resolve) => setTimeout(resolve, opts.drainTimeoutMs ?? 10_000).unref());

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { CounterMirror, mirrorCounts } from './counter-mirror.js';
 
 /** What the gateway knows of one terminal; the device poller's status has these fields. */
 export interface DeviceGauge {
@@ -33,23 +34,6 @@ export interface GatewaySources {
   devices(): Iterable<DeviceGauge>;
   disk(): Promise<{ storeBytes: number; freeBytes: number; low: boolean }>;
   push?(): Readonly<PushCounts>;
-}
-
-/**
- * Grows a Prometheus counter to an absolute count kept elsewhere (the store, the push receiver): those
- * own the figures, the registry only mirrors them, and a count that went back to zero restarts the counter.
- */
-class CounterMirror<L extends string> {
-  private readonly last = new Map<string, number>();
-  constructor(private readonly counter: Counter<L>) {}
-
-  set(value: number, labels: Partial<Record<L, string>> = {}): void {
-    const key = JSON.stringify(labels);
-    const before = this.last.get(key) ?? 0;
-    const delta = value >= before ? value - before : value;
-    this.last.set(key, value);
-    if (delta > 0) this.counter.inc(labels, delta);
-  }
 }
 
 /**
@@ -142,32 +126,24 @@ export function gatewayRegistry(src: GatewaySources): Registry {
 }
 
 function registerPush(registry: Registry, counts: () => Readonly<PushCounts>): void {
-  let refresh = () => {};
+  // registered first: prom-client reads in registration order, so this refreshes the counters below
   new Gauge({
     name: 'x05_push_enabled',
     help: '1 when the iclock push receiver runs',
     registers: [registry],
     collect() {
       this.set(1);
-      refresh();
+      mirror(counts());
     },
   });
-  const mirror = (name: string, help: string) =>
-    new CounterMirror(new Counter({ name, help, registers: [registry] }));
-  const requests = mirror('x05_push_requests_total', 'HTTP requests from push terminals');
-  const refused = mirror(
-    'x05_push_refused_total',
-    'Push requests refused (unknown serial, wrong token, no SN): answered 403 and stored nowhere',
-  );
-  const tooLarge = mirror('x05_push_too_large_total', 'Push bodies over the size limit (413)');
-  const lines = mirror('x05_push_lines_total', 'ATTLOG lines received from push terminals');
-  const rejected = mirror('x05_push_lines_rejected_total', 'ATTLOG lines that could not be parsed');
-  refresh = () => {
-    const c = counts();
-    requests.set(c.requests);
-    refused.set(c.refused);
-    tooLarge.set(c.tooLarge);
-    lines.set(c.lines);
-    rejected.set(c.rejected);
-  };
+  const mirror = mirrorCounts<keyof PushCounts>(registry, {
+    requests: ['x05_push_requests_total', 'HTTP requests from push terminals'],
+    refused: [
+      'x05_push_refused_total',
+      'Push requests refused (unknown serial, wrong token, no SN): answered 403 and stored nowhere',
+    ],
+    tooLarge: ['x05_push_too_large_total', 'Push bodies over the size limit (413)'],
+    lines: ['x05_push_lines_total', 'ATTLOG lines received from push terminals'],
+    rejected: ['x05_push_lines_rejected_total', 'ATTLOG lines that could not be parsed'],
+  });
 }

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { GatewayError } from '../../protocol/errors.js';
 import type { Logger } from './log.js';
-import { type StatusReport, statusPage } from './status-report.js';
 
 /** Stage by stage health; `ok` false answers 503 on /healthz. */
 export interface Health {
@@ -22,11 +21,15 @@ export interface OpsAction {
   post?(body: unknown): JsonReply;
 }
 
-export interface OpsServerOptions {
+export interface OpsServerOptions<S> {
   /** `host:port`; port 0 picks a free one. */
   listen: string;
   registry: Registry;
-  status(): Promise<StatusReport>;
+  /** Names the process on the status page: `x05-gateway hq`, `x05-forwarder eu-1`. */
+  title: string;
+  status(): Promise<S>;
+  /** The status as text for a terminal or the status page. */
+  statusText(s: S): string;
   health(): Promise<Health>;
   /** Extra JSON routes by path, e.g. `/push/commands`. */
   actions?: Record<string, OpsAction>;
@@ -92,7 +95,7 @@ export function opsUrl(listen: string): string {
 }
 
 /** /metrics (Prometheus), /healthz, /status (JSON) and / (a status page for a browser on the site LAN). */
-export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
+export async function startOpsServer<S>(o: OpsServerOptions<S>): Promise<OpsServer> {
   const send = (res: ServerResponse, code: number, type: string, body: string) => {
     res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
     res.end(body);
@@ -125,9 +128,12 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
       const h = await o.health();
       return send(res, h.ok ? 200 : 503, 'application/json', `${JSON.stringify(h)}\n`);
     }
+    if (path === '/status' && url.searchParams.get('format') === 'text')
+      return send(res, 200, 'text/plain; charset=utf-8', o.statusText(await o.status()));
     if (path === '/status')
       return send(res, 200, 'application/json', `${JSON.stringify(await o.status())}\n`);
-    if (path === '/') return send(res, 200, 'text/html; charset=utf-8', statusPage(await o.status()));
+    if (path === '/')
+      return send(res, 200, 'text/html; charset=utf-8', statusPage(o.title, o.statusText(await o.status())));
     return send(res, 404, 'text/plain', 'not found: try /status, /healthz or /metrics\n');
   };
   const server = createServer((req, res) => {
@@ -152,4 +158,11 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The status text as a page a site engineer can keep open; it reloads itself. */
+function statusPage(title: string, text: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="10"><title>${escapeHtml(title)}</title></head><body><pre>${escapeHtml(text)}</pre><p><a href="/metrics">metrics</a> · <a href="/healthz">healthz</a> · <a href="/status">status JSON</a></p></body></html>\n`;
 }

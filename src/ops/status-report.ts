@@ -57,10 +57,3 @@ export function formatStatus(r: StatusReport): string {
     ]);
   return `${head.join('\n')}\n\n${r.devices.length ? pad(rows) : 'no devices yet'}\n`;
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** The same text as a page a site engineer can keep open; it reloads itself. */
-export function statusPage(r: StatusReport): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="10"><title>x05-gateway ${escapeHtml(r.site)}</title></head><body><pre>${escapeHtml(formatStatus(r))}</pre><p><a href="/metrics">metrics</a> · <a href="/healthz">healthz</a> · <a href="/status">status JSON</a></p></body></html>\n`;
-}

@@ -69,6 +69,9 @@ t.test(
     cloud.broker.url = broker.url;
     cloud.frappe.url = frappe.url;
     cloud.frappe.api_key = 'e2e-key';
+    // free ports, so other tests (and a gateway on this machine) never meet these
+    site.ops = { listen: '127.0.0.1:0' };
+    cloud.ops = { listen: '127.0.0.1:0' };
     writeFileSync(join(dir, 'site.yaml'), stringify(site));
     writeFileSync(join(dir, 'cloud.yaml'), stringify(cloud));
 

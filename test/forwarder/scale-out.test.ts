@@ -38,6 +38,8 @@ t.test(
           topic: 'x05/v1/scale/+/punch',
           frappe: { url: frappe.url, api_key: 'k', site_timezone: 'Asia/Kolkata' },
           forwarder: { batch_size: 50, linger_ms: 10 },
+          // two forwarders on one machine: each its own ops port
+          ops: { listen: '127.0.0.1:0' },
           log_level: 'info',
         }),
       );

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import t from 'tap';
 import { isLoopback, startOpsServer } from '../../src/ops/ops-server.js';
-import type { StatusReport } from '../../src/ops/status-report.js';
+import { formatStatus, type StatusReport } from '../../src/ops/status-report.js';
 
 const report: StatusReport = {
   site: 'unit',
@@ -20,7 +20,9 @@ t.test('routes, methods and actions of the ops endpoint', async (t) => {
   const server = await startOpsServer({
     listen: '127.0.0.1:0',
     registry: new Registry(),
+    title: 'x05-gateway unit',
     status: async () => report,
+    statusText: formatStatus,
     health: async () => ({ ok: true, stages: {} }),
     actions: {
       '/echo': {

@@ -6,6 +6,7 @@ import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
 import { runCommand } from '../exit-codes.js';
 import { batchWriterFor, startForwarderFromConfig } from '../forwarder.js';
+import { startForwarderOps } from '../forwarder-ops.js';
 
 export function registerForwarderCommand(program: Command): void {
   program
@@ -30,8 +31,10 @@ export function registerForwarderCommand(program: Command): void {
           return;
         }
         const fwd = await startForwarderFromConfig(cfg, log, o.dryRun ? process.stdout : undefined);
+        const ops = await startForwarderOps(cfg, fwd, log);
         const sig = await untilSignal();
         log.info({ signal: sig, stats: fwd.stats }, 'stopping');
+        await ops?.stop();
         await fwd.stop();
       });
     });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
-import { formatStatus, type StatusReport } from '../../ops/status-report.js';
 import { runCommand } from '../exit-codes.js';
 import { askGateway, type OpsTarget, opsUrlOption } from '../ops-client.js';
 
@@ -8,15 +7,18 @@ import { askGateway, type OpsTarget, opsUrlOption } from '../ops-client.js';
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('devices, queue depth, drift and last errors of a running gateway')
+    .description(
+      'devices, queue depth, drift and last errors of a running gateway (or a forwarder, with --url)',
+    )
     .option('--config <file>', 'site config (YAML); its ops.listen says where the gateway answers')
     .option('--url <url>', opsUrlOption)
     .option('--json', 'print the status as JSON')
     .action(async (o: OpsTarget & { json?: boolean }) => {
       const logger = createLogger();
       await runCommand(logger, async () => {
-        const report = (await askGateway(o, '/status')).body as StatusReport;
-        process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+        // the process renders its own text: a gateway and a forwarder report different things
+        const { body } = await askGateway(o, o.json ? '/status' : '/status?format=text');
+        process.stdout.write(o.json ? `${JSON.stringify(body, null, 2)}\n` : String(body));
       });
     });
 }

@@ -1,0 +1,64 @@
+import type { CloudConfig } from '../config/schema.js';
+import type { Forwarder } from '../forwarder/forwarder.js';
+import { forwarderRegistry } from '../ops/forwarder-metrics.js';
+import type { Logger } from '../ops/log.js';
+import { type OpsServer, startOpsServer } from '../ops/ops-server.js';
+
+export interface ForwarderReport {
+  share_group: string;
+  topic: string;
+  frappe: string;
+  state: Forwarder['state'];
+  stats: Forwarder['stats'];
+}
+
+function formatForwarder(r: ForwarderReport): string {
+  const s = r.stats;
+  const why = r.state.state === 'auth_paused' ? ` — Frappe refuses the API key: ${r.state.reason}` : '';
+  return [
+    `forwarder ${r.share_group} (${r.topic}) → ${r.frappe}: ${r.state.state}${why}`,
+    `received ${s.received}, acked ${s.acked}, synced ${s.synced}, unmapped ${s.unmapped}, rejected ${s.rejected}, dead-lettered ${s.deadLettered}, retries ${s.retries}, batches ${s.batches}`,
+    s.lastError ? `last error: ${s.lastError}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n')
+    .concat('\n');
+}
+
+/**
+ * The forwarder's ops endpoint: unhealthy (503) while Frappe refuses its key, since only an operator can
+ * fix that; a Frappe that is down or slow is retried and stays healthy. A taken port is logged, not fatal.
+ */
+export async function startForwarderOps(
+  cfg: CloudConfig,
+  fwd: Forwarder,
+  logger: Logger,
+): Promise<OpsServer | undefined> {
+  if (!cfg.ops.listen) return undefined;
+  const report = async (): Promise<ForwarderReport> => ({
+    share_group: cfg.share_group,
+    topic: cfg.topic,
+    frappe: cfg.frappe.url,
+    state: fwd.state,
+    stats: fwd.stats,
+  });
+  try {
+    const server = await startOpsServer({
+      listen: cfg.ops.listen,
+      registry: forwarderRegistry({ counts: () => fwd.stats, paused: () => fwd.stats.paused }),
+      title: `x05-forwarder ${cfg.share_group}`,
+      status: report,
+      statusText: formatForwarder,
+      health: async () => {
+        const paused = fwd.state.state === 'auth_paused';
+        return { ok: !paused, stages: { frappe: paused ? 'API key refused (401/403)' : 'ok' } };
+      },
+      logger,
+    });
+    logger.info({ url: server.url }, 'ops endpoint: /status, /healthz, /metrics');
+    return server;
+  } catch (err) {
+    logger.error({ err, key: 'ops.listen' }, 'ops endpoint not started; the forwarder runs on without it');
+    return undefined;
+  }
+}

@@ -1,0 +1,106 @@
+import { connectAsync } from 'mqtt';
+import { pino } from 'pino';
+import t from 'tap';
+import { startForwarderOps } from '../../src/cli/forwarder-ops.js';
+import { CloudConfigSchema } from '../../src/config/schema.js';
+import { encodePunchEvent, makePunchEvent } from '../../src/event/index.js';
+import { startForwarder } from '../../src/forwarder/index.js';
+import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
+import { runCli } from '../helpers/cli.js';
+import { FrappeStandin } from '../helpers/frappe-standin.js';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { until } from '../helpers/until.js';
+
+const logger = pino({ level: 'silent' });
+
+const sample = (text: string, name: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+};
+
+t.test('forwarder ops endpoint: counters follow Frappe, a revoked key is a 503 until fixed', async (t) => {
+  const broker = await Mosquitto.start();
+  t.teardown(() => broker.close());
+  const frappe = await FrappeStandin.start({
+    apiKey: 'k',
+    apiSecret: 's',
+    timeZone: 'UTC',
+    employees: [{ employee_name: 'E1', attendance_device_id: '1' }],
+  });
+  t.teardown(() => frappe.close());
+  const cfg = CloudConfigSchema.parse({
+    broker: { url: broker.url },
+    share_group: 'opsf',
+    topic: 'x05/v1/opsf/+/punch',
+    frappe: { url: frappe.url, api_key: 'k', api_secret: 's', site_timezone: 'UTC' },
+    ops: { listen: '127.0.0.1:0' },
+  });
+  const fwd = await startForwarder({
+    brokerUrl: broker.url,
+    clientId: 'opsf-fwd',
+    shareGroup: cfg.share_group,
+    topic: cfg.topic,
+    sessionExpiryS: 300,
+    writer: new FrappeBatchWriter({
+      client: new FrappeClient({ url: frappe.url, apiKey: 'k', apiSecret: 's', timeoutMs: 5000 }),
+      siteTimezone: 'UTC',
+    }),
+    logger,
+    retry: { initialMs: 20, maxMs: 200, slowMs: 100 },
+    batchSize: 4,
+    lingerMs: 10,
+  });
+  t.teardown(() => fwd.stop());
+  const ops = await startForwarderOps(cfg, fwd, logger);
+  t.teardown(() => ops?.stop());
+  const url = ops?.url ?? '';
+  const metrics = async () => (await fetch(`${url}/metrics`)).text();
+
+  const publisher = await connectAsync(broker.url, { protocolVersion: 5 });
+  t.teardown(() => publisher.endAsync());
+  const publish = async (from: number, n: number) => {
+    for (let i = from; i < from + n; i++) {
+      const e = makePunchEvent({
+        deviceId: 'X05-1',
+        site: 'opsf',
+        userId: i % 5 === 4 ? '99' : '1',
+        deviceTime: `2024-05-01T08:${String(i).padStart(2, '0')}:00`,
+        timezone: 'UTC',
+        punch: 0,
+        verify: 1,
+        source: 'pull',
+        receivedAt: new Date('2024-05-01T09:00:00Z'),
+        clockOffsetS: null,
+        raw: '',
+      });
+      await publisher.publishAsync('x05/v1/opsf/X05-1/punch', encodePunchEvent(e), { qos: 1 });
+    }
+    await publisher.publishAsync('x05/v1/opsf/X05-1/punch', 'not json', { qos: 1 });
+  };
+
+  await publish(0, 10);
+  await until('acked', async () => sample(await metrics(), 'x05_forwarder_acked_total') === 11, 15_000);
+  const m = await metrics();
+  t.equal(sample(m, 'x05_forwarder_synced_total'), 8, 'user 1: 8 Checkins');
+  t.equal(sample(m, 'x05_forwarder_unmapped_total'), 2, 'user 99 has no employee');
+  t.equal(sample(m, 'x05_forwarder_deadlettered_total'), 1);
+  t.equal(sample(m, 'x05_forwarder_auth_paused'), 0);
+  t.equal(frappe.checkins.length, 8);
+  t.equal((await fetch(`${url}/healthz`)).status, 200);
+
+  frappe.tokenRevoked = true;
+  await publish(10, 5);
+  await until('paused', async () => sample(await metrics(), 'x05_forwarder_auth_paused') === 1, 15_000);
+  const sick = await fetch(`${url}/healthz`);
+  t.equal(sick.status, 503, 'an operator must act');
+  t.match(await sick.json(), { ok: false, stages: { frappe: /API key refused/ } });
+  const text = await runCli(['status', '--url', url]);
+  t.equal(text.code, 0);
+  t.match(text.output, /forwarder opsf .*: auth_paused — Frappe refuses the API key: .*401/);
+  t.notMatch(text.output, /token k:s/, 'no secret');
+
+  frappe.tokenRevoked = false;
+  await until('running again', async () => (await fetch(`${url}/healthz`)).status === 200, 15_000);
+  await until('all acked', async () => sample(await metrics(), 'x05_forwarder_acked_total') === 17, 15_000);
+  t.equal(frappe.checkins.length, 12, 'every mapped punch one Checkin');
+});
