@@ -12,6 +12,7 @@ export interface SimulateCommandOptions extends Omit<SimulatorOptions, 'logger' 
   delayMs?: number;
   corruptCommand?: number;
   ignoreCommand?: number[];
+  dropEveryNthDatagram?: number;
 }
 
 /**
@@ -19,13 +20,22 @@ export interface SimulateCommandOptions extends Omit<SimulatorOptions, 'logger' 
  * resolves. Bad options reject with SimulatorOptionError (code X05_USAGE, exit 2).
  */
 export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<void> {
-  const { logLevel, dropAfterBytes, delayMs, corruptCommand, ignoreCommand, ...simOptions } = opts;
+  const {
+    logLevel,
+    dropAfterBytes,
+    delayMs,
+    corruptCommand,
+    ignoreCommand,
+    dropEveryNthDatagram,
+    ...simOptions
+  } = opts;
   const log = createLogger(logLevel, { component: 'simulate' });
   const faults: SimFaults = {
     ...(dropAfterBytes === undefined ? {} : { dropAfterBytes }),
     ...(delayMs === undefined ? {} : { delayMs }),
     ...(corruptCommand === undefined ? {} : { corruptCommand }),
     ...(ignoreCommand === undefined ? {} : { ignoreCommands: ignoreCommand }),
+    ...(dropEveryNthDatagram === undefined ? {} : { dropEveryNthDatagram }),
   };
   const sim = await startSimulator({ ...simOptions, faults, logger: log });
   const { device } = sim;

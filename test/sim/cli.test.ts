@@ -61,3 +61,33 @@ t.test('bad flags reject with X05_USAGE before anything listens', async (t) => {
     option: 'recordSize',
   });
 });
+
+t.test('simulate --udp --drop-every-nth-datagram: pull over UDP still gets every punch', async (t) => {
+  const { spawnCli, stopCli, waitForOutput, runCli } = await import('../helpers/cli.js');
+  const { freePort } = await import('../helpers/free-port.js');
+  const port = await freePort();
+  const sim = spawnCli(
+    ['simulate', '--udp', '--port', String(port), '--records', '3000', '--drop-every-nth-datagram', '40'],
+    { X05_LOG_LEVEL: 'info' },
+  );
+  t.teardown(() => stopCli(sim, 'SIGKILL'));
+  await waitForOutput(sim, /simulator listening/);
+  const pulled = await runCli([
+    'pull',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--udp',
+    '--timeout-ms',
+    '300',
+    '--out',
+    '-',
+  ]);
+  t.equal(pulled.code, 0, 'lost datagrams cost chunk re-requests, not the download');
+  const events = pulled.output
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('"device_time"'))
+    .map((l) => JSON.parse(l) as { id: string });
+  t.equal(new Set(events.map((e) => e.id)).size, 3000);
+});

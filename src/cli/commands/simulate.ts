@@ -48,6 +48,11 @@ export function registerSimulateCommand(program: Command): void {
       'fault: never answer these commands',
       (v: string, prev: number[] = []) => [...prev, int('ignore-command')(v)],
     )
+    .option(
+      '--drop-every-nth-datagram <n>',
+      'fault (with --udp): lose every Nth UDP datagram the terminal sends',
+      int('drop-every-nth-datagram'),
+    )
     .option('--push <url>', 'act as a push-mode (ADMS) terminal calling this server instead of serving TCP')
     .action(async (o: SimulateCommandOptions & { push?: string }) => {
       const logger = createLogger();
