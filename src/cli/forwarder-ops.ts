@@ -2,7 +2,7 @@ import type { CloudConfig } from '../config/schema.js';
 import type { Forwarder } from '../forwarder/forwarder.js';
 import { forwarderRegistry } from '../ops/forwarder-metrics.js';
 import type { Logger } from '../ops/log.js';
-import { type OpsServer, startOpsServer } from '../ops/ops-server.js';
+import { type OpsServer, startOpsServerOrLog } from '../ops/ops-server.js';
 
 export interface ForwarderReport {
   share_group: string;
@@ -42,23 +42,16 @@ export async function startForwarderOps(
     state: fwd.state,
     stats: fwd.stats,
   });
-  try {
-    const server = await startOpsServer({
-      listen: cfg.ops.listen,
-      registry: forwarderRegistry({ counts: () => fwd.stats, paused: () => fwd.stats.paused }),
-      title: `x05-forwarder ${cfg.share_group}`,
-      status: report,
-      statusText: formatForwarder,
-      health: async () => {
-        const paused = fwd.state.state === 'auth_paused';
-        return { ok: !paused, stages: { frappe: paused ? 'API key refused (401/403)' : 'ok' } };
-      },
-      logger,
-    });
-    logger.info({ url: server.url }, 'ops endpoint: /status, /healthz, /metrics');
-    return server;
-  } catch (err) {
-    logger.error({ err, key: 'ops.listen' }, 'ops endpoint not started; the forwarder runs on without it');
-    return undefined;
-  }
+  return startOpsServerOrLog({
+    listen: cfg.ops.listen,
+    registry: forwarderRegistry({ counts: () => fwd.stats, paused: () => fwd.stats.paused }),
+    title: `x05-forwarder ${cfg.share_group}`,
+    status: report,
+    statusText: formatForwarder,
+    health: async () => {
+      const paused = fwd.state.state === 'auth_paused';
+      return { ok: !paused, stages: { frappe: paused ? 'API key refused (401/403)' : 'ok' } };
+    },
+    logger,
+  });
 }

@@ -8,7 +8,7 @@ import {
   type JsonReply,
   type OpsAction,
   type OpsServer,
-  startOpsServer,
+  startOpsServerOrLog,
 } from '../ops/ops-server.js';
 import { type DeviceReport, formatStatus, type StatusReport } from '../ops/status-report.js';
 import type { OutboxPublisher } from '../publish/outbox-publisher.js';
@@ -111,23 +111,16 @@ export async function startGatewayOps(
   const actions: Record<string, OpsAction> = push
     ? { '/push/commands': pushCommandRoute(new CommandDesk(push), logger) }
     : {};
-  try {
-    const server = await startOpsServer({
-      listen: cfg.ops.listen,
-      registry,
-      title: `x05-gateway ${cfg.site}`,
-      status,
-      statusText: formatStatus,
-      health,
-      actions,
-      logger,
-    });
-    logger.info({ url: server.url }, 'ops endpoint: /status, /healthz, /metrics');
-    return server;
-  } catch (err) {
-    logger.error({ err, key: 'ops.listen' }, 'ops endpoint not started; the gateway runs on without it');
-    return undefined;
-  }
+  return startOpsServerOrLog({
+    listen: cfg.ops.listen,
+    registry,
+    title: `x05-gateway ${cfg.site}`,
+    status,
+    statusText: formatStatus,
+    health,
+    actions,
+    logger,
+  });
 }
 
 /** `/push/commands`: GET ?device=SN lists queued and answered commands, POST queues one (README, push). */

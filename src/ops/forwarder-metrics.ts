@@ -1,17 +1,12 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { ForwarderStats } from '../forwarder/stats.js';
 import { mirrorCounts } from './counter-mirror.js';
 
 /** The forwarder's absolute counts (src/forwarder keeps them; the registry mirrors them). */
-export interface ForwarderCounts {
-  received: number;
-  acked: number;
-  synced: number;
-  unmapped: number;
-  rejected: number;
-  deadLettered: number;
-  retries: number;
-  batches: number;
-}
+export type ForwarderCounts = Pick<
+  ForwarderStats,
+  'received' | 'acked' | 'synced' | 'unmapped' | 'rejected' | 'deadLettered' | 'retries' | 'batches'
+>;
 
 export interface ForwarderSources {
   counts(): Readonly<ForwarderCounts>;

@@ -160,6 +160,22 @@ export async function startOpsServer<S>(o: OpsServerOptions<S>): Promise<OpsServ
   };
 }
 
+/**
+ * Starts the endpoint, or logs why it could not (a taken port) and returns undefined: the process runs on,
+ * since punches matter more than the dashboard.
+ */
+export async function startOpsServerOrLog<S>(o: OpsServerOptions<S>): Promise<OpsServer | undefined> {
+  try {
+    const server = await startOpsServer(o);
+    o.logger.info({ url: server.url }, 'ops endpoint: /status, /healthz, /metrics');
+    return server;
+  } catch (err) {
+    if (!(err instanceof OpsListenError)) throw err;
+    o.logger.error({ err, key: 'ops.listen' }, `ops endpoint not started; ${o.title} runs on without it`);
+    return undefined;
+  }
+}
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The status text as a page a site engineer can keep open; it reloads itself. */

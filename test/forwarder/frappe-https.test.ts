@@ -4,10 +4,10 @@ import { pino } from 'pino';
 import t from 'tap';
 import { startForwarderFromConfig } from '../../src/cli/forwarder.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
-import { encodePunchEvent, makePunchEvent } from '../../src/event/index.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { makePki } from '../helpers/pki.js';
+import { publishPunches } from '../helpers/publish-punches.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -50,22 +50,7 @@ t.test(
     const blind = await startForwarderFromConfig(config({}), without.logger);
     const publisher = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'https-publisher' });
     t.teardown(() => publisher.endAsync());
-    for (let i = 0; i < 5; i++) {
-      const e = makePunchEvent({
-        deviceId: 'X05-1',
-        site: 'https',
-        userId: '1',
-        deviceTime: `2024-05-01T08:0${i}:00`,
-        timezone: 'UTC',
-        punch: 0,
-        verify: 1,
-        source: 'pull',
-        receivedAt: new Date('2024-05-01T09:00:00Z'),
-        clockOffsetS: null,
-        raw: '',
-      });
-      await publisher.publishAsync('x05/v1/https/X05-1/punch', encodePunchEvent(e), { qos: 1 });
-    }
+    await publishPunches(publisher, 'https', 5);
     await until('the TLS failure logged', () => without.lines.some((l) => l.err), 15_000);
     const logged = without.lines.find((l) => l.err)!;
     t.match(logged, {

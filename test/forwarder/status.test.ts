@@ -2,12 +2,12 @@ import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { encodePunchEvent, makePunchEvent } from '../../src/event/index.js';
 import { startForwarder } from '../../src/forwarder/index.js';
 import { forwarderStatusTopic } from '../../src/forwarder/status.js';
 import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { publishPunches } from '../helpers/publish-punches.js';
 import { until } from '../helpers/until.js';
 
 const logger = pino({ level: 'silent' });
@@ -62,23 +62,8 @@ function start(name: string, s: FrappeStandin, brokerUrl = broker.url) {
   });
 }
 
-async function publish(site: string, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const e = makePunchEvent({
-      deviceId: 'X05-1',
-      site,
-      userId: String(1 + (i % 2)),
-      deviceTime: `2024-05-01T08:${String(i).padStart(2, '0')}:00`,
-      timezone: 'UTC',
-      punch: 0,
-      verify: 1,
-      source: 'pull',
-      receivedAt: new Date('2024-05-01T09:00:00Z'),
-      clockOffsetS: null,
-      raw: '',
-    });
-    await publisher.publishAsync(`x05/v1/${site}/X05-1/punch`, encodePunchEvent(e), { qos: 1 });
-  }
+function publish(site: string, n: number): Promise<void> {
+  return publishPunches(publisher, site, n, { userOf: (i) => String(1 + (i % 2)) });
 }
 
 const states = (seen: Array<Record<string, unknown>>) => seen.map((s) => s.state);

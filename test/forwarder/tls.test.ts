@@ -3,12 +3,12 @@ import { createServer, type TLSSocket } from 'node:tls';
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import t from 'tap';
-import { encodePunchEvent, makePunchEvent } from '../../src/event/index.js';
 import { type BrokerTls, startForwarder } from '../../src/forwarder/index.js';
 import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { makePki } from '../helpers/pki.js';
+import { publishPunches } from '../helpers/publish-punches.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -69,22 +69,7 @@ t.test(
     const f = await start({ ca: p.ca, cert: p.clientCert, key: p.clientKey }, 'tls-ok');
     const publisher = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'tls-publisher' });
     t.teardown(() => publisher.endAsync());
-    for (let i = 0; i < 5; i++) {
-      const e = makePunchEvent({
-        deviceId: 'X05-1',
-        site: 'tls',
-        userId: '1',
-        deviceTime: `2024-05-01T08:0${i}:00`,
-        timezone: 'UTC',
-        punch: 0,
-        verify: 1,
-        source: 'pull',
-        receivedAt: new Date('2024-05-01T09:00:00Z'),
-        clockOffsetS: null,
-        raw: '',
-      });
-      await publisher.publishAsync('x05/v1/tls/X05-1/punch', encodePunchEvent(e), { qos: 1 });
-    }
+    await publishPunches(publisher, 'tls', 5);
     await until('5 acked over TLS', () => f.stats.acked === 5, 15_000);
     await f.stop();
     t.equal(site.checkins.length, 5);

@@ -3,12 +3,12 @@ import { pino } from 'pino';
 import t from 'tap';
 import { startForwarderOps } from '../../src/cli/forwarder-ops.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
-import { encodePunchEvent, makePunchEvent } from '../../src/event/index.js';
 import { startForwarder } from '../../src/forwarder/index.js';
 import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
 import { runCli } from '../helpers/cli.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { publishPunches } from '../helpers/publish-punches.js';
 import { until } from '../helpers/until.js';
 
 const logger = pino({ level: 'silent' });
@@ -59,22 +59,7 @@ t.test('forwarder ops endpoint: counters follow Frappe, a revoked key is a 503 u
   const publisher = await connectAsync(broker.url, { protocolVersion: 5 });
   t.teardown(() => publisher.endAsync());
   const publish = async (from: number, n: number) => {
-    for (let i = from; i < from + n; i++) {
-      const e = makePunchEvent({
-        deviceId: 'X05-1',
-        site: 'opsf',
-        userId: i % 5 === 4 ? '99' : '1',
-        deviceTime: `2024-05-01T08:${String(i).padStart(2, '0')}:00`,
-        timezone: 'UTC',
-        punch: 0,
-        verify: 1,
-        source: 'pull',
-        receivedAt: new Date('2024-05-01T09:00:00Z'),
-        clockOffsetS: null,
-        raw: '',
-      });
-      await publisher.publishAsync('x05/v1/opsf/X05-1/punch', encodePunchEvent(e), { qos: 1 });
-    }
+    await publishPunches(publisher, 'opsf', n, { from, userOf: (i) => (i % 5 === 4 ? '99' : '1') });
     await publisher.publishAsync('x05/v1/opsf/X05-1/punch', 'not json', { qos: 1 });
   };
 
