@@ -26,6 +26,8 @@ export interface ChildFigures {
   seconds: number;
   rssMb: number;
   count: number;
+  /** Largest live memory seen (heap in use + external, after a full GC), MB, where a child measures it. */
+  liveMb?: number;
 }
 
 /** Runs `file --child NAME ...args` under tsx and returns the JSON it prints last. */

@@ -11,6 +11,11 @@
  *   compiling the code and loading the zone's data.
  * - ours read + decode: a session's connect, buffered read, record decode and EXIT; no serial, no clock,
  *   no PunchEvent.
+ * - gateway: what a running gateway's poller does (DevicePoller.syncOnce): the same download, then the
+ *   PunchEvents made and handed to its sink a batch at a time, each with its cursor; the sink counts and
+ *   drops them (like-for-like with pullDevice, which stores nothing), or, `gateway-store`, is a PunchStore
+ *   (LevelDB, each batch written with sync) in a fresh temporary folder, opened before the clock starts.
+ *   `gateway-live` forces a full GC at each batch and records the live memory then (liveMemorySink).
  * - node-zklib: createSocket + getAttendances + disconnect: its decoded records, no id, no validation.
  *   It only works with a few ms between frames (zk-tcp.md §15), so it runs against a simulator paced at
  *   5 ms, and completes at 5,000 punches; ours runs against the same paced simulators and unpaced ones.
@@ -20,13 +25,22 @@
  */
 
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
+import { decodeAttlogSlots, slotCount } from '../protocol/zk/attlog-dataset.js';
+import { DevicePoller, type PunchSink } from '../src/device/poller.js';
 import { pullDevice } from '../src/device/pull.js';
+import { BATCH_SLOTS } from '../src/device/punch-batches.js';
 import { DeviceSession } from '../src/device/session.js';
 import { startSimulator } from '../src/sim/server.js';
+import { PunchStore } from '../src/store/punch-store.js';
 import { type ChildFigures, measureInChild, peakRssMb } from './decode.js';
 import { type BenchResult, figure } from './result.js';
 
@@ -44,10 +58,40 @@ interface ZkLib {
   disconnect(): Promise<void>;
 }
 
+/** The sink of the `gateway` row: counts each batch and lets it go, as a store does once it is written. */
+const droppingSink: PunchSink = {
+  accept: async (events) => ({ stored: events.length, duplicates: 0 }),
+};
+
+/**
+ * The sink of `gateway-live`: at each batch a full GC, then the heap in use plus external memory (the
+ * dataset's Buffer) — what the sync holds then, not what the GC has yet to reclaim, which peak RSS also
+ * counts. The forced GCs slow the sync, so this child gives memory only.
+ */
+function liveMemorySink(): { sink: PunchSink; peakMb: () => number } {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  let peak = 0;
+  const sink: PunchSink = {
+    accept: async (events) => {
+      // the read's frame Buffers die in the first GC; their memory leaves `external` only in the second
+      gc();
+      gc();
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.heapUsed + m.external);
+      return { stored: events.length, duplicates: 0 };
+    },
+  };
+  return { sink, peakMb: () => peak / 1024 / 1024 };
+}
+
 async function child(name: string, host: string, port: number, extra: number): Promise<void> {
   const pull = () => pullDevice({ host, port, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 });
   // a running gateway's later syncs: code compiled and the zone's data loaded by the first, untimed
   if (name === 'ours-warm') await pull();
+  const storeDir = name === 'gateway-store' ? mkdtempSync(join(tmpdir(), 'x05-bench-download-')) : undefined;
+  const store = storeDir ? await PunchStore.open(storeDir) : undefined;
+  const live = name === 'gateway-live' ? liveMemorySink() : undefined;
   const t0 = performance.now();
   let count: number;
   if (name === 'ours' || name === 'ours-warm') {
@@ -57,7 +101,20 @@ async function child(name: string, host: string, port: number, extra: number): P
     const session = await DeviceSession.open({ host, port, device: 'bench', timeoutMs: 30_000 });
     const log = await session.attendance({ count: PUNCHES });
     await session.exit();
-    count = log.records.length;
+    count = decodeAttlogSlots(log, 0, slotCount(log)).records.length;
+  } else if (name.startsWith('gateway')) {
+    const poller = new DevicePoller({
+      host,
+      port,
+      site: 'bench',
+      timezone: 'UTC',
+      timeoutMs: 30_000,
+      intervalMs: 60_000,
+      label: 'bench',
+      sink: store ?? live?.sink ?? droppingSink,
+      logger: silent,
+    });
+    count = (await poller.syncOnce()).stored;
   } else if (name === 'node-zklib') {
     const ZKLib = createRequire(import.meta.url)('node-zklib') as new (
       ip: string,
@@ -86,7 +143,10 @@ async function child(name: string, host: string, port: number, extra: number): P
     count = got;
   }
   const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ seconds, rssMb: peakRssMb(), count }));
+  const rssMb = peakRssMb();
+  await store?.close();
+  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+  console.log(JSON.stringify({ seconds, rssMb, count, ...(live ? { liveMb: live.peakMb() } : {}) }));
 }
 
 /** A server that sends `bytes` bytes in 65,528-byte writes (the simulator's DATA size) to each client. */
@@ -132,6 +192,12 @@ export async function run(): Promise<BenchResult[]> {
     oursPaced: () => go('ours', sims.paced.port),
     oursSmall: () => go('ours', sims.small.port),
     oursZkSized: () => go('ours', sims.zkSized.port),
+    gateway: () => go('gateway', sims.fast.port),
+    gatewaySmall: () => go('gateway', sims.small.port),
+    gatewayLive: () => go('gateway-live', sims.fast.port),
+    gatewayLiveSmall: () => go('gateway-live', sims.small.port),
+    gatewayStore: () => go('gateway-store', sims.fast.port),
+    gatewayStoreSmall: () => go('gateway-store', sims.small.port),
     zkZkSized: () => go('node-zklib', sims.zkSized.port),
   };
   const r: Record<string, ChildFigures> = {};
@@ -152,12 +218,14 @@ export async function run(): Promise<BenchResult[]> {
   const want: Record<string, number> = {
     bare: datasetBytes,
     oursSmall: SMALL,
+    gatewaySmall: SMALL,
+    gatewayLiveSmall: SMALL,
+    gatewayStoreSmall: SMALL,
     oursZkSized: ZK_PUNCHES,
     zkZkSized: ZK_PUNCHES,
   };
   for (const [k, f] of Object.entries(r))
     if (f.count !== (want[k] ?? PUNCHES)) throw new Error(`${k}: got ${f.count} of ${want[k] ?? PUNCHES}`);
-  const rate = (f: ChildFigures) => f.count / f.seconds;
   const bareFig = {
     name: `download: bare socket, bytes of ${PUNCHES} punches (limit)`,
     value: PUNCHES / r.bare!.seconds,
@@ -183,7 +251,10 @@ export async function run(): Promise<BenchResult[]> {
           'punches/s',
         );
   const rssBare = { name: 'download peak RSS: bare socket', value: r.bare!.rssMb };
-  const perPunch = ((r.ours!.rssMb - r.oursSmall!.rssMb) * 1024 * 1024) / (PUNCHES - SMALL);
+  const perPunch = {
+    name: `download: ours RSS growth per punch (${SMALL} → ${PUNCHES})`,
+    value: growthPerPunch(r.ours!.rssMb, r.oursSmall!.rssMb),
+  };
   return [
     figure(bareFig.name, bareFig.value, 'punches/s'),
     figure(oursFig.name, oursFig.value, 'punches/s', bareFig),
@@ -232,9 +303,61 @@ export async function run(): Promise<BenchResult[]> {
           ),
           figure(`download peak RSS: node-zklib, ${PUNCHES} punches`, zkFull.rssMb, 'MB', rssBare),
         ]),
-    figure(`download: ours RSS growth per punch (${SMALL} → ${PUNCHES})`, perPunch, 'bytes'),
+    figure(perPunch.name, perPunch.value, 'bytes'),
+    ...gatewayFigures(r, { oursFig, rssBare, perPunch }),
   ];
 }
+
+/**
+ * The gateway's sync path (poller → sink, batch by batch): its rate against pullDevice's, its peak RSS, its
+ * RSS growth per punch against pullDevice's (which keeps every PunchEvent), and its live memory growth per
+ * punch against the dataset's 40 bytes per record.
+ */
+function gatewayFigures(
+  r: Record<string, ChildFigures>,
+  base: Record<'oursFig' | 'rssBare' | 'perPunch', { name: string; value: number }>,
+): BenchResult[] {
+  const name = `download: gateway sync (poller, batches of ${BATCH_SLOTS})`;
+  const dataset = { name: 'dataset bytes per punch (40-byte records)', value: 40 };
+  const live = r.gatewayLive!.liveMb!;
+  return [
+    figure(`${name}, sink drops each batch, ${PUNCHES} punches`, rate(r.gateway!), 'punches/s', base.oursFig),
+    figure(`${name}, LevelDB store, ${PUNCHES} punches`, rate(r.gatewayStore!), 'punches/s', base.oursFig),
+    figure(`${name}, sink drops: peak RSS, ${PUNCHES} punches`, r.gateway!.rssMb, 'MB', base.rssBare),
+    figure(`${name}, sink drops: peak RSS, ${SMALL} punches`, r.gatewaySmall!.rssMb, 'MB', base.rssBare),
+    figure(`${name}, LevelDB store: peak RSS, ${PUNCHES} punches`, r.gatewayStore!.rssMb, 'MB', base.rssBare),
+    figure(
+      `${name}, LevelDB store: peak RSS, ${SMALL} punches`,
+      r.gatewayStoreSmall!.rssMb,
+      'MB',
+      base.rssBare,
+    ),
+    figure(
+      `${name}, sink drops: RSS growth per punch (${SMALL} → ${PUNCHES})`,
+      growthPerPunch(r.gateway!.rssMb, r.gatewaySmall!.rssMb),
+      'bytes',
+      base.perPunch,
+    ),
+    // no baseline: LevelDB's own buffers fill up over these sizes, and pullDevice stores nothing
+    figure(
+      `${name}, LevelDB store: RSS growth per punch (${SMALL} → ${PUNCHES})`,
+      growthPerPunch(r.gatewayStore!.rssMb, r.gatewayStoreSmall!.rssMb),
+      'bytes',
+    ),
+    figure(`${name}: live memory after a full GC at each batch, ${PUNCHES} punches`, live, 'MB'),
+    figure(
+      `${name}: live memory growth per punch (${SMALL} → ${PUNCHES})`,
+      growthPerPunch(live, r.gatewayLiveSmall!.liveMb!),
+      'bytes',
+      dataset,
+    ),
+  ];
+}
+
+const rate = (f: ChildFigures) => f.count / f.seconds;
+/** Bytes more per punch from the small log to the large one, of two figures in MB. */
+const growthPerPunch = (largeMb: number, smallMb: number) =>
+  ((largeMb - smallMb) * 1024 * 1024) / (PUNCHES - SMALL);
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--child')
   await child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]), Number(process.argv[6]));

@@ -18,13 +18,24 @@ import { PackedTimeText } from './time.js';
  */
 export type DatasetRecord = AttlogRecord & { readonly raw: Buffer; index: number };
 
-export interface DecodedAttlog {
+/** The records part of an attendance dataset and the layout it is read with. */
+export interface AttlogSlots {
   recordSize: AttlogRecordSize;
-  records: DatasetRecord[];
-  rejected: RecordError[];
   /** The records part of the dataset, slot i at i × recordSize. */
   recordBytes: Buffer;
 }
+
+/** Records decoded from some slots of a dataset, and the slots rejected among them. */
+export interface DecodedSlots {
+  records: DatasetRecord[];
+  rejected: RecordError[];
+}
+
+export interface DecodedAttlog extends AttlogSlots, DecodedSlots {}
+
+/** Whole record slots in the dataset; bytes after the last one are `trailingBytes`. */
+export const slotCount = (slots: AttlogSlots): number =>
+  Math.floor(slots.recordBytes.length / slots.recordSize);
 
 /**
  * A decoded record whose `raw` view on the dataset is made when asked for, not stored: a Buffer view per
@@ -39,14 +50,9 @@ class SlotRecord implements DatasetRecord {
   deviceTime: string;
   workcode: number;
   index: number;
-  readonly #dataset: { bytes: Buffer; recordSize: AttlogRecordSize };
+  readonly #dataset: AttlogSlots;
 
-  constructor(
-    dataset: { bytes: Buffer; recordSize: AttlogRecordSize },
-    f: AttlogFields,
-    deviceTime: string,
-    index: number,
-  ) {
+  constructor(dataset: AttlogSlots, f: AttlogFields, deviceTime: string, index: number) {
     this.uid = f.uid;
     this.userId = f.userId;
     this.verify = f.verify;
@@ -58,7 +64,7 @@ class SlotRecord implements DatasetRecord {
   }
 
   get raw(): Buffer {
-    const { bytes, recordSize } = this.#dataset;
+    const { recordBytes: bytes, recordSize } = this.#dataset;
     return bytes.subarray(this.index * recordSize, (this.index + 1) * recordSize);
   }
 }
@@ -118,22 +124,19 @@ function failingShare(recordBytes: Buffer, size: AttlogRecordSize): number {
   return bad / sample;
 }
 
-/** Decodes the records part of an attendance dataset (after its u32 length prefix). */
-export function decodeAttlogRecords(
-  recordBytes: Buffer,
-  count?: number,
-  forced?: AttlogRecordSize,
-): DecodedAttlog {
-  const recordSize = inferRecordSize(recordBytes, count, forced);
+/**
+ * Decodes slots [from, to) of a dataset whose record size is known. A download turned into punches a batch
+ * of slots at a time holds one batch of decoded records, not the whole log (src/device/punch-batches.ts).
+ */
+export function decodeAttlogSlots(slots: AttlogSlots, from: number, to: number): DecodedSlots {
+  const { recordBytes, recordSize } = slots;
   const records: DatasetRecord[] = [];
   const rejected: RecordError[] = [];
-  const n = Math.floor(recordBytes.length / recordSize);
-  // one fields holder and one date cache for the whole log: the record pushed is the only object made per
-  // record (bench/decode.ts, 100,000 records)
+  // one fields holder and one date cache for the whole range: the record pushed is the only object made
+  // per record (bench/decode.ts, 100,000 records)
   const f = attlogFields();
   const times = new PackedTimeText();
-  const dataset = { bytes: recordBytes, recordSize };
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const offset = i * recordSize;
     readAttlogFields(recordBytes, offset, recordSize, f);
     let deviceTime: string;
@@ -146,14 +149,32 @@ export function decodeAttlogRecords(
       }
       throw err;
     }
-    records.push(new SlotRecord(dataset, f, deviceTime, i));
+    records.push(new SlotRecord(slots, f, deviceTime, i));
   }
-  const tail = recordBytes.length - n * recordSize;
-  if (tail > 0)
-    rejected.push(
-      new RecordError(n, n * recordSize, recordBytes.subarray(n * recordSize), `${tail} trailing bytes`),
-    );
-  return { recordSize, records, rejected, recordBytes };
+  return { records, rejected };
+}
+
+/** The bytes after the last whole slot, rejected as one record; undefined when there are none. */
+export function trailingBytes(slots: AttlogSlots): RecordError | undefined {
+  const n = slotCount(slots);
+  const at = n * slots.recordSize;
+  const tail = slots.recordBytes.length - at;
+  return tail > 0
+    ? new RecordError(n, at, slots.recordBytes.subarray(at), `${tail} trailing bytes`)
+    : undefined;
+}
+
+/** Decodes the records part of an attendance dataset (after its u32 length prefix). */
+export function decodeAttlogRecords(
+  recordBytes: Buffer,
+  count?: number,
+  forced?: AttlogRecordSize,
+): DecodedAttlog {
+  const slots: AttlogSlots = { recordSize: inferRecordSize(recordBytes, count, forced), recordBytes };
+  const { records, rejected } = decodeAttlogSlots(slots, 0, slotCount(slots));
+  const tail = trailingBytes(slots);
+  if (tail) rejected.push(tail);
+  return { ...slots, records, rejected };
 }
 
 /** A dataset as the device sends it: u32 length of the records, then the records (zk-tcp.md §9.6). */

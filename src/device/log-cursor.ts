@@ -1,4 +1,4 @@
-import type { DecodedAttlog } from '../../protocol/zk/attlog-dataset.js';
+import { type AttlogSlots, slotCount } from '../../protocol/zk/attlog-dataset.js';
 import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
 
 /**
@@ -39,22 +39,30 @@ export function unchangedSince(since: LogCursor | undefined, sizes: FreeSizes): 
 }
 
 /**
+ * The cursor covering the first `slots` slots: stored with the batch of punches that ends there, so it never
+ * runs ahead of what is stored, and a sync cut short after it starts again at the first slot not stored.
+ */
+export function cursorAt(log: AttlogSlots, slots: number): LogCursor {
+  const size = log.recordSize;
+  const last = slots > 0 ? log.recordBytes.toString('hex', (slots - 1) * size, slots * size) : '';
+  return { records: slots, record_size: size, last };
+}
+
+/**
  * The slots to store from a full read, and the cursor after it. The slots past the cursor are new when the
  * record at the cursor is still byte-identical; otherwise (fewer slots than before: cleared; different bytes
  * at the cursor: wrapped, or cleared and refilled) every slot is taken again and the event id keeps each
  * punch to one row.
  */
 export function sliceNew(
-  log: DecodedAttlog,
+  log: AttlogSlots,
   since: LogCursor | undefined,
 ): { from: number; change: LogChange; cursor: LogCursor } {
-  const size = log.recordSize;
-  const slots = Math.floor(log.recordBytes.length / size);
-  const slotHex = (i: number) => log.recordBytes.subarray(i * size, (i + 1) * size).toString('hex');
-  const cursor: LogCursor = { records: slots, record_size: size, last: slots > 0 ? slotHex(slots - 1) : '' };
+  const slots = slotCount(log);
+  const cursor = cursorAt(log, slots);
   if (!since || since.records === 0) return { from: 0, change: 'none', cursor };
   if (slots < since.records) return { from: 0, change: 'cleared', cursor };
-  if (since.record_size !== size || slotHex(since.records - 1) !== since.last)
+  if (since.record_size !== log.recordSize || cursorAt(log, since.records).last !== since.last)
     return { from: 0, change: 'wrapped', cursor };
   return { from: since.records, change: 'none', cursor };
 }

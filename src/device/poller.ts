@@ -2,13 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import type { Logger } from '../ops/log.js';
-import { DeviceIdentityError } from './errors.js';
 import { isLogCursor, type LogCursor } from './log-cursor.js';
-import { type PullOptions, type PullResult, pullDevice } from './pull.js';
+import { type PullOptions, type SyncReport, syncDevice } from './pull.js';
+import type { PunchBatch } from './punch-batches.js';
 import { runRealtimeSession } from './realtime.js';
 import { type AddressStatus, TerminalAddress } from './terminal-address.js';
 
-/** Where punches go; the store implements it. A sync counts as done only once `accept` resolves. */
+/**
+ * Where punches go; the store implements it. A sync hands its punches over in batches, each with the cursor
+ * covering it (punch-batches.ts), and counts as done only once the last `accept` resolves.
+ */
 export interface PunchSink {
   accept(
     events: readonly PunchEvent[],
@@ -129,6 +132,7 @@ export class DevicePoller {
       ...(o.transport ? { transport: o.transport } : {}),
       ...(o.recordSize ? { recordSize: o.recordSize } : {}),
       ...(o.setTime ? { setTime: true, setTimeAboveS: o.driftWarnS ?? 60 } : {}),
+      ...(o.expectedSerial ? { expectedSerial: o.expectedSerial } : {}),
       since: async (serial) => {
         const c = await o.sink.cursor?.(serial);
         return isLogCursor(c) ? c : undefined;
@@ -139,30 +143,33 @@ export class DevicePoller {
   }
 
   /**
-   * Stores a sync's new punches together with its cursor, in one batch (design.md durability rules); with
-   * discovery the cursor also keeps where the terminal was reached (TerminalAddress.cursorFields).
+   * Stores a batch of a sync's new punches together with the cursor covering them, in one LevelDB batch
+   * (design.md durability rules); with discovery the cursor also keeps where the terminal was reached
+   * (TerminalAddress.cursorFields). Resolves with how many were new to the store.
    */
-  private async store(result: PullResult): Promise<number> {
-    const { stored } = await this.opts.sink.accept(result.events, {
-      cursor: { device: result.serial, value: { ...result.cursor, ...this.where.cursorFields() } },
+  private async store(batch: PunchBatch): Promise<number> {
+    // a stop ends the sync between two batches rather than after the whole log: the batches stored so far
+    // and their cursor stand, and the next sync starts after them
+    this.abort.signal.throwIfAborted();
+    const { stored } = await this.opts.sink.accept(batch.events, {
+      cursor: { device: batch.serial, value: { ...batch.cursor, ...this.where.cursorFields() } },
     });
-    this.report(result, stored);
     return stored;
   }
 
-  /** One pull into the sink; resolves with what was stored. Follows a terminal that moved (discover). */
-  syncOnce(): Promise<{ result: PullResult; stored: number }> {
+  /** One sync into the sink; resolves with what was stored. Follows a terminal that moved (discover). */
+  syncOnce(): Promise<{ result: SyncReport; stored: number }> {
     return this.where.follow(async () => {
-      const o = this.opts;
-      const result = await pullDevice(this.pullOptions());
-      if (o.expectedSerial && result.serial !== o.expectedSerial) {
-        throw new DeviceIdentityError(this.address, o.expectedSerial, result.serial);
-      }
-      return { result, stored: await this.store(result) };
+      let stored = 0;
+      const result = await syncDevice(this.pullOptions(), async (batch) => {
+        stored += await this.store(batch);
+      });
+      this.report(result, stored);
+      return { result, stored };
     });
   }
 
-  private report(result: PullResult, stored: number): void {
+  private report(result: SyncReport, stored: number): void {
     const o = this.opts;
     for (const err of result.rejected) o.logger.warn({ err, device: result.serial }, 'record rejected');
     const clockWarning = this.checkClock(result.serial, result.clockOffsetS);
@@ -172,7 +179,7 @@ export class DevicePoller {
       {
         device: result.serial,
         records: result.cursor.records,
-        new: result.events.length,
+        new: result.newPunches,
         skipped: result.skipped,
         unchanged: result.unchanged,
         stored,
@@ -214,11 +221,11 @@ export class DevicePoller {
   private async realtimeSession(): Promise<void> {
     const o = this.opts;
     // realtime punches are stored one by one, in arrival order (the store serialises accepts)
+    let stored = 0;
     await runRealtimeSession({
       ...this.pullOptions(),
       heartbeatMs: o.heartbeatMs ?? 30_000,
       signal: this.abort.signal,
-      ...(o.expectedSerial ? { expectedSerial: o.expectedSerial } : {}),
       onPunch: (e) => {
         o.sink.accept([e]).then(
           ({ stored }) => o.logger.info({ device: e.device_id, id: e.id, stored }, 'realtime punch'),
@@ -226,9 +233,10 @@ export class DevicePoller {
         );
       },
       onRejected: (err) => o.logger.warn({ err, device: o.label }, 'realtime event rejected'),
-      onSynced: async (r) => {
-        await this.store(r);
+      onBatch: async (batch) => {
+        stored += await this.store(batch);
       },
+      onSynced: async (r: SyncReport) => this.report(r, stored),
       onClock: (offset) => this.checkClock(o.expectedSerial ?? o.label, offset, false),
     });
   }
@@ -246,6 +254,8 @@ export class DevicePoller {
         } else await this.syncOnce();
         failures = 0;
       } catch (err) {
+        // cut short by stop(): nothing failed, and the retained device status must not say it did
+        if (this.abort.signal.aborted) break;
         // a realtime link that lived longer than a poll interval was healthy: start the backoff afresh
         if (o.realtime && Date.now() - started > o.intervalMs) failures = 0;
         failures++;

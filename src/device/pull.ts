@@ -1,10 +1,13 @@
 import type { FrameError, RecordError } from '../../protocol/errors.js';
+import type { AttlogSlots } from '../../protocol/zk/attlog-dataset.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
 import { type PunchEvent, punchEventMaker } from '../event/punch-event.js';
 import { formatWallTimeIn, wallTimeToInstant } from '../event/wall-clock.js';
 import type { ReadProgress } from './buffered-read.js';
+import { DeviceIdentityError } from './errors.js';
 import { type LogChange, type LogCursor, sliceNew, unchangedSince } from './log-cursor.js';
+import { type NewSlots, type PunchBatchSink, sendInBatches } from './punch-batches.js';
 import { DeviceSession, type SessionOptions } from './session.js';
 
 export interface PullOptions {
@@ -33,26 +36,48 @@ export interface PullOptions {
   disableDuringRead?: boolean;
   /** `udp` for older terminals that only answer datagrams (zk-tcp.md §14). Default `tcp`. */
   transport?: 'tcp' | 'udp';
+  /** Configured serial: another terminal answering at this address fails before any punch is made. */
+  expectedSerial?: string;
 }
 
-export interface PullResult {
+/** What one sync found and did; its punches went to the batch sink. */
+export interface SyncReport {
   serial: string;
   freeSizes: FreeSizes;
   recordSize: AttlogRecordSize;
-  /** The new punches (all of them without a cursor). */
-  events: PunchEvent[];
+  /** How many new punches became events (all of the log's without a cursor). */
+  newPunches: number;
   rejected: RecordError[];
   deviceTime: string;
   /** Device clock minus gateway clock, seconds, measured with the device's zone applied. */
   clockOffsetS: number | null;
-  /** Where the log stands after this read; store it with the events. */
+  /** Where the log stands after this read: the cursor stored with the last batch. */
   cursor: LogCursor;
-  /** Records already held (before the cursor) and not turned into events again. */
+  /** Slots already read (before the cursor), neither decoded nor turned into events again. */
   skipped: number;
   /** The read was skipped: the record count had not moved since the cursor. */
   unchanged: boolean;
   change: LogChange;
   /** The device clock was set during this sync. */
+  clockSet: boolean;
+}
+
+export interface PullResult extends SyncReport {
+  /** The new punches (all of them without a cursor). */
+  events: PunchEvent[];
+}
+
+/** A sync's exchanges with the terminal, before any punch is made of the log read. */
+export interface LogRead extends NewSlots {
+  freeSizes: FreeSizes;
+  /** Cleared or wrapped since the cursor: every slot is new again (`from` 0). */
+  change: LogChange;
+  /** The cursor the read started from. */
+  since: LogCursor | undefined;
+  unchanged: boolean;
+  deviceTime: string;
+  /** Device clock minus gateway clock, seconds, measured with the device's zone applied. */
+  clockOffsetS: number;
   clockSet: boolean;
 }
 
@@ -70,19 +95,39 @@ export function sessionOptions(opts: PullOptions, label: string): SessionOptions
   };
 }
 
-/** One complete download: connect, serial, counts, the log (or what is new in it), the clock, goodbye. */
-export async function pullDevice(opts: PullOptions): Promise<PullResult> {
+/**
+ * One complete sync: connect, serial, counts, the log (or what is new in it), the clock, goodbye; then the
+ * new punches to `sink` a batch at a time, each batch with the cursor that covers it (punch-batches.ts). The
+ * terminal serves one client at a time, so the session ends before the first batch is stored.
+ */
+export async function syncDevice(opts: PullOptions, sink: PunchBatchSink): Promise<SyncReport> {
   const label = opts.label ?? `${opts.host}:${opts.port}`;
   const session = await DeviceSession.open(sessionOptions(opts, label));
+  let read: LogRead;
   try {
     const serial = await identify(session, label);
-    const result = await readLog(session, serial, opts);
+    requireSerial(opts, serial);
+    read = await readLog(session, serial, opts);
     await session.exit();
-    return result;
   } catch (err) {
     session.close();
     throw err;
   }
+  return sendLog(read, opts, sink);
+}
+
+/** One complete download with every new punch in the result (the `pull` command). */
+export function pullDevice(opts: PullOptions): Promise<PullResult> {
+  return collect((sink) => syncDevice(opts, sink));
+}
+
+/** Keeps every batch a sync sends, for a caller that wants the new punches in one array. */
+export async function collect(sync: (sink: PunchBatchSink) => Promise<SyncReport>): Promise<PullResult> {
+  const events: PunchEvent[] = [];
+  const report = await sync(async (batch) => {
+    events.push(...batch.events);
+  });
+  return { ...report, events };
 }
 
 /** Reads the serial and names the session after it; an empty serial falls back to the label (§7.1). */
@@ -92,12 +137,14 @@ export async function identify(session: DeviceSession, label: string): Promise<s
   return serial;
 }
 
-/** Counts, the attendance log past the cursor, and the clock, on an open session. */
-export async function readLog(
-  session: DeviceSession,
-  serial: string,
-  opts: PullOptions,
-): Promise<PullResult> {
+/** A terminal with another serial at the configured address is refused (design.md). */
+export function requireSerial(opts: PullOptions, serial: string): void {
+  if (opts.expectedSerial && serial !== opts.expectedSerial)
+    throw new DeviceIdentityError(`${opts.host}:${opts.port}`, opts.expectedSerial, serial);
+}
+
+/** Counts, the attendance log unless its count is unchanged since the cursor, and the clock, on an open session. */
+export async function readLog(session: DeviceSession, serial: string, opts: PullOptions): Promise<LogRead> {
   const since = await opts.since?.(serial);
   const freeSizes = await session.freeSizes();
   const unchanged = since !== undefined && unchangedSince(since, freeSizes);
@@ -107,48 +154,51 @@ export async function readLog(
       ...(opts.recordSize ? { recordSize: opts.recordSize } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
-  const log = unchanged
+  const log: AttlogSlots | undefined = unchanged
     ? undefined
     : opts.disableDuringRead
       ? await session.whileDisabled(read)
       : await read();
-  const slice = log ? sliceNew(log, since) : { from: 0, change: 'none' as const, cursor: since! };
+  const slice = log
+    ? sliceNew(log, since)
+    : { from: since!.records, change: 'none' as const, cursor: since! };
   const { deviceTime, clockOffsetS } = await measureClock(session, opts.timezone);
   let clockSet = false;
   if (opts.setTime && Math.abs(clockOffsetS) > (opts.setTimeAboveS ?? 1)) {
     await session.setTime(formatWallTimeIn(Date.now(), opts.timezone).replace(' ', 'T'));
     clockSet = true;
   }
+  return { serial, freeSizes, log, since, unchanged, deviceTime, clockOffsetS, clockSet, ...slice };
+}
+
+/** The read's new punches to `sink`, batch by batch, and what the sync found. */
+export async function sendLog(
+  read: LogRead,
+  opts: Pick<PullOptions, 'site' | 'timezone'>,
+  sink: PunchBatchSink,
+): Promise<SyncReport> {
   const make = punchEventMaker({
-    deviceId: serial,
+    deviceId: read.serial,
     site: opts.site,
     timezone: opts.timezone,
     source: 'pull',
     receivedAt: new Date(),
-    clockOffsetS,
+    clockOffsetS: read.clockOffsetS,
   });
-  // one loop, no filtered copy of the records, no facts object and no Buffer view per punch: 100,000 records
-  // on a full read
-  const events: PunchEvent[] = [];
-  if (log) {
-    const { recordBytes: bytes, recordSize: size } = log;
-    for (const r of log.records)
-      if (r.index >= slice.from)
-        events.push(make(r, bytes.toString('hex', r.index * size, (r.index + 1) * size)));
-  }
+  const { punches, rejected } = await sendInBatches(read, make, sink);
   return {
-    serial,
-    freeSizes,
-    recordSize: (log?.recordSize ?? since?.record_size ?? 40) as AttlogRecordSize,
-    events,
-    rejected: log ? log.rejected.filter((e) => e.index >= slice.from) : [],
-    deviceTime,
-    clockOffsetS,
-    cursor: slice.cursor,
-    skipped: log ? log.records.length - events.length : (since?.records ?? 0),
-    unchanged,
-    change: slice.change,
-    clockSet,
+    serial: read.serial,
+    freeSizes: read.freeSizes,
+    recordSize: (read.log?.recordSize ?? read.since?.record_size ?? 40) as AttlogRecordSize,
+    newPunches: punches,
+    rejected,
+    deviceTime: read.deviceTime,
+    clockOffsetS: read.clockOffsetS,
+    cursor: read.cursor,
+    skipped: read.from,
+    unchanged: read.unchanged,
+    change: read.change,
+    clockSet: read.clockSet,
   };
 }
 

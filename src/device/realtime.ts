@@ -2,29 +2,41 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RecordError } from '../../protocol/errors.js';
 import { decodeRealtimeAttlog, EventFlag } from '../../protocol/zk/realtime-event.js';
 import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
-import { DeviceIdentityError } from './errors.js';
 import {
+  collect,
   identify,
   measureClock,
   type PullOptions,
   type PullResult,
   readLog,
+  requireSerial,
+  type SyncReport,
+  sendLog,
   sessionOptions,
 } from './pull.js';
+import type { PunchBatchSink } from './punch-batches.js';
 import { DeviceSession } from './session.js';
 
-export interface RealtimeOptions extends PullOptions {
+interface RealtimeSettings extends PullOptions {
   /** Idle probe period: GET_TIME every this many ms; a dead link fails within heartbeatMs + timeoutMs. */
   heartbeatMs: number;
-  expectedSerial?: string;
   /** Each EF_ATTLOG event as a PunchEvent (source realtime), in arrival order. */
   onPunch: (e: PunchEvent) => void;
   onRejected?: (err: RecordError) => void;
-  /** The catch-up read done right after registering; store its events and cursor before returning. */
-  onSynced: (r: PullResult) => Promise<void>;
   onClock?: (clockOffsetS: number) => void;
   signal: AbortSignal;
 }
+
+/**
+ * Where the catch-up read done right after registering goes: batch by batch to `onBatch`, each batch with
+ * the cursor that covers it (the gateway's store), then its report to `onSynced`; or, without `onBatch`,
+ * every new punch in one PullResult to `onSynced`. Either resolves once stored.
+ */
+type CatchUp =
+  | { onBatch: PunchBatchSink; onSynced: (r: SyncReport) => Promise<void> }
+  | { onBatch?: undefined; onSynced: (r: PullResult) => Promise<void> };
+
+export type RealtimeOptions = RealtimeSettings & CatchUp;
 
 /**
  * One realtime session (zk-tcp.md §12): connect (comm key), serial, CMD_REG_EVENT for EF_ATTLOG, then a
@@ -68,12 +80,12 @@ export async function runRealtimeSession(opts: RealtimeOptions): Promise<void> {
   session = await DeviceSession.open({ ...sessionOptions(opts, label), onEvent });
   try {
     serial = await identify(session, label);
-    if (opts.expectedSerial && serial !== opts.expectedSerial)
-      throw new DeviceIdentityError(`${opts.host}:${opts.port}`, opts.expectedSerial, serial);
+    requireSerial(opts, serial);
     await session.registerEvents(EventFlag.ATTLOG);
-    const synced = await readLog(session, serial, opts);
-    clockOffsetS = synced.clockOffsetS;
-    await opts.onSynced(synced);
+    const read = await readLog(session, serial, opts);
+    clockOffsetS = read.clockOffsetS;
+    if (opts.onBatch) await opts.onSynced(await sendLog(read, opts, opts.onBatch));
+    else await opts.onSynced(await collect((sink) => sendLog(read, opts, sink)));
     while (!opts.signal.aborted) {
       const woke = await sleep(opts.heartbeatMs, true, { signal: opts.signal }).catch(() => false);
       if (!woke) break;

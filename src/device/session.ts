@@ -1,4 +1,4 @@
-import { type DecodedAttlog, decodeAttlogRecords } from '../../protocol/zk/attlog-dataset.js';
+import { type AttlogSlots, inferRecordSize } from '../../protocol/zk/attlog-dataset.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import { Dataset } from '../../protocol/zk/buffered-read.js';
 import { cString } from '../../protocol/zk/c-string.js';
@@ -130,15 +130,18 @@ export class DeviceSession {
     return formatWallTime(decodePackedTime(data.readUInt32LE(0)));
   }
 
-  /** The whole attendance log. The record count only guides layout inference; the read happens even at 0. */
+  /**
+   * The whole attendance log, not decoded: its record slots and their layout, so the caller decodes a batch
+   * of slots at a time (decodeAttlogSlots). The record count only guides layout inference; the read happens
+   * even at 0.
+   */
   async attendance(opts: {
     count?: number;
     recordSize?: AttlogRecordSize;
     onProgress?: (p: ReadProgress) => void;
-  }): Promise<DecodedAttlog> {
+  }): Promise<AttlogSlots> {
     const dataset = await bufferedRead(this.conn, Dataset.attendance, opts.onProgress);
-    if (dataset.length === 0)
-      return { recordSize: opts.recordSize ?? 40, records: [], rejected: [], recordBytes: dataset };
+    if (dataset.length === 0) return { recordSize: opts.recordSize ?? 40, recordBytes: dataset };
     const declared = dataset.length >= 4 ? dataset.readUInt32LE(0) : -1;
     if (declared !== dataset.length - 4) {
       throw new DeviceProtocolError(
@@ -147,7 +150,8 @@ export class DeviceSession {
         `dataset says ${declared} record bytes but ${dataset.length - 4} arrived`,
       );
     }
-    return decodeAttlogRecords(dataset.subarray(4), opts.count, opts.recordSize);
+    const recordBytes = dataset.subarray(4);
+    return { recordSize: inferRecordSize(recordBytes, opts.count, opts.recordSize), recordBytes };
   }
 
   /** The user table in whichever layout the terminal uses (72 or 28 bytes, zk-tcp.md §13). */

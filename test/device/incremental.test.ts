@@ -58,12 +58,12 @@ t.test('second sync: count unchanged, read skipped; then only the new punches', 
 
   const second = await poller.syncOnce();
   t.equal(second.result.unchanged, true, 'same count below capacity: no bulk read');
-  t.equal(second.result.events.length, 0);
+  t.equal(second.result.newPunches, 0);
 
   for (const u of ['1001', '1002', '1003']) sim.device.addPunch(punch(u));
   const third = await poller.syncOnce();
   t.equal(third.result.unchanged, false);
-  t.equal(third.result.events.length, 3, 'only the records past the cursor become events');
+  t.equal(third.result.newPunches, 3, 'only the records past the cursor become events');
   t.equal(third.result.skipped, 500);
   t.equal(third.stored, 3);
   t.match(await store.cursor('INC-1'), { records: 503 });
@@ -79,7 +79,7 @@ t.test('log cleared on the terminal: count went down, everything read again, not
   sim.device.addPunch(punch('1004'));
   const r = await poller.syncOnce();
   t.equal(r.result.change, 'cleared');
-  t.equal(r.result.events.length, 1);
+  t.equal(r.result.newPunches, 1);
   t.equal(r.stored, 1);
   t.equal((await stored(store)).length, 201);
   t.match(await store.cursor('INC-1'), { records: 1 });

@@ -43,19 +43,30 @@ export async function waitForOutput(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!re.test(child.output())) {
-    if (child.exitCode !== null)
-      throw new Error(`process exited (${child.exitCode}) before ${re}: ${child.output().slice(-2000)}`);
+    if (hasExited(child))
+      throw new Error(
+        `process exited (${child.exitCode ?? child.signalCode}) before ${re}: ${child.output().slice(-2000)}`,
+      );
     if (Date.now() > deadline)
       throw new Error(`no ${re} within ${timeoutMs} ms: ${child.output().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
+/**
+ * A process ended by a signal keeps `exitCode` null (its `signalCode` says which): checking `exitCode` alone
+ * would wait for an 'exit' that has already been emitted.
+ */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Signals the process and resolves with its exit code once it is gone (null: a signal ended it). */
 export async function stopCli(
   child: ChildProcess,
   signal: NodeJS.Signals = 'SIGTERM',
 ): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
+  if (hasExited(child)) return child.exitCode;
   child.kill(signal);
   const [code] = (await once(child, 'exit')) as [number | null];
   return code;

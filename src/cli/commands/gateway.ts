@@ -12,11 +12,14 @@ export function registerGatewayCommand(program: Command): void {
     .requiredOption('--config <file>', 'site config (YAML)')
     .action(async (o: { config: string }) => {
       const logger = createLogger();
+      // listened for before start-up: a SIGTERM while the store opens and the pollers start would otherwise
+      // kill the process outright; this way it waits for the start, then stops cleanly
+      const stopAsked = untilSignal();
       await runCommand(logger, async () => {
         const cfg = loadSiteConfig(o.config);
         const log = createLogger(cfg.log_level, { site: cfg.site });
         const gw = await startGateway(cfg, log);
-        const sig = await untilSignal();
+        const sig = await stopAsked;
         log.info({ signal: sig }, 'stopping');
         await gw.stop();
       });
