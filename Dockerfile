@@ -12,6 +12,10 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# V8 sizes its heap from the host's memory: on a large host a 32 MB young generation, and an old generation
+# left to grow to ~4× what is live before a full GC. These keep the gateway's heap near its ~16 MB live set:
+# ~30 MB instead of ~100 while draining a backlog, at about the same rate (README, Benchmarks).
+ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=512"
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -128,20 +128,19 @@ export class OutboxPublisher {
     await this.drained();
   }
 
-  private publish(entry: OutboxEntry): void {
+  private publish({ key, device, payload }: OutboxEntry): void {
     const { client, site } = this.opts;
     this.stats.inFlight++;
-    const topic = punchTopic(topicLevel(site), topicLevel(entry.event.device_id));
-    client.publishAsync(topic, JSON.stringify(entry.event), { qos: 1 }).then(
+    const topic = punchTopic(topicLevel(site), topicLevel(device));
+    client.publishAsync(topic, payload, { qos: 1 }).then(
       () => {
         this.stats.published++;
-        this.acked.push(entry.key);
+        this.acked.push(key);
         this.scheduleFlush();
         this.release();
       },
       (err: unknown) => {
-        if (!this.failed)
-          this.opts.logger.warn({ err, key: entry.key }, 'publish failed; the outbox keeps the punch');
+        if (!this.failed) this.opts.logger.warn({ err, key }, 'publish failed; the outbox keeps the punch');
         this.failed = true;
         this.release();
       },

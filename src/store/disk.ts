@@ -12,8 +12,18 @@ export interface DiskUsage {
 export async function diskUsage(dir: string): Promise<DiskUsage> {
   const fs = await statfs(dir);
   let storeBytes = 0;
-  for (const name of await readdir(dir)) storeBytes += (await stat(join(dir, name))).size;
+  for (const name of await readdir(dir)) storeBytes += await sizeOf(join(dir, name));
   return { storeBytes, freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
+}
+
+/** A table LevelDB compacts away between the listing and its stat takes no space any more. */
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
 }
 
 /** Raised inside StoreError when new punches would leave less free space than the configured floor. */

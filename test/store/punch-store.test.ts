@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import type { PunchEvent } from '../../src/event/punch-event.js';
 import { PunchStore } from '../../src/store/index.js';
 import { samplePunches } from '../helpers/events.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -17,7 +18,7 @@ t.test('a punch is stored and queued once, however often it arrives', async (t) 
   t.equal(store.outboxDepth, 103);
   const queued = await store.readOutbox(1000);
   t.same(
-    queued.map((q) => q.event.id),
+    queued.map((q) => (JSON.parse(q.payload) as PunchEvent).id),
     [...events, ...fresh].map((e) => e.id),
     'outbox holds every new punch once, in arrival order',
   );
@@ -42,7 +43,7 @@ t.test('state survives reopening: dedup index, outbox and sequence', async (t) =
   );
   const rest = await store.readOutbox(100);
   t.same(
-    rest.map((q) => q.event.id),
+    rest.map((q) => (JSON.parse(q.payload) as PunchEvent).id),
     events.slice(5).map((e) => e.id),
   );
   t.ok(
@@ -87,4 +88,46 @@ t.test('a device cursor is written with the punches it covers, and alone when no
   t.same(await store.cursor('DEV-C'), { records: 12 }, 'survives a restart');
   t.equal(store.outboxDepth, 10);
   await store.close();
+});
+
+t.test('a clean close leaves no log to replay, and loses nothing', async (t) => {
+  const dir = tempDir(t);
+  let store = await PunchStore.open(dir);
+  await store.accept(samplePunches(500));
+  await store.close();
+  const logs = readdirSync(dir).filter((name) => name.endsWith('.log'));
+  t.ok(logs.length > 0);
+  t.ok(
+    logs.every((name) => statSync(join(dir, name)).size === 0),
+    'the memtable went to a table at close',
+  );
+  store = await PunchStore.open(dir);
+  t.equal(store.outboxDepth, 500);
+  t.equal((await store.readOutbox(1000)).length, 500);
+  await store.close();
+});
+
+t.test('a drain past the compaction of the drained range gets every entry once, in order', async (t) => {
+  const store = await PunchStore.open(tempDir(t));
+  t.teardown(() => store.close());
+  const first = samplePunches(25_000, 'DEV-A');
+  const later = samplePunches(1000, 'DEV-B');
+  await store.accept(first);
+  const drained: string[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.readOutbox(256, after);
+    if (page.length === 0) break;
+    for (const entry of page) drained.push((JSON.parse(entry.payload) as PunchEvent).id);
+    await store.removeFromOutbox(page.map((entry) => entry.key));
+    after = page[page.length - 1]!.key;
+    // new punches arrive while the drained range is being compacted
+    if (drained.length === 20_480) await store.accept(later);
+  }
+  t.same(
+    drained,
+    [...first, ...later].map((e) => e.id),
+  );
+  t.equal(store.outboxDepth, 0);
+  t.same(await store.readOutbox(10), [], 'nothing left from the start of the outbox either');
 });
