@@ -6,10 +6,11 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { DevicePoller, type DeviceStatus, type PunchSink } from '../../src/device/index.js';
+import type { DeviceStatus, PunchSink } from '../../src/device/index.js';
 import { BATCH_SLOTS } from '../../src/device/punch-batches.js';
 import { type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 import { PunchStore } from '../../src/store/index.js';
+import { simPoller } from '../helpers/sim-poller.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -34,13 +35,7 @@ async function setup(t: Test, serial: string, simOptions: SimulatorOptions) {
   const gatewayLog = capturingLogger('error');
   const statuses: DeviceStatus[] = [];
   const poller = (sink: PunchSink) =>
-    new DevicePoller({
-      host: sim.host,
-      port: sim.port,
-      site: 'hq',
-      timezone: 'UTC',
-      timeoutMs: 10_000,
-      intervalMs: 60_000,
+    simPoller(sim, {
       label: serial,
       sink,
       logger: gatewayLog.logger,

@@ -6,10 +6,11 @@
  */
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { DevicePoller, type LogCursor, type PunchSink } from '../../src/device/index.js';
+import type { LogCursor, PunchSink } from '../../src/device/index.js';
 import { BATCH_SLOTS } from '../../src/device/punch-batches.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { PunchStore } from '../../src/store/index.js';
+import { simPoller } from '../helpers/sim-poller.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -46,13 +47,7 @@ async function setup(t: Test) {
   const store = await PunchStore.open(tempDir(t));
   t.teardown(() => store.close());
   const poller = (sink: PunchSink, realtime = false) =>
-    new DevicePoller({
-      host: sim.host,
-      port: sim.port,
-      site: 'hq',
-      timezone: 'UTC',
-      timeoutMs: 10_000,
-      intervalMs: 60_000,
+    simPoller(sim, {
       label: 'batches',
       sink,
       logger,
