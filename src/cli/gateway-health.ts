@@ -31,7 +31,6 @@ export function startHousekeeping(
   const healthOnce = async () => {
     try {
       const disk = await store.diskUsage();
-      const low = disk.freeBytes < cfg.store.min_free_mb * 1048576;
       const health = {
         at: new Date().toISOString(),
         queued: store.outboxDepth,
@@ -39,9 +38,9 @@ export function startHousekeeping(
         in_flight: publisher.stats.inFlight,
         store_mb: Math.round(disk.storeBytes / 1048576),
         free_mb: Math.round(disk.freeBytes / 1048576),
-        disk_low: low,
+        disk_low: disk.low,
       };
-      if (low) logger.error(health, 'disk nearly full: new punches are refused until space is freed');
+      if (disk.low) logger.error(health, 'disk nearly full: new punches are refused until space is freed');
       if (client.connected)
         client.publish(gatewayHealthTopic(cfg.site), JSON.stringify(health), { qos: 1, retain: true });
     } catch (err) {

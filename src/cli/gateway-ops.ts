@@ -51,11 +51,7 @@ export async function startGatewayOps(
 ): Promise<OpsServer | undefined> {
   if (!cfg.ops.listen) return undefined;
   const { store, publisher, client, push, devices } = parts;
-  const minFree = cfg.store.min_free_mb * MB;
-  const disk = async () => {
-    const d = await store.diskUsage();
-    return { ...d, low: d.freeBytes < minFree };
-  };
+  const disk = () => store.diskUsage();
   const registry = gatewayRegistry({
     queued: () => store.outboxDepth,
     intake: () => store.intakeByDevice,

@@ -1,29 +1,17 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { DeviceStatus } from '../device/poller.js';
+import type { PushCounters } from '../push/push-server.js';
+import type { DeviceIntake } from '../store/punch-store.js';
 import { CounterMirror, mirrorCounts } from './counter-mirror.js';
 
-/** What the gateway knows of one terminal; the device poller's status has these fields. */
-export interface DeviceGauge {
-  device: string;
-  state: 'online' | 'error';
-  /** ISO time of the last sync attempt. */
-  last_sync: string;
-  clock_offset_s: number | null;
-}
+/** What the gateway knows of one terminal: its last status from the device poller. */
+export type DeviceGauge = Pick<DeviceStatus, 'device' | 'state' | 'last_sync' | 'clock_offset_s'>;
 
-export interface DeviceCounts {
-  stored: number;
-  duplicates: number;
-  /** Gateway time the newest punch was stored, ms. */
-  lastStoredAt: number | undefined;
-}
+/** What the store counted of one terminal (store/punch-store.ts owns the figures). */
+export type DeviceCounts = Pick<DeviceIntake, 'stored' | 'duplicates' | 'lastStoredAt'>;
 
-export interface PushCounts {
-  requests: number;
-  refused: number;
-  tooLarge: number;
-  lines: number;
-  rejected: number;
-}
+/** The push receiver's counters that become metrics. */
+export type PushCounts = Pick<PushCounters, 'requests' | 'refused' | 'tooLarge' | 'lines' | 'rejected'>;
 
 /** Live state a gateway exposes; read at scrape time, so nothing is counted twice or kept stale. */
 export interface GatewaySources {

@@ -287,8 +287,10 @@ export class PunchStore extends EventEmitter {
     return run;
   }
 
-  async diskUsage(): Promise<DiskUsage> {
-    return diskUsage(this.path);
+  /** Disk use, and whether free space is under the floor below which new punches are refused. */
+  async diskUsage(): Promise<DiskUsage & { low: boolean }> {
+    const d = await diskUsage(this.path);
+    return { ...d, low: this.disk.floorBytes > 0 && d.freeBytes < this.disk.floorBytes };
   }
 
   /** The cursor last written with `accept` for this device, if any. */
