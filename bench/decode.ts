@@ -20,6 +20,7 @@ import { type BenchResult, figure } from './result.js';
 
 const RECORDS = Number(process.env.BENCH_DECODE_RECORDS ?? 100_000);
 const ROUNDS = 7;
+const CHILD_PASSES = 3;
 
 /** One measurement from a child process: seconds of the best round, peak RSS in MB, and items handled. */
 export interface ChildFigures {
@@ -128,8 +129,15 @@ export async function run(): Promise<BenchResult[]> {
     const file = join(dir, 'attlog.bin');
     writeFileSync(file, encodeAttlogDataset(punches, 40));
     const self = fileURLToPath(import.meta.url);
+    // children take turns, CHILD_PASSES each, and each decoder keeps its best pass: a slow spell of this
+    // shared machine then lands on every decoder's passes alike instead of on whichever ran during it
     const r: Record<string, ChildFigures> = {};
-    for (const name of Object.keys(decoders)) r[name] = await measureInChild(self, name, [file]);
+    for (let pass = 0; pass < CHILD_PASSES; pass++)
+      for (const name of Object.keys(decoders)) {
+        const f = await measureInChild(self, name, [file]);
+        const kept = r[name];
+        r[name] = kept && kept.seconds <= f.seconds ? { ...kept, rssMb: Math.max(kept.rssMb, f.rssMb) } : f;
+      }
     for (const [name, f] of Object.entries(r))
       if (f.count !== RECORDS) throw new Error(`${name} decoded ${f.count} of ${RECORDS} records`);
     const rate = (key: string, name: string) => ({ name, value: RECORDS / r[key]!.seconds });

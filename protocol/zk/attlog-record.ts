@@ -1,6 +1,6 @@
 import { Parser } from 'binary-parser';
 import { RecordError } from '../errors.js';
-import { cString } from './c-string.js';
+import { CStringTable, cString } from './c-string.js';
 import { encodePackedTime, PackedTimeText, parseWallTime } from './time.js';
 
 /** One attendance record from the device log (zk-tcp.md §11). */
@@ -82,19 +82,23 @@ export const attlogFields = (): AttlogFields => ({
 });
 
 /**
- * Reads the `size`-byte record at `at` of `bytes` into `f`. The 40-byte layout (TFT firmware: uid, char[24]
+ * Reads the `size`-byte record at `at` of `bytes` into `f`, its user id through the dataset's `userIds`. The 40-byte layout (TFT firmware: uid, char[24]
  * user_id up to the first NUL, verify @26, packed time @27, state @31, 8 reserved, §11.2) and its 49-byte
  * SpeedFace-V5L form (9 unknown bytes after it; one fork reads a u32 workcode @40, §11.3) are read field by
  * field in place rather than with binary-parser like the rarer layouts: its per-record view and result
  * object cost most of the decode time of a full download, the layout nearly every terminal uses
  * (bench/decode.ts: 100,000 records, see README Benchmarks).
  */
-export function readAttlogFields(bytes: Buffer, at: number, size: AttlogRecordSize, f: AttlogFields): void {
+export function readAttlogFields(
+  bytes: Buffer,
+  at: number,
+  size: AttlogRecordSize,
+  f: AttlogFields,
+  userIds: CStringTable,
+): void {
   if (size === 40 || size === 49) {
-    let end = at + 2;
-    while (end < at + 26 && bytes[end] !== 0) end++;
     f.uid = bytes.readUInt16LE(at);
-    f.userId = bytes.toString('latin1', at + 2, end);
+    f.userId = userIds.read(bytes, at + 2, at + 26);
     f.verify = bytes[at + 26]!;
     f.punch = bytes[at + 31]!;
     f.time = bytes.readUInt32LE(at + 27);
@@ -170,7 +174,7 @@ export function decodeAttlogRecord(
   if (bytes.length < size)
     throw new RecordError(index, offset, bytes, `${bytes.length} bytes, a ${size}-byte record needs ${size}`);
   const f = attlogFields();
-  readAttlogFields(bytes, 0, size, f);
+  readAttlogFields(bytes, 0, size, f, new CStringTable());
   const deviceTime = attlogDeviceTime(f, new PackedTimeText(), bytes, 0, size, index, offset);
   return {
     uid: f.uid,
