@@ -25,7 +25,7 @@
  */
 
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 import { decodeAttlogSlots, slotCount } from '../protocol/zk/attlog-dataset.js';
+import { runPullCommand } from '../src/cli/pull-command.js';
 import { DevicePoller, type PunchSink } from '../src/device/poller.js';
 import { pullDevice } from '../src/device/pull.js';
 import { BATCH_SLOTS } from '../src/device/punch-batches.js';
@@ -94,6 +95,7 @@ async function child(name: string, host: string, port: number, extra: number): P
   const live = name === 'gateway-live' ? liveMemorySink() : undefined;
   const t0 = performance.now();
   let count: number;
+  let lines: (() => number) | undefined;
   if (name === 'ours' || name === 'ours-warm') {
     count = (await pull()).events.length;
   } else if (name === 'ours-read') {
@@ -102,6 +104,17 @@ async function child(name: string, host: string, port: number, extra: number): P
     const log = await session.attendance({ count: PUNCHES });
     await session.exit();
     count = decodeAttlogSlots(log, 0, slotCount(log)).records.length;
+  } else if (name === 'pull-cli') {
+    // the `pull` command: lines written batch by batch to a file, every JSON line counted after the clock
+    const dir = mkdtempSync(join(tmpdir(), 'x05-bench-pull-'));
+    const out = join(dir, 'events.jsonl');
+    await runPullCommand({ host, port, out, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 }, silent);
+    lines = () => {
+      const n = readFileSync(out, 'latin1').split('\n').length - 1;
+      rmSync(dir, { recursive: true, force: true });
+      return n;
+    };
+    count = 0;
   } else if (name.startsWith('gateway')) {
     const poller = new DevicePoller({
       host,
@@ -144,6 +157,7 @@ async function child(name: string, host: string, port: number, extra: number): P
   }
   const seconds = (performance.now() - t0) / 1000;
   const rssMb = peakRssMb();
+  if (lines) count = lines();
   await store?.close();
   if (storeDir) rmSync(storeDir, { recursive: true, force: true });
   console.log(JSON.stringify({ seconds, rssMb, count, ...(live ? { liveMb: live.peakMb() } : {}) }));
@@ -192,6 +206,8 @@ export async function run(): Promise<BenchResult[]> {
     oursPaced: () => go('ours', sims.paced.port),
     oursSmall: () => go('ours', sims.small.port),
     oursZkSized: () => go('ours', sims.zkSized.port),
+    pullCli: () => go('pull-cli', sims.fast.port),
+    pullCliSmall: () => go('pull-cli', sims.small.port),
     gateway: () => go('gateway', sims.fast.port),
     gatewaySmall: () => go('gateway', sims.small.port),
     gatewayLive: () => go('gateway-live', sims.fast.port),
@@ -219,6 +235,7 @@ export async function run(): Promise<BenchResult[]> {
     bare: datasetBytes,
     oursSmall: SMALL,
     gatewaySmall: SMALL,
+    pullCliSmall: SMALL,
     gatewayLiveSmall: SMALL,
     gatewayStoreSmall: SMALL,
     oursZkSized: ZK_PUNCHES,
@@ -304,6 +321,19 @@ export async function run(): Promise<BenchResult[]> {
           figure(`download peak RSS: node-zklib, ${PUNCHES} punches`, zkFull.rssMb, 'MB', rssBare),
         ]),
     figure(perPunch.name, perPunch.value, 'bytes'),
+    figure(
+      `download: the pull command, ${PUNCHES} punches to a file`,
+      rate(r.pullCli!),
+      'punches/s',
+      oursFig,
+    ),
+    figure(`download peak RSS: the pull command, ${PUNCHES} punches`, r.pullCli!.rssMb, 'MB', rssBare),
+    figure(
+      `download: the pull command, RSS growth per punch (${SMALL} → ${PUNCHES})`,
+      growthPerPunch(r.pullCli!.rssMb, r.pullCliSmall!.rssMb),
+      'bytes',
+      perPunch,
+    ),
     ...gatewayFigures(r, { oursFig, rssBare, perPunch }),
   ];
 }

@@ -8,39 +8,67 @@ import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-t.test('x05-gateway pull writes one valid PunchEvent per line', async (t) => {
-  const sim = await startSimulator({
-    records: 2000,
-    users: 50,
-    serial: 'CLI-PULL',
-    logger: pino({ level: 'silent' }),
-  });
-  t.teardown(() => sim.stop());
-  const out = join(tempDir(t), 'events.jsonl');
-  const r = await runCli([
-    'pull',
-    '--host',
-    sim.host,
-    '--port',
-    String(sim.port),
-    '--out',
-    out,
-    '--site',
-    'hq',
-    '--timezone',
-    'UTC',
-  ]);
-  t.equal(r.code, 0, r.output);
-  const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
-  t.equal(lines.length, 2000);
-  const events = lines.map((l) => decodePunchEvent(l));
-  t.ok(events.every((e) => e.device_id === 'CLI-PULL' && e.site === 'hq' && e.source === 'pull'));
-  t.equal(
-    new Set(events.map((e) => e.id)).size,
-    new Set(sim.device.records.map((x) => `${x.userId}|${x.deviceTime}|${x.punch}`)).size,
-  );
-  t.match(r.output, /"msg":"pull done"/);
-});
+t.test(
+  'x05-gateway pull writes one valid PunchEvent per line, in log order, batch after batch',
+  async (t) => {
+    // 12,000 punches are three of the sync's 5,000-slot batches: the lines are written as each is made
+    const sim = await startSimulator({
+      records: 12_000,
+      users: 50,
+      serial: 'CLI-PULL',
+      logger: pino({ level: 'silent' }),
+    });
+    t.teardown(() => sim.stop());
+    const out = join(tempDir(t), 'events.jsonl');
+    const r = await runCli([
+      'pull',
+      '--host',
+      sim.host,
+      '--port',
+      String(sim.port),
+      '--out',
+      out,
+      '--site',
+      'hq',
+      '--timezone',
+      'UTC',
+    ]);
+    t.equal(r.code, 0, r.output);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    t.equal(lines.length, 12_000);
+    const events = lines.map((l) => decodePunchEvent(l));
+    t.same(
+      events.map((e) => `${e.user_id}|${e.device_time}|${e.punch}`),
+      sim.device.records.map((x) => `${x.userId}|${x.deviceTime}|${x.punch}`),
+      'every punch once, in the order of the log',
+    );
+    t.ok(events.every((e) => e.device_id === 'CLI-PULL' && e.site === 'hq' && e.source === 'pull'));
+    t.equal(
+      new Set(events.map((e) => e.id)).size,
+      new Set(sim.device.records.map((x) => `${x.userId}|${x.deviceTime}|${x.punch}`)).size,
+    );
+    t.match(r.output, /"events":12000.*"msg":"pull done"/);
+  },
+);
+
+t.test(
+  'pull: an --out that cannot be written is bad usage, found before the terminal is asked',
+  async (t) => {
+    // no terminal listens on this port: reaching it would be exit 1 (X05_CLOSED), not 2
+    const r = await runCli([
+      'pull',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(await freePort()),
+      '--out',
+      join(tempDir(t), 'missing-dir', 'events.jsonl'),
+    ]);
+    t.equal(r.code, 2, r.output);
+    t.match(r.output, /--out .*events\.jsonl: cannot write \(ENOENT\)/);
+    t.notMatch(r.output, /X05_CLOSED/);
+  },
+);
 
 t.test('exit codes: 2 for bad usage, 1 for an unreachable terminal', async (t) => {
   const usage = await runCli(['pull', '--host', '127.0.0.1', '--port', 'many']);
