@@ -13,6 +13,10 @@ import { registerStatusCommand } from './commands/status.js';
 import { registerUsersCommand } from './commands/users.js';
 import { EXIT_USAGE } from './exit-codes.js';
 
+// Each command loads its implementation when it runs (an import() in its action), not every command's: a
+// short command such as `status` started in 0.53 s instead of 0.86–0.94 (built CLI; 1.1 s instead of
+// 1.7–2.4 under tsx), and a gateway process holds neither the demo's broker, the simulator nor the
+// forwarder.
 const program = new Command('x05-gateway')
   .description('Attendance punches from ZK-family terminals into Frappe HRMS, exactly once.')
   .exitOverride((err) => {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
-import { startDemo } from '../demo.js';
 import { runCommand, UsageError } from '../exit-codes.js';
 import { int } from '../options.js';
 
@@ -34,6 +33,7 @@ export function registerDemoCommand(program: Command): void {
           if (o.frappeUrl && (!o.apiKey || !process.env.X05_FRAPPE_API_SECRET)) {
             throw new UsageError('--frappe-url needs --api-key and X05_FRAPPE_API_SECRET');
           }
+          const { startDemo } = await import('../demo.js');
           const demo = await startDemo({ ...o, apiSecret: process.env.X05_FRAPPE_API_SECRET }, logger);
           if (o.exitWhenDone) await demo.done;
           else await untilSignal();

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
-import { loadCloudConfig } from '../../config/load.js';
-import { FrappeClient } from '../../frappe/client.js';
-import { retryUnmapped } from '../../frappe/unmapped-retry.js';
 import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
 import { runCommand } from '../exit-codes.js';
-import { batchWriterFor, startForwarderFromConfig } from '../forwarder.js';
-import { startForwarderOps } from '../forwarder-ops.js';
 
 export function registerForwarderCommand(program: Command): void {
   program
@@ -21,6 +16,15 @@ export function registerForwarderCommand(program: Command): void {
     .action(async (o: { config: string; dryRun?: boolean; retryUnmapped?: boolean }) => {
       const logger = createLogger();
       await runCommand(logger, async () => {
+        const [{ loadCloudConfig }, { FrappeClient }, { retryUnmapped }, forwarder, { startForwarderOps }] =
+          await Promise.all([
+            import('../../config/load.js'),
+            import('../../frappe/client.js'),
+            import('../../frappe/unmapped-retry.js'),
+            import('../forwarder.js'),
+            import('../forwarder-ops.js'),
+          ]);
+        const { batchWriterFor, startForwarderFromConfig } = forwarder;
         // a dry run talks to no Frappe, so it needs no secret
         const cfg = loadCloudConfig(o.config, process.env, { requireSecret: !o.dryRun });
         const log = createLogger(cfg.log_level);

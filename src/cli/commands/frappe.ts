@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { loadCloudConfig } from '../../config/load.js';
-import { FrappeClient } from '../../frappe/client.js';
-import { setupFrappe } from '../../frappe/setup.js';
 import { createLogger } from '../../ops/log.js';
 import { runCommand } from '../exit-codes.js';
 
@@ -21,6 +18,11 @@ export function registerFrappeCommand(program: Command): void {
     .action(async (o: { config: string }) => {
       const logger = createLogger();
       await runCommand(logger, async () => {
+        const [{ loadCloudConfig }, { FrappeClient }, { setupFrappe }] = await Promise.all([
+          import('../../config/load.js'),
+          import('../../frappe/client.js'),
+          import('../../frappe/setup.js'),
+        ]);
         const cfg = loadCloudConfig(o.config, process.env);
         const log = createLogger(cfg.log_level);
         const forwarder = FrappeClient.fromConfig(cfg.frappe);

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { loadSiteConfig } from '../../config/load.js';
 import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
 import { runCommand } from '../exit-codes.js';
-import { startGateway } from '../gateway.js';
 
 export function registerGatewayCommand(program: Command): void {
   program
@@ -16,6 +14,10 @@ export function registerGatewayCommand(program: Command): void {
       // kill the process outright; this way it waits for the start, then stops cleanly
       const stopAsked = untilSignal();
       await runCommand(logger, async () => {
+        const [{ loadSiteConfig }, { startGateway }] = await Promise.all([
+          import('../../config/load.js'),
+          import('../gateway.js'),
+        ]);
         const cfg = loadSiteConfig(o.config);
         const log = createLogger(cfg.log_level, { site: cfg.site });
         const gw = await startGateway(cfg, log);

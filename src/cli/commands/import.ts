@@ -1,94 +1,7 @@
-import { access, constants } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { DateOrder } from '../../../protocol/attlog/csv-row.js';
-import { loadSiteConfig } from '../../config/load.js';
-import type { SiteConfig } from '../../config/schema.js';
-import { isTimeZone } from '../../event/wall-clock.js';
-import { csvMapping, zoneOfSerial } from '../../import/from-config.js';
-import { formatOf, type ImportSummary, importFile } from '../../import/import-file.js';
-import { isLockedStore, StoreBusyError } from '../../import/store-busy.js';
-import { createLogger, type Logger } from '../../ops/log.js';
-import { PunchStore } from '../../store/punch-store.js';
-import { runCommand, UsageError } from '../exit-codes.js';
-import { progressReporter } from '../progress.js';
-
-interface ImportCommandOptions {
-  device: string;
-  timezone?: string;
-  site?: string;
-  dataDir?: string;
-  config?: string;
-  dateOrder?: string;
-  json?: boolean;
-}
-
-const LISTED = 20;
-
-function printSummary(s: ImportSummary, dataDir: string): void {
-  const out = [
-    `file ${s.file} (${s.format}) → device ${s.device}, store ${dataDir}`,
-    `read ${s.read}  new ${s.new}  duplicate ${s.duplicate}  rejected ${s.rejectedCount}`,
-    ...s.rejected.slice(0, LISTED).map((r) => `  line ${r.line}: ${r.reason} | ${JSON.stringify(r.text)}`),
-    ...(s.rejectedCount > LISTED ? [`  … and ${s.rejectedCount - LISTED} more (--json lists them)`] : []),
-  ];
-  process.stdout.write(`${out.join('\n')}\n`);
-}
-
-/**
- * `x05-gateway import FILE --device SERIAL`: one USB export into a gateway's store, from where its
- * publisher sends the new punches to MQTT. LevelDB admits one process, so while that gateway runs the
- * store is locked: the file then goes into the gateway's watched folder instead (StoreBusyError says so).
- */
-async function runImport(file: string, o: ImportCommandOptions, logger: Logger): Promise<void> {
-  const cfg: SiteConfig | undefined = o.config ? loadSiteConfig(o.config) : undefined;
-  const dataDir = o.dataDir ?? cfg?.data_dir ?? process.env.X05_DATA_DIR ?? join(process.cwd(), 'x05-data');
-  const site = o.site ?? cfg?.site ?? 'default';
-  const configured = o.timezone ?? (cfg ? zoneOfSerial(cfg, o.device) : undefined);
-  const timezone = configured ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  // the zone is part of every event: say when it is a guess
-  if (!configured) logger.warn({ device: o.device, timezone }, 'no --timezone: using this host zone');
-  if (!isTimeZone(timezone))
-    throw new UsageError(`--timezone ${timezone} is not an IANA zone (e.g. Asia/Kolkata)`);
-  const format = formatOf(file);
-  const dateOrder = (o.dateOrder ?? cfg?.import?.csv_date_order) as DateOrder | undefined;
-  if (dateOrder && !['DMY', 'MDY', 'YMD'].includes(dateOrder))
-    throw new UsageError(`--date-order ${dateOrder}: DMY, MDY or YMD`);
-  if (format === 'csv' && !dateOrder)
-    throw new UsageError('a CSV export needs --date-order DMY|MDY|YMD: the day/month order is never guessed');
-
-  await access(file, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${file} (${err.code ?? err.message})`);
-  });
-  let store: PunchStore;
-  try {
-    store = await PunchStore.open(dataDir);
-  } catch (err) {
-    if (isLockedStore(err)) throw new StoreBusyError(dataDir, err);
-    throw err;
-  }
-  const progress = progressReporter('import', 'bytes', logger);
-  let summary: ImportSummary;
-  try {
-    summary = await importFile({
-      file,
-      device: o.device,
-      site,
-      timezone,
-      sink: store,
-      ...(dateOrder ? { csv: csvMapping(dateOrder) } : {}),
-      ...(cfg?.import?.earliest ? { earliest: cfg.import.earliest } : {}),
-      onProgress: (done, total) => progress.update(done, total),
-    });
-  } finally {
-    progress.stop();
-    await store.close();
-  }
-  if (o.json) process.stdout.write(`${JSON.stringify({ ...summary, data_dir: dataDir })}\n`);
-  else printSummary(summary, dataDir);
-  const { rejected, ...counts } = summary;
-  logger.info({ ...counts, timezone, site, data_dir: dataDir }, 'import done');
-}
+import { createLogger } from '../../ops/log.js';
+import { runCommand } from '../exit-codes.js';
+import type { ImportCommandOptions } from '../import-command.js';
 
 export function registerImportCommand(program: Command): void {
   program
@@ -106,6 +19,9 @@ export function registerImportCommand(program: Command): void {
     .option('--json', 'print the summary as one JSON object')
     .action(async (file: string, o: ImportCommandOptions) => {
       const logger = createLogger(undefined, { component: 'import' });
-      await runCommand(logger, () => runImport(file, o, logger));
+      await runCommand(logger, async () => {
+        const { runImport } = await import('../import-command.js');
+        await runImport(file, o, logger);
+      });
     });
 }

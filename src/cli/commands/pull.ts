@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
-import { runPullCommand } from '../pull-command.js';
 
 export function registerPullCommand(program: Command): void {
   program
@@ -39,7 +38,10 @@ export function registerPullCommand(program: Command): void {
         udp?: boolean;
       }) => {
         const logger = createLogger();
-        await runCommand(logger, () => runPullCommand(o, logger));
+        await runCommand(logger, async () => {
+          const { runPullCommand } = await import('../pull-command.js');
+          await runPullCommand(o, logger);
+        });
       },
     );
 }

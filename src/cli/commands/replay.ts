@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
-import { runReplayCommand } from '../replay-command.js';
 
 export function registerReplayCommand(program: Command): void {
   program
@@ -24,7 +23,10 @@ export function registerReplayCommand(program: Command): void {
         o: { asDevice?: boolean; port: number; host: string; once?: boolean; devicePort?: number },
       ) => {
         const logger = createLogger();
-        await runCommand(logger, () => runReplayCommand({ file, ...o }, logger));
+        await runCommand(logger, async () => {
+          const { runReplayCommand } = await import('../replay-command.js');
+          await runReplayCommand({ file, ...o }, logger);
+        });
       },
     );
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
-import { runSimulateCommand, type SimulateCommandOptions } from '../../sim/cli.js';
-import { runPushSimulateCommand } from '../../sim/push-cli.js';
+import type { SimulateCommandOptions } from '../../sim/cli.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
 
@@ -57,8 +56,9 @@ export function registerSimulateCommand(program: Command): void {
     .action(async (o: SimulateCommandOptions & { push?: string }) => {
       const logger = createLogger();
       const { push, ...tcp } = o;
-      await runCommand(logger, () =>
-        push ? runPushSimulateCommand({ ...o, push }) : runSimulateCommand(tcp),
-      );
+      await runCommand(logger, async () => {
+        if (push) await (await import('../../sim/push-cli.js')).runPushSimulateCommand({ ...o, push });
+        else await (await import('../../sim/cli.js')).runSimulateCommand(tcp);
+      });
     });
 }

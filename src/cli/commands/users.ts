@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readUsers } from '../../device/facts.js';
 import { createLogger } from '../../ops/log.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
@@ -36,6 +35,7 @@ export function registerUsersCommand(program: Command): void {
     .action(async (o: UsersOptions) => {
       const logger = createLogger();
       await runCommand(logger, async () => {
+        const { readUsers } = await import('../../device/facts.js');
         const list = await readUsers({
           host: o.host,
           port: o.port,
