@@ -7,6 +7,7 @@ import {
   decodeAttlogRecords,
   encodeAttlogDataset,
   inferRecordSize,
+  slotBytes,
 } from '../../protocol/zk/attlog-dataset.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import { bytes, chars, hex, u16, u32 } from '../helpers/zk-bytes.js';
@@ -44,7 +45,7 @@ t.test('dataset framing: u32 record bytes, then the records (vectors.md §5.4)',
   const decoded = decodeAttlogRecords(wire.subarray(4), 2);
   t.equal(decoded.recordSize, 40);
   t.same(
-    decoded.records.map(({ raw: _raw, index: _index, ...r }) => r),
+    decoded.records.map(({ index: _index, ...r }) => r),
     records,
     'decode',
   );
@@ -53,7 +54,7 @@ t.test('dataset framing: u32 record bytes, then the records (vectors.md §5.4)',
     [0, 1],
     'each record knows its slot',
   );
-  t.same(decoded.records[1]?.raw, b, 'each record keeps its raw bytes');
+  t.same(slotBytes(decoded, decoded.records[1]!.index), b, 'each record’s slot holds its raw bytes');
   t.same(decoded.rejected, []);
   t.same(encodeAttlogDataset([], 16), hex('00 00 00 00'), 'empty dataset');
 });
@@ -157,7 +158,7 @@ t.test('one impossible record is rejected; the rest of the download stands', asy
   t.match(d.rejected[0], { code: 'X05_RECORD', name: 'RecordError', index: 2, offset: 80 });
   t.equal(d.rejected[0]?.recordHex, many40(4, 2).subarray(80, 120).toString('hex'));
   t.same(
-    d.records.map((r) => r.raw),
+    d.records.map((r) => slotBytes(d, r.index)),
     [0, 1, 3].map((slot) => many40(4, 2).subarray(slot * 40, slot * 40 + 40)),
     'each kept record’s raw bytes are its own slot’s, past the rejected one too',
   );
