@@ -130,7 +130,15 @@ export function readAttlogFields(
   }
 }
 
-const PRINTABLE_ID = /^[\x21-\x7e]+$/;
+/** Non-empty, printable ASCII, no space: a loop, not a regular expression, as it runs once per record. */
+function isPrintableId(id: string): boolean {
+  if (id.length === 0) return false;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
 
 /**
  * The device_time of fields read from the record at `offset` of `bytes`. Throws RecordError for a record
@@ -149,7 +157,7 @@ export function attlogDeviceTime(
   const problem = times.problem(f.time);
   if (problem)
     throw new RecordError(index, offset, bytes.subarray(at, at + size), `impossible time (${problem})`);
-  if (f.userId === '' || !PRINTABLE_ID.test(f.userId)) {
+  if (!isPrintableId(f.userId)) {
     throw new RecordError(
       index,
       offset,
