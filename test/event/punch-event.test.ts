@@ -91,7 +91,9 @@ t.test('a pull maker builds the same events as makePunchEvent, byte for byte', a
     clockOffsetS: 12,
   };
   const make = punchEventMaker(shared);
-  const made = log.records.map((r) => encodePunchEvent(make(r, slotBytes(log, r.index).toString('hex'))).toString());
+  const made = log.records.map((r) =>
+    encodePunchEvent(make(r, slotBytes(log, r.index).toString('hex'))).toString(),
+  );
   const one = log.records.map((r) =>
     encodePunchEvent(
       makePunchEvent({

@@ -11,11 +11,9 @@ export function registerPullCommand(program: Command): void {
     .option('--port <port>', 'terminal TCP port', int('port'), 4370)
     .option('--out <file>', 'output file, - for stdout', '-')
     .option('--site <name>', 'site name written into each event', 'default')
-    .option(
-      '--timezone <zone>',
-      'IANA zone of the terminal clock',
-      Intl.DateTimeFormat().resolvedOptions().timeZone,
-    )
+    // no default value here: asking ICU for the host's zone maps ~5 MB of its data in every command's
+    // process, the gateway's included, when registered; it is asked only when pull runs without one
+    .option('--timezone <zone>', "IANA zone of the terminal clock (default: this host's)")
     .option('--timeout-ms <ms>', 'per-answer timeout', int('timeout-ms'), 5000)
     .option(
       '--comm-key <key>',
@@ -31,7 +29,7 @@ export function registerPullCommand(program: Command): void {
         port: number;
         out: string;
         site: string;
-        timezone: string;
+        timezone?: string;
         timeoutMs: number;
         capture?: string;
         commKey?: number;
@@ -40,7 +38,10 @@ export function registerPullCommand(program: Command): void {
         const logger = createLogger();
         await runCommand(logger, async () => {
           const { runPullCommand } = await import('../pull-command.js');
-          await runPullCommand(o, logger);
+          await runPullCommand(
+            { ...o, timezone: o.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone },
+            logger,
+          );
         });
       },
     );
