@@ -90,12 +90,16 @@ async function child(name: string, host: string, port: number, extra: number): P
   const pull = () => pullDevice({ host, port, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 });
   // a running gateway's later syncs: code compiled and the zone's data loaded by the first, untimed
   if (name === 'ours-warm') await pull();
-  const storeDir = name === 'gateway-store' ? mkdtempSync(join(tmpdir(), 'x05-bench-download-')) : undefined;
-  const store = storeDir ? await PunchStore.open(storeDir) : undefined;
+  // a fresh folder for the store or the pull command's output, removed once the clock has stopped
+  const dir =
+    name === 'gateway-store' || name === 'pull-cli'
+      ? mkdtempSync(join(tmpdir(), 'x05-bench-download-'))
+      : undefined;
+  const store = name === 'gateway-store' ? await PunchStore.open(dir!) : undefined;
+  const pullOut = name === 'pull-cli' ? join(dir!, 'events.jsonl') : undefined;
   const live = name === 'gateway-live' ? liveMemorySink() : undefined;
   const t0 = performance.now();
   let count: number;
-  let lines: (() => number) | undefined;
   if (name === 'ours' || name === 'ours-warm') {
     count = (await pull()).events.length;
   } else if (name === 'ours-read') {
@@ -104,16 +108,12 @@ async function child(name: string, host: string, port: number, extra: number): P
     const log = await session.attendance({ count: PUNCHES });
     await session.exit();
     count = decodeAttlogSlots(log, 0, slotCount(log)).records.length;
-  } else if (name === 'pull-cli') {
-    // the `pull` command: lines written batch by batch to a file, every JSON line counted after the clock
-    const dir = mkdtempSync(join(tmpdir(), 'x05-bench-pull-'));
-    const out = join(dir, 'events.jsonl');
-    await runPullCommand({ host, port, out, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 }, silent);
-    lines = () => {
-      const n = readFileSync(out, 'latin1').split('\n').length - 1;
-      rmSync(dir, { recursive: true, force: true });
-      return n;
-    };
+  } else if (pullOut) {
+    // the `pull` command: lines written batch by batch to a file, counted once the clock has stopped
+    await runPullCommand(
+      { host, port, out: pullOut, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 },
+      silent,
+    );
     count = 0;
   } else if (name.startsWith('gateway')) {
     const poller = new DevicePoller({
@@ -157,9 +157,9 @@ async function child(name: string, host: string, port: number, extra: number): P
   }
   const seconds = (performance.now() - t0) / 1000;
   const rssMb = peakRssMb();
-  if (lines) count = lines();
+  if (pullOut) count = readFileSync(pullOut, 'latin1').split('\n').length - 1;
   await store?.close();
-  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify({ seconds, rssMb, count, ...(live ? { liveMb: live.peakMb() } : {}) }));
 }
 

@@ -43,6 +43,12 @@ export function slotBytes(slots: AttlogSlots, index: number): Buffer {
   return bytes.subarray(index * recordSize, (index + 1) * recordSize);
 }
 
+/** The hex of slot `index`, read straight off the dataset (no Buffer view made per slot). */
+export function slotHex(slots: AttlogSlots, index: number): string {
+  const { recordBytes: bytes, recordSize } = slots;
+  return bytes.toString('hex', index * recordSize, (index + 1) * recordSize);
+}
+
 /**
  * The device never announces the record size: it is inferred from the byte count and the record count,
  * which may be 0 or stale (zk-tcp.md §11.1). Prefer the size that matches the count exactly, else the one

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { type CloudConfig, SiteConfigSchema } from '../config/schema.js';
+import { hostTimeZone } from '../event/wall-clock.js';
 import { startForwarder } from '../forwarder/forwarder.js';
 import type { Logger } from '../ops/log.js';
 import { startSimulator } from '../sim/server.js';
@@ -45,7 +46,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
     serial: SERIAL,
     logger: logger.child({ component: 'simulator' }),
   });
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = hostTimeZone();
   logger.info(
     { terminal: `${sim.host}:${sim.port}`, broker: brokerUrl, store: dataDir },
     'demo parts started',

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import { readPemFile } from '../config/pem-file.js';
 import type { CloudConfig } from '../config/schema.js';
+import { hostTimeZone } from '../event/wall-clock.js';
 import { type Forwarder, startForwarder } from '../forwarder/forwarder.js';
 import { FrappeBatchWriter } from '../frappe/batch-writer.js';
 import { FrappeClient } from '../frappe/client.js';
@@ -19,7 +20,7 @@ export async function frappeWriterFor(
   if (dryRunOut) {
     return dryRunWriter({
       url: f.url,
-      siteTimezone: f.site_timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      siteTimezone: f.site_timezone ?? hostTimeZone(),
       employeeFieldname: f.employee_fieldname,
       deviceLogTypes: cfg.device_log_types,
       out: dryRunOut,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DateOrder } from '../../protocol/attlog/csv-row.js';
 import { loadSiteConfig } from '../config/load.js';
 import type { SiteConfig } from '../config/schema.js';
-import { isTimeZone } from '../event/wall-clock.js';
+import { hostTimeZone, isTimeZone } from '../event/wall-clock.js';
 import { csvMapping, zoneOfSerial } from '../import/from-config.js';
 import { formatOf, type ImportSummary, importFile } from '../import/import-file.js';
 import { isLockedStore, StoreBusyError } from '../import/store-busy.js';
@@ -44,7 +44,7 @@ export async function runImport(file: string, o: ImportCommandOptions, logger: L
   const dataDir = o.dataDir ?? cfg?.data_dir ?? process.env.X05_DATA_DIR ?? join(process.cwd(), 'x05-data');
   const site = o.site ?? cfg?.site ?? 'default';
   const configured = o.timezone ?? (cfg ? zoneOfSerial(cfg, o.device) : undefined);
-  const timezone = configured ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const timezone = configured ?? hostTimeZone();
   // the zone is part of every event: say when it is a guess
   if (!configured) logger.warn({ device: o.device, timezone }, 'no --timezone: using this host zone');
   if (!isTimeZone(timezone))

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decodeAttlogRecords, slotBytes } from '../../protocol/zk/attlog-dataset.js';
+import { decodeAttlogRecords, slotHex } from '../../protocol/zk/attlog-dataset.js';
 import {
   BUFFER_SIZE_ANSWER_LENGTH,
   decodeBufferSize,
@@ -121,7 +121,7 @@ export class SessionDecoder {
     const log = decodeAttlogRecords(records, this.recordCount);
     return [
       { ...head, recordSize: log.recordSize, count: log.records.length, rejected: log.rejected.length },
-      ...log.records.map((r) => ({ kind: 'record', ...r, raw: slotBytes(log, r.index).toString('hex') })),
+      ...log.records.map((r) => ({ kind: 'record', ...r, raw: slotHex(log, r.index) })),
       ...log.rejected.map((err) => ({
         kind: 'rejected',
         index: err.index,

@@ -1,4 +1,4 @@
-import { type AttlogSlots, slotCount } from '../../protocol/zk/attlog-dataset.js';
+import { type AttlogSlots, slotCount, slotHex } from '../../protocol/zk/attlog-dataset.js';
 import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
 
 /**
@@ -43,9 +43,7 @@ export function unchangedSince(since: LogCursor | undefined, sizes: FreeSizes): 
  * runs ahead of what is stored, and a sync cut short after it starts again at the first slot not stored.
  */
 export function cursorAt(log: AttlogSlots, slots: number): LogCursor {
-  const size = log.recordSize;
-  const last = slots > 0 ? log.recordBytes.toString('hex', (slots - 1) * size, slots * size) : '';
-  return { records: slots, record_size: size, last };
+  return { records: slots, record_size: log.recordSize, last: slots > 0 ? slotHex(log, slots - 1) : '' };
 }
 
 /**
@@ -62,7 +60,7 @@ export function sliceNew(
   const cursor = cursorAt(log, slots);
   if (!since || since.records === 0) return { from: 0, change: 'none', cursor };
   if (slots < since.records) return { from: 0, change: 'cleared', cursor };
-  if (since.record_size !== log.recordSize || cursorAt(log, since.records).last !== since.last)
+  if (since.record_size !== log.recordSize || slotHex(log, since.records - 1) !== since.last)
     return { from: 0, change: 'wrapped', cursor };
   return { from: since.records, change: 'none', cursor };
 }

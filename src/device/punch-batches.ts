@@ -3,6 +3,7 @@ import {
   type AttlogSlots,
   decodeAttlogSlots,
   slotCount,
+  slotHex,
   trailingBytes,
 } from '../../protocol/zk/attlog-dataset.js';
 import type { OwnPunchFacts, PunchEvent } from '../event/punch-event.js';
@@ -62,11 +63,8 @@ export async function sendInBatches(
       const end = Math.min(slots, start + BATCH_SLOTS);
       const decoded = decodeAttlogSlots(log, start, end);
       rejected.push(...decoded.rejected);
-      const { recordBytes: bytes, recordSize: size } = log;
       // no facts object and no Buffer view per punch: the raw hex is read straight off the dataset
-      const events = decoded.records.map((r) =>
-        make(r, bytes.toString('hex', r.index * size, (r.index + 1) * size)),
-      );
+      const events = decoded.records.map((r) => make(r, slotHex(log, r.index)));
       punches += events.length;
       await sink({ serial, events, cursor: cursorAt(log, end) });
     }

@@ -26,6 +26,9 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** This host's IANA zone: the default for a terminal or site whose zone is not configured. */
+export const hostTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 export function isTimeZone(zone: string): boolean {
   try {
     formatter(zone);

@@ -5,7 +5,12 @@
  * bytes must not move, or every punch already in a store or in Frappe would get a second row.
  */
 import t from 'tap';
-import { decodeAttlogRecords, encodeAttlogDataset, slotBytes } from '../../protocol/zk/attlog-dataset.js';
+import {
+  decodeAttlogRecords,
+  encodeAttlogDataset,
+  slotBytes,
+  slotHex,
+} from '../../protocol/zk/attlog-dataset.js';
 import { decodePunchEvent, encodePunchEvent } from '../../src/event/codec.js';
 import { makePunchEvent, punchEventId, punchEventMaker } from '../../src/event/punch-event.js';
 import { generatePunches, generateUsers } from '../../src/sim/generate.js';
@@ -91,9 +96,7 @@ t.test('a pull maker builds the same events as makePunchEvent, byte for byte', a
     clockOffsetS: 12,
   };
   const make = punchEventMaker(shared);
-  const made = log.records.map((r) =>
-    encodePunchEvent(make(r, slotBytes(log, r.index).toString('hex'))).toString(),
-  );
+  const made = log.records.map((r) => encodePunchEvent(make(r, slotHex(log, r.index))).toString());
   const one = log.records.map((r) =>
     encodePunchEvent(
       makePunchEvent({

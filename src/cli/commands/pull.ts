@@ -37,11 +37,11 @@ export function registerPullCommand(program: Command): void {
       }) => {
         const logger = createLogger();
         await runCommand(logger, async () => {
-          const { runPullCommand } = await import('../pull-command.js');
-          await runPullCommand(
-            { ...o, timezone: o.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone },
-            logger,
-          );
+          const [{ runPullCommand }, { hostTimeZone }] = await Promise.all([
+            import('../pull-command.js'),
+            import('../../event/wall-clock.js'),
+          ]);
+          await runPullCommand({ ...o, timezone: o.timezone ?? hostTimeZone() }, logger);
         });
       },
     );
