@@ -12,10 +12,13 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
-# V8 sizes its heap from the host's memory: on a large host a 32 MB young generation, and an old generation
-# left to grow to ~4× what is live before a full GC. These keep the gateway's heap near its ~16 MB live set:
-# ~30 MB instead of ~100 while draining a backlog, at about the same rate (README, Benchmarks).
-ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=512"
+# Memory for a small board (README, Benchmarks): V8 sizes its heap from the host's memory (a 32 MB young
+# generation, an old one left to grow ~4× its live set), so the heap flags keep it near its ~16 MB live set;
+# --no-opt leaves out V8's optimising compiler, whose code and working memory cost ~12 MB while the gateway
+# waits on sockets and disk (a 100,000-punch pull takes ~15 % longer); two malloc arenas instead of one per
+# thread that LevelDB and libuv run on.
+ENV NODE_OPTIONS="--no-opt --max-semi-space-size=1 --max-old-space-size=512"
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

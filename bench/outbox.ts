@@ -4,7 +4,7 @@
  * 50 punches/s; and the RSS of the real gateway process (built CLI, no devices) while it drains a
  * backlog of a million punches from disk.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,20 +101,33 @@ function memoryMb(pid: number): { rss: number; anon: number; file: number } {
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
-/** The heap flags the Docker image sets (its ENV NODE_OPTIONS), read from the Dockerfile so the two agree. */
-function imageNodeOptions(): string[] {
-  const line = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync('Dockerfile', 'utf8'));
-  if (!line) throw new Error('Dockerfile sets no NODE_OPTIONS');
-  return line[1]!.split(' ');
+/**
+ * The memory settings the Docker image sets (its `ENV NODE_OPTIONS` and `ENV MALLOC_ARENA_MAX`), read from
+ * the Dockerfile so the two agree.
+ */
+function imageMemorySettings(): { nodeArgs: string[]; env: Record<string, string> } {
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+  const options = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
+  const arenas = /^ENV MALLOC_ARENA_MAX=(\d+)$/m.exec(dockerfile)?.[1];
+  if (!options || !arenas) throw new Error('Dockerfile sets no NODE_OPTIONS or MALLOC_ARENA_MAX');
+  return { nodeArgs: options.split(' '), env: { MALLOC_ARENA_MAX: arenas } };
 }
 
 interface Drain {
   rate: number;
   peak: { rss: number; anon: number; file: number };
+  /** Median of the RSS samples: where the drain runs between LevelDB's compactions and V8's collections. */
+  medianRss: number;
 }
 
 /** Runs the built gateway on `storeDir` until a subscriber has every punch of the backlog. */
-async function drain(broker: Mosquitto, dir: string, storeDir: string, site: string, nodeArgs: string[]) {
+async function drain(
+  broker: Mosquitto,
+  dir: string,
+  storeDir: string,
+  site: string,
+  settings: { nodeArgs: string[]; env: Record<string, string> },
+) {
   const config = join(dir, `${site}.yaml`);
   writeFileSync(
     config,
@@ -127,15 +140,15 @@ async function drain(broker: Mosquitto, dir: string, storeDir: string, site: str
     }),
   );
   const sub = await counter(broker.url, `x05/v1/${site}/+/punch`);
-  const { spawn } = await import('node:child_process');
   const t0 = performance.now();
-  const gw = spawn(process.execPath, [...nodeArgs, 'dist/src/cli/main.js', 'gateway', '--config', config], {
-    stdio: 'ignore',
-  });
+  const args = [...settings.nodeArgs, 'dist/src/cli/main.js', 'gateway', '--config', config];
+  const gw = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, ...settings.env } });
   const peak = { rss: 0, anon: 0, file: 0 };
+  const samples: number[] = [];
   const sampler = setInterval(() => {
     if (!gw.pid) return;
     const m = memoryMb(gw.pid);
+    samples.push(m.rss);
     for (const k of ['rss', 'anon', 'file'] as const) peak[k] = Math.max(peak[k], m[k]);
   }, 100);
   await until('backlog drained', () => sub.count() >= BACKLOG, 1_800_000, 200);
@@ -143,12 +156,13 @@ async function drain(broker: Mosquitto, dir: string, storeDir: string, site: str
   clearInterval(sampler);
   gw.kill('SIGTERM');
   await sub.close();
-  return { rate, peak } satisfies Drain;
+  samples.sort((a, b) => a - b);
+  return { rate, peak, medianRss: samples[samples.length >> 1]! } satisfies Drain;
 }
 
 /**
  * A million punches stored while no broker was reachable, then drained by the built gateway twice: with
- * Node's defaults, and with the Docker image's heap flags, each from its own copy of the store. RSS is
+ * Node's defaults, and with the Docker image's memory settings, each from its own copy of the store. RSS is
  * given whole and in its two parts: anonymous memory (heaps, LevelDB's caches) and file pages (the node
  * binary's code and ICU data, LevelDB's memory-mapped tables).
  */
@@ -162,15 +176,16 @@ async function drainBacklog(broker: Mosquitto, dir: string): Promise<BenchResult
   await store.close();
   cpSync(storeDir, `${storeDir}-image`, { recursive: true });
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  const plain = await drain(broker, dir, storeDir, 'backlog', []);
-  const flags = imageNodeOptions();
-  const image = await drain(broker, dir, `${storeDir}-image`, 'backlog-image', flags);
-  const withFlags = `with the image's ${flags.join(' ')}`;
+  const plain = await drain(broker, dir, storeDir, 'backlog', { nodeArgs: [], env: {} });
+  const settings = imageMemorySettings();
+  const image = await drain(broker, dir, `${storeDir}-image`, 'backlog-image', settings);
+  const withFlags = `with the image's ${settings.nodeArgs.join(' ')} MALLOC_ARENA_MAX=${settings.env.MALLOC_ARENA_MAX}`;
   const parts = (d: Drain, how: string) => [
     figure(`gateway peak RSS draining ${BACKLOG} backlog${how}`, d.peak.rss, 'MB', {
       name: 'issue target 80 MB',
       value: 80,
     }),
+    figure(`gateway median RSS draining ${BACKLOG} backlog${how}`, d.medianRss, 'MB'),
     figure(`gateway peak anonymous RSS draining ${BACKLOG} backlog${how}`, d.peak.anon, 'MB'),
     figure(`gateway peak file-backed RSS draining ${BACKLOG} backlog${how}`, d.peak.file, 'MB'),
   ];

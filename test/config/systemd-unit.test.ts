@@ -42,13 +42,15 @@ t.test('ExecStart runs the CLI that `npm run build` writes, as the gateway comma
   t.equal(service('WorkingDirectory')[0], '/opt/x05-gateway');
 });
 
-t.test('the unit sets the Docker image heap flags, not a copy that drifted', async (t) => {
-  const docker = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
-  t.ok(docker, 'the Dockerfile sets NODE_OPTIONS');
-  t.ok(
-    service('Environment').includes(`NODE_OPTIONS="${docker}"`),
-    'Environment=NODE_OPTIONS as in the image',
-  );
+t.test('the unit sets the Docker image memory settings, not a copy that drifted', async (t) => {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const options = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
+  const arenas = /^ENV MALLOC_ARENA_MAX=(\d+)$/m.exec(dockerfile)?.[1];
+  t.ok(options, 'the Dockerfile sets NODE_OPTIONS');
+  t.ok(arenas, 'the Dockerfile sets MALLOC_ARENA_MAX');
+  const environment = service('Environment');
+  t.ok(environment.includes(`NODE_OPTIONS="${options}"`), 'Environment=NODE_OPTIONS as in the image');
+  t.ok(environment.includes(`MALLOC_ARENA_MAX=${arenas}`), 'Environment=MALLOC_ARENA_MAX as in the image');
 });
 
 t.test('the store folder is the example config data_dir, and writable under ProtectSystem', async (t) => {
