@@ -143,8 +143,8 @@ export class DevicePoller {
   }
 
   /**
-   * Stores a batch of a sync's new punches together with the cursor covering them, in one LevelDB batch
-   * (design.md durability rules); with discovery the cursor also keeps where the terminal was reached
+   * Stores a batch of a sync's new punches together with the cursor covering them, the cursor durable only
+   * once they are (design.md durability rules); with discovery the cursor also keeps where the terminal was reached
    * (TerminalAddress.cursorFields). Resolves with how many were new to the store.
    */
   private async store(batch: PunchBatch): Promise<number> {

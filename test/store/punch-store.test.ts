@@ -90,6 +90,34 @@ t.test('a device cursor is written with the punches it covers, and alone when no
   await store.close();
 });
 
+t.test('a large accept is written in memtable-sized batches, and lands whole with its cursor', async (t) => {
+  const dir = tempDir(t);
+  let store = await PunchStore.open(dir);
+  // ≈ 16 MB of entries: one LevelDB batch would be one 16 MB log and a 6 MB level-0 table
+  const events = samplePunches(20_000, 'DEV-L');
+  t.same(await store.accept(events, { cursor: { device: 'DEV-L', value: { records: 20_000 } } }), {
+    stored: 20_000,
+    duplicates: 0,
+  });
+  const largest = Math.max(...readdirSync(dir).map((name) => statSync(join(dir, name)).size));
+  t.ok(largest < 4 * 1024 * 1024, `no log or table over 4 MB (largest ${largest} bytes)`);
+  await store.close();
+  store = await PunchStore.open(dir);
+  t.same(await store.cursor('DEV-L'), { records: 20_000 });
+  await store.accept(samplePunches(1, 'DEV-M'));
+  const queued = await store.readOutbox(30_000);
+  t.equal(queued.length, 20_001);
+  t.ok(
+    queued.every((q, i) => Number(q.key) === i + 1),
+    'sequence numbers run on without a gap or a reuse across the batches and the reopen',
+  );
+  t.same(
+    queued.slice(0, 20_000).map((q) => (JSON.parse(q.payload) as PunchEvent).id),
+    events.map((e) => e.id),
+  );
+  await store.close();
+});
+
 t.test('a clean close leaves no log to replay, and loses nothing', async (t) => {
   const dir = tempDir(t);
   let store = await PunchStore.open(dir);
