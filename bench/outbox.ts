@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { OutboxPublisher } from '../src/publish/outbox-publisher.js';
 import { PunchStore } from '../src/store/punch-store.js';
 import { samplePunches } from '../test/helpers/events.js';
+import { imageMemorySettings } from '../test/helpers/image-memory.js';
 import { Mosquitto } from '../test/helpers/mosquitto.js';
 import { until } from '../test/helpers/until.js';
 import { type BenchResult, figure } from './result.js';
@@ -101,16 +102,11 @@ function memoryMb(pid: number): { rss: number; anon: number; file: number } {
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
-/**
- * The memory settings the Docker image sets (its `ENV NODE_OPTIONS` and `ENV MALLOC_ARENA_MAX`), read from
- * the Dockerfile so the two agree.
- */
-function imageMemorySettings(): { nodeArgs: string[]; env: Record<string, string> } {
-  const dockerfile = readFileSync('Dockerfile', 'utf8');
-  const options = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
-  const arenas = /^ENV MALLOC_ARENA_MAX=(\d+)$/m.exec(dockerfile)?.[1];
-  if (!options || !arenas) throw new Error('Dockerfile sets no NODE_OPTIONS or MALLOC_ARENA_MAX');
-  return { nodeArgs: options.split(' '), env: { MALLOC_ARENA_MAX: arenas } };
+/** The Docker image's memory settings as node arguments and environment, for the gateway child. */
+function imageSettings(): { nodeArgs: string[]; env: Record<string, string> } {
+  const { nodeOptions, mallocArenaMax } = imageMemorySettings('Dockerfile');
+  if (!nodeOptions || !mallocArenaMax) throw new Error('Dockerfile sets no NODE_OPTIONS or MALLOC_ARENA_MAX');
+  return { nodeArgs: nodeOptions.split(' '), env: { MALLOC_ARENA_MAX: mallocArenaMax } };
 }
 
 interface Drain {
@@ -180,9 +176,9 @@ async function drainBacklog(broker: Mosquitto, dir: string): Promise<BenchResult
   cpSync(storeDir, `${storeDir}-image`, { recursive: true });
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   const plain = await drain(broker, dir, storeDir, 'backlog', { nodeArgs: [], env: {} });
-  const settings = imageMemorySettings();
+  const settings = imageSettings();
   const image = await drain(broker, dir, `${storeDir}-image`, 'backlog-image', settings);
-  const withFlags = `with the image's ${settings.nodeArgs.join(' ')} MALLOC_ARENA_MAX=${settings.env.MALLOC_ARENA_MAX}`;
+  const withSettings = `with the image's ${settings.nodeArgs.join(' ')} MALLOC_ARENA_MAX=${settings.env.MALLOC_ARENA_MAX}`;
   const parts = (d: Drain, how: string) => [
     figure(`gateway peak RSS draining ${BACKLOG} backlog${how}`, d.peak.rss, 'MB', {
       name: 'issue target 80 MB',
@@ -196,12 +192,12 @@ async function drainBacklog(broker: Mosquitto, dir: string): Promise<BenchResult
   return [
     figure(`store fill (${BACKLOG} punches, 20k per synced batch)`, fillRate, 'events/s'),
     figure(`gateway draining ${BACKLOG} backlog to Mosquitto`, plain.rate, 'events/s'),
-    figure(`gateway draining ${BACKLOG} backlog to Mosquitto, ${withFlags}`, image.rate, 'events/s', {
+    figure(`gateway draining ${BACKLOG} backlog to Mosquitto, ${withSettings}`, image.rate, 'events/s', {
       name: 'Node defaults',
       value: plain.rate,
     }),
     ...parts(plain, ''),
-    ...parts(image, `, ${withFlags}`),
+    ...parts(image, `, ${withSettings}`),
   ];
 }
 

@@ -144,8 +144,8 @@ export class DevicePoller {
 
   /**
    * Stores a batch of a sync's new punches together with the cursor covering them, the cursor durable only
-   * once they are (design.md durability rules); with discovery the cursor also keeps where the terminal was reached
-   * (TerminalAddress.cursorFields). Resolves with how many were new to the store.
+   * once they are (design.md durability rules); with discovery the cursor also keeps where the terminal was
+   * reached (TerminalAddress.cursorFields). Resolves with how many were new to the store.
    */
   private async store(batch: PunchBatch): Promise<number> {
     // a stop ends the sync between two batches rather than after the whole log: the batches stored so far

@@ -1,6 +1,6 @@
 /**
  * The shipped systemd unit (config/x05-gateway.service) against what it points at: the built CLI's path,
- * the Docker image's heap flags, the exit code that means "bad config", and systemd's own parser.
+ * the Docker image's memory settings, the exit code that means "bad config", and systemd's own parser.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { EXIT_USAGE } from '../../src/cli/exit-codes.js';
 import { runCli } from '../helpers/cli.js';
+import { imageMemorySettings } from '../helpers/image-memory.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,9 +44,7 @@ t.test('ExecStart runs the CLI that `npm run build` writes, as the gateway comma
 });
 
 t.test('the unit sets the Docker image memory settings, not a copy that drifted', async (t) => {
-  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
-  const options = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
-  const arenas = /^ENV MALLOC_ARENA_MAX=(\d+)$/m.exec(dockerfile)?.[1];
+  const { nodeOptions: options, mallocArenaMax: arenas } = imageMemorySettings(join(root, 'Dockerfile'));
   t.ok(options, 'the Dockerfile sets NODE_OPTIONS');
   t.ok(arenas, 'the Dockerfile sets MALLOC_ARENA_MAX');
   const environment = service('Environment');
