@@ -16,8 +16,8 @@ ENV NODE_ENV=production
 # generation, an old one left to grow ~4× its live set), so the heap flags keep it near its ~16 MB live set;
 # --no-opt leaves out V8's optimising compiler, whose code and working memory cost ~12 MB while the gateway
 # waits on sockets and disk (a 100,000-punch pull takes ~15 % longer); two malloc arenas instead of one per
-# thread that LevelDB and libuv run on.
-ENV NODE_OPTIONS="--no-opt --max-semi-space-size=1 --max-old-space-size=512"
+# thread that LevelDB and libuv run on. The V8 flags are on the entrypoint's command line: Node refuses
+# --no-opt in NODE_OPTIONS and exits before running anything (test/config/runtime-settings.test.ts).
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./
@@ -30,5 +30,5 @@ VOLUME /var/lib/x05-gateway
 # 8081 iclock push receiver, 9464 ops endpoint (status, healthz, metrics) when ops.listen is 0.0.0.0:9464
 EXPOSE 8081 9464
 USER node
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--no-opt", "--max-semi-space-size=1", "--max-old-space-size=512", "dist/src/cli/main.js"]
 CMD ["demo"]

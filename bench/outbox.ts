@@ -14,8 +14,8 @@ import { stringify } from 'yaml';
 import { OutboxPublisher } from '../src/publish/outbox-publisher.js';
 import { PunchStore } from '../src/store/punch-store.js';
 import { samplePunches } from '../test/helpers/events.js';
-import { imageMemorySettings } from '../test/helpers/image-memory.js';
 import { Mosquitto } from '../test/helpers/mosquitto.js';
+import { imageRuntime } from '../test/helpers/node-runtime.js';
 import { until } from '../test/helpers/until.js';
 import { type BenchResult, figure } from './result.js';
 
@@ -102,11 +102,12 @@ function memoryMb(pid: number): { rss: number; anon: number; file: number } {
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
-/** The Docker image's memory settings as node arguments and environment, for the gateway child. */
+/** The Docker image's node flags (its ENTRYPOINT's, before the script) and environment, for the gateway child. */
 function imageSettings(): { nodeArgs: string[]; env: Record<string, string> } {
-  const { nodeOptions, mallocArenaMax } = imageMemorySettings('Dockerfile');
-  if (!nodeOptions || !mallocArenaMax) throw new Error('Dockerfile sets no NODE_OPTIONS or MALLOC_ARENA_MAX');
-  return { nodeArgs: nodeOptions.split(' '), env: { MALLOC_ARENA_MAX: mallocArenaMax } };
+  const { nodeArgs, env } = imageRuntime('Dockerfile');
+  if (nodeArgs.length === 0 || !env.MALLOC_ARENA_MAX)
+    throw new Error('the Dockerfile sets no node flags on its ENTRYPOINT or no MALLOC_ARENA_MAX');
+  return { nodeArgs, env };
 }
 
 interface Drain {

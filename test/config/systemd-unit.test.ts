@@ -1,6 +1,7 @@
 /**
  * The shipped systemd unit (config/x05-gateway.service) against what it points at: the built CLI's path,
- * the Docker image's memory settings, the exit code that means "bad config", and systemd's own parser.
+ * the exit code that means "bad config", and systemd's own parser. Its node flags and environment are
+ * run and compared with the Docker image's in runtime-settings.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { EXIT_USAGE } from '../../src/cli/exit-codes.js';
 import { runCli } from '../helpers/cli.js';
-import { imageMemorySettings } from '../helpers/image-memory.js';
+import { unitRuntime } from '../helpers/node-runtime.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,27 +30,18 @@ const service = (key: string) =>
     .map(([, v]) => v);
 
 t.test('ExecStart runs the CLI that `npm run build` writes, as the gateway command', async (t) => {
-  const [exec] = service('ExecStart');
-  const [program, cli, command, ...args] = (exec ?? '').split(' ');
-  t.equal(program, '/usr/bin/node');
+  const exec = unitRuntime(join(root, 'config/x05-gateway.service'));
+  t.equal(exec.program, '/usr/bin/node');
+  const [command, ...args] = exec.args;
   t.equal(command, 'gateway');
   t.same(args, ['--config', '/etc/x05-gateway/site.yaml']);
   // tsconfig.json: rootDir ".", outDir "dist" — dist/src/cli/main.js is src/cli/main.ts compiled
   const tsconfig = readFileSync(join(root, 'tsconfig.json'), 'utf8');
   t.match(tsconfig, /"outDir": "dist"/);
   t.match(tsconfig, /"rootDir": "\."/);
-  t.equal(cli, 'dist/src/cli/main.js');
+  t.equal(exec.script, 'dist/src/cli/main.js');
   t.ok(existsSync(join(root, 'src/cli/main.ts')), 'its source exists');
   t.equal(service('WorkingDirectory')[0], '/opt/x05-gateway');
-});
-
-t.test('the unit sets the Docker image memory settings, not a copy that drifted', async (t) => {
-  const { nodeOptions: options, mallocArenaMax: arenas } = imageMemorySettings(join(root, 'Dockerfile'));
-  t.ok(options, 'the Dockerfile sets NODE_OPTIONS');
-  t.ok(arenas, 'the Dockerfile sets MALLOC_ARENA_MAX');
-  const environment = service('Environment');
-  t.ok(environment.includes(`NODE_OPTIONS="${options}"`), 'Environment=NODE_OPTIONS as in the image');
-  t.ok(environment.includes(`MALLOC_ARENA_MAX=${arenas}`), 'Environment=MALLOC_ARENA_MAX as in the image');
 });
 
 t.test('the store folder is the example config data_dir, and writable under ProtectSystem', async (t) => {

@@ -5,12 +5,16 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
-/** The real `x05-gateway` command as a child process (TypeScript run through tsx, as `npm start` does). */
+/**
+ * The real `x05-gateway` command as a child process (TypeScript run through tsx, as `npm start` does);
+ * `nodeArgs` are node's own flags, as a deployment's command line puts them before the script.
+ */
 export function spawnCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
 ): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', main, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,8 +33,9 @@ export function spawnCli(
 export async function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawnCli(args, env);
+  const child = spawnCli(args, env, nodeArgs);
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, output: child.output() };
 }

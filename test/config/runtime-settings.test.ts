@@ -1,0 +1,60 @@
+/**
+ * The two ways a site runs the gateway — the Docker image and the systemd unit — start node with small-board
+ * memory settings. These tests start node exactly as each deployment does (its flags before the script, its
+ * environment) and check that the CLI runs and the heap limit took effect: Node refuses some V8 flags in
+ * NODE_OPTIONS and exits at once, which a test that only compared the two files' text did not notice.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { runCli } from '../helpers/cli.js';
+import { imageRuntime, type NodeRuntime, unitRuntime } from '../helpers/node-runtime.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const image = imageRuntime(join(root, 'Dockerfile'));
+const unit = unitRuntime(join(root, 'config/x05-gateway.service'));
+
+/** V8's heap limit, MB, in a node started with `runtime`'s flags and environment. */
+function heapLimitMb(runtime: NodeRuntime): number {
+  const probe = "console.log(require('node:v8').getHeapStatistics().heap_size_limit)";
+  const out = spawnSync(process.execPath, [...runtime.nodeArgs, '-e', probe], {
+    env: { ...process.env, ...runtime.env },
+    encoding: 'utf8',
+  });
+  if (out.status !== 0) throw new Error(`node ${runtime.nodeArgs.join(' ')} failed: ${out.stderr}`);
+  return Number(out.stdout) / 1024 / 1024;
+}
+
+for (const [name, runtime] of [
+  ['the Docker image', image],
+  ['the systemd unit', unit],
+] as const) {
+  t.test(`${name}: node starts the CLI with its flags and environment`, async (t) => {
+    t.equal(runtime.script, 'dist/src/cli/main.js', 'the CLI that `npm run build` writes');
+    const r = await runCli(['--help'], runtime.env, runtime.nodeArgs);
+    t.equal(r.code, 0, r.output);
+    t.match(r.output, /Usage: x05-gateway/);
+  });
+
+  t.test(`${name}: the old generation is held to 512 MB whatever the host's memory`, async (t) => {
+    t.ok(runtime.nodeArgs.includes('--max-old-space-size=512'), runtime.nodeArgs.join(' '));
+    // heap_size_limit is the old generation's limit plus the young generation's (3 semi-spaces of 1 MB)
+    const limit = heapLimitMb(runtime);
+    t.ok(limit >= 512 && limit < 520, `heap limit ${limit} MB`);
+    t.equal(runtime.env.MALLOC_ARENA_MAX, '2');
+  });
+}
+
+t.test('the unit runs node with the image memory settings, not a copy that drifted', async (t) => {
+  t.same(unit.nodeArgs, image.nodeArgs);
+  t.equal(unit.env.MALLOC_ARENA_MAX, image.env.MALLOC_ARENA_MAX);
+  t.equal(unit.env.NODE_ENV, image.env.NODE_ENV);
+});
+
+t.test('why the flags are on the command line: NODE_OPTIONS with --no-opt stops node at once', async (t) => {
+  t.ok(image.nodeArgs.includes('--no-opt'));
+  const r = await runCli(['--help'], { NODE_OPTIONS: image.nodeArgs.join(' ') });
+  t.not(r.code, 0);
+  t.match(r.output, /--no-opt is not allowed in NODE_OPTIONS/);
+});
