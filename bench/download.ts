@@ -11,6 +11,8 @@
  *   compiling the code and loading the zone's data.
  * - ours read + decode: a session's connect, buffered read, record decode and EXIT; no serial, no clock,
  *   no PunchEvent.
+ * - ours read + decode, and bare, each also timed on a second run in the same process: the limit and what
+ *   a running gateway does once its code is compiled.
  * - gateway: what a running gateway's poller does (DevicePoller.syncOnce): the same download, then the
  *   PunchEvents made and handed to its sink a batch at a time, each with its cursor; the sink counts and
  *   drops them (like-for-like with pullDevice, which stores nothing), or, `gateway-store`, is a PunchStore
@@ -86,49 +88,25 @@ function liveMemorySink(): { sink: PunchSink; peakMb: () => number } {
   return { sink, peakMb: () => peak / 1024 / 1024 };
 }
 
-async function child(name: string, host: string, port: number, extra: number): Promise<void> {
-  const pull = () => pullDevice({ host, port, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 });
-  // a running gateway's later syncs: code compiled and the zone's data loaded by the first, untimed
-  if (name === 'ours-warm') await pull();
-  // a fresh folder for the store or the pull command's output, removed once the clock has stopped
-  const dir =
-    name === 'gateway-store' || name === 'pull-cli'
-      ? mkdtempSync(join(tmpdir(), 'x05-bench-download-'))
-      : undefined;
-  const store = name === 'gateway-store' ? await PunchStore.open(dir!) : undefined;
-  const pullOut = name === 'pull-cli' ? join(dir!, 'events.jsonl') : undefined;
-  const live = name === 'gateway-live' ? liveMemorySink() : undefined;
-  const t0 = performance.now();
-  let count: number;
-  if (name === 'ours' || name === 'ours-warm') {
-    count = (await pull()).events.length;
-  } else if (name === 'ours-read') {
-    // the session's buffered read and record decode alone: no PunchEvent (sha1 id, JSON fields) per punch
-    const session = await DeviceSession.open({ host, port, device: 'bench', timeoutMs: 30_000 });
-    const log = await session.attendance({ count: PUNCHES });
-    await session.exit();
-    count = decodeAttlogSlots(log, 0, slotCount(log)).records.length;
-  } else if (pullOut) {
-    // the `pull` command: lines written batch by batch to a file, counted once the clock has stopped
-    await runPullCommand(
-      { host, port, out: pullOut, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 },
-      silent,
-    );
-    count = 0;
-  } else if (name.startsWith('gateway')) {
-    const poller = new DevicePoller({
-      host,
-      port,
-      site: 'bench',
-      timezone: 'UTC',
-      timeoutMs: 30_000,
-      intervalMs: 60_000,
-      label: 'bench',
-      sink: store ?? live?.sink ?? droppingSink,
-      logger: silent,
+/** What one child times, `punches` of them counted from its own result (`pull-cli` counts its file). */
+type Download = () => Promise<number>;
+
+function bareRead(host: string, port: number, bytes: number): Download {
+  // read `bytes` bytes from the server and do nothing with them
+  return async () => {
+    const socket = connect({ host, port });
+    let got = 0;
+    socket.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= bytes) socket.destroy();
     });
-    count = (await poller.syncOnce()).stored;
-  } else if (name === 'node-zklib') {
+    await once(socket, 'close');
+    return got;
+  };
+}
+
+function nodeZklibDownload(host: string, port: number): Download {
+  return async () => {
     const ZKLib = createRequire(import.meta.url)('node-zklib') as new (
       ip: string,
       port: number,
@@ -143,18 +121,59 @@ async function child(name: string, host: string, port: number, extra: number): P
     await zk.disconnect();
     console.log = log;
     if (r.err) throw r.err;
-    count = r.data.length;
-  } else {
-    // bare: read `extra` bytes from the server and do nothing with them
-    const socket = connect({ host, port });
-    let got = 0;
-    socket.on('data', (d: Buffer) => {
-      got += d.length;
-      if (got >= extra) socket.destroy();
+    return r.data.length;
+  };
+}
+
+/** The session's buffered read and record decode alone: no PunchEvent (sha1 id, JSON fields) per punch. */
+function readAndDecode(host: string, port: number): Download {
+  return async () => {
+    const session = await DeviceSession.open({ host, port, device: 'bench', timeoutMs: 30_000 });
+    const log = await session.attendance({ count: PUNCHES });
+    await session.exit();
+    return decodeAttlogSlots(log, 0, slotCount(log)).records.length;
+  };
+}
+
+/**
+ * Runs one client in this process: `NAME-warm` runs it once untimed first and times the second run, as a
+ * running gateway's later syncs go (code compiled, the zone's data loaded).
+ */
+async function child(name: string, host: string, port: number, extra: number): Promise<void> {
+  const warm = name.endsWith('-warm');
+  const kind = warm ? name.slice(0, -'-warm'.length) : name;
+  const settings = { host, port, site: 'bench', timezone: 'UTC', timeoutMs: 30_000 };
+  // a fresh folder for the store or the pull command's output, removed once the clock has stopped
+  const dir =
+    kind === 'gateway-store' || kind === 'pull-cli'
+      ? mkdtempSync(join(tmpdir(), 'x05-bench-download-'))
+      : undefined;
+  const store = kind === 'gateway-store' ? await PunchStore.open(dir!) : undefined;
+  const pullOut = kind === 'pull-cli' ? join(dir!, 'events.jsonl') : undefined;
+  const live = kind === 'gateway-live' ? liveMemorySink() : undefined;
+  let download: Download;
+  if (kind === 'ours') download = async () => (await pullDevice(settings)).events.length;
+  else if (kind === 'ours-read') download = readAndDecode(host, port);
+  else if (pullOut)
+    // the `pull` command: lines written batch by batch to a file, counted once the clock has stopped
+    download = async () => {
+      await runPullCommand({ ...settings, out: pullOut }, silent);
+      return 0;
+    };
+  else if (kind.startsWith('gateway')) {
+    const poller = new DevicePoller({
+      ...settings,
+      intervalMs: 60_000,
+      label: 'bench',
+      sink: store ?? live?.sink ?? droppingSink,
+      logger: silent,
     });
-    await once(socket, 'close');
-    count = got;
-  }
+    download = async () => (await poller.syncOnce()).stored;
+  } else if (kind === 'node-zklib') download = nodeZklibDownload(host, port);
+  else download = bareRead(host, port, extra);
+  if (warm) await download();
+  const t0 = performance.now();
+  let count = await download();
   const seconds = (performance.now() - t0) / 1000;
   const rssMb = peakRssMb();
   if (pullOut) count = readFileSync(pullOut, 'latin1').split('\n').length - 1;
@@ -200,9 +219,11 @@ export async function run(): Promise<BenchResult[]> {
     measureInChild(self, name, ['127.0.0.1', String(port), String(extra)]);
   const runs: Record<string, () => Promise<ChildFigures>> = {
     bare: () => go('bare', bare.port, datasetBytes),
+    bareWarm: () => go('bare-warm', bare.port, datasetBytes),
     ours: () => go('ours', sims.fast.port),
     oursWarm: () => go('ours-warm', sims.fast.port),
     oursRead: () => go('ours-read', sims.fast.port),
+    oursReadWarm: () => go('ours-read-warm', sims.fast.port),
     oursPaced: () => go('ours', sims.paced.port),
     oursSmall: () => go('ours', sims.small.port),
     oursZkSized: () => go('ours', sims.zkSized.port),
@@ -233,6 +254,7 @@ export async function run(): Promise<BenchResult[]> {
   }
   const want: Record<string, number> = {
     bare: datasetBytes,
+    bareWarm: datasetBytes,
     oursSmall: SMALL,
     gatewaySmall: SMALL,
     pullCliSmall: SMALL,
@@ -287,6 +309,14 @@ export async function run(): Promise<BenchResult[]> {
       'punches/s',
       bareFig,
     ),
+    // both warm: a running gateway's second read against the socket's second read, each in its own process
+    figure(
+      `download: ours, session read + record decode only, second read in one process`,
+      rate(r.oursReadWarm!),
+      'punches/s',
+      { name: `download: bare socket, second read in one process`, value: PUNCHES / r.bareWarm!.seconds },
+    ),
+    figure(`download: bare socket, second read in one process`, PUNCHES / r.bareWarm!.seconds, 'punches/s'),
     figure(
       `download: ours, ${PUNCHES} punches, sim paced ${PACE_MS} ms`,
       rate(r.oursPaced!),
