@@ -6,17 +6,20 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 /**
- * The real `x05-gateway` command as a child process (TypeScript run through tsx, as `npm start` does);
- * `nodeArgs` are node's own flags, as a deployment's command line puts them before the script.
+ * `node …argv` as a child process, everything it prints gathered in `output()`. `withoutNodeOptions`: the
+ * test runner puts its own NODE_OPTIONS into every child it spawns, whatever `env` says, so `env -u`
+ * removes it after the spawn, for a process started as a deployment starts it.
  */
-export function spawnCli(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-  nodeArgs: string[] = [],
+export function spawnNode(
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; withoutNodeOptions?: boolean } = {},
 ): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', main, ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
+  const [program, args] = opts.withoutNodeOptions
+    ? ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...argv]]
+    : [process.execPath, argv];
+  const child = spawn(program, args, {
+    cwd: opts.cwd ?? root,
+    env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -27,6 +30,18 @@ export function spawnCli(
     out += d.toString();
   });
   return Object.assign(child, { output: () => out });
+}
+
+/**
+ * The real `x05-gateway` command as a child process (TypeScript run through tsx, as `npm start` does);
+ * `nodeArgs` are node's own flags, as a deployment's command line puts them before the script.
+ */
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+): ChildProcess & { output: () => string } {
+  return spawnNode([...nodeArgs, '--import', 'tsx', main, ...args], { env });
 }
 
 /** Runs the command to its end: exit code and everything it printed. */

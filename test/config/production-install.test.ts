@@ -1,0 +1,52 @@
+/**
+ * What the Docker image and the Raspberry Pi install run: `npm run build`'s output with production
+ * dependencies only (`npm ci --omit=dev`), started as the image's ENTRYPOINT starts it. A runtime import of
+ * a dev dependency, or a file the build does not write, fails here instead of on a site.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { spawnNode, stopCli, waitForOutput } from '../helpers/cli.js';
+import { imageRuntime } from '../helpers/node-runtime.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+t.test(
+  'the build with production dependencies only runs the demo end to end, started as the image does',
+  async (t) => {
+    const app = tempDir(t, 'x05-install-');
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [
+      tsc,
+      '-p',
+      join(root, 'tsconfig.build.json'),
+      '--outDir',
+      join(app, 'dist'),
+    ]);
+    for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(root, file), join(app, file));
+    cpSync(join(root, 'config'), join(app, 'config'), { recursive: true });
+    // the packages come from npm's cache, which the checkout's own `npm ci` has just filled
+    execFileSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: app,
+      stdio: 'ignore',
+    });
+    t.ok(existsSync(join(app, 'node_modules/mqtt')), 'production dependencies are installed');
+    t.notOk(existsSync(join(app, 'node_modules/typescript')), 'dev dependencies are not');
+    t.notOk(existsSync(join(app, 'node_modules/tsx')), 'nor is the TypeScript loader the tests run under');
+
+    const image = imageRuntime(join(root, 'Dockerfile'));
+    // the image sets no NODE_OPTIONS: the test runner's own must not reach the process either
+    const demo = spawnNode([...image.nodeArgs, image.script, 'demo'], {
+      cwd: app,
+      env: image.env,
+      withoutNodeOptions: true,
+    });
+    t.teardown(() => stopCli(demo, 'SIGKILL'));
+    await waitForOutput(demo, /demo: \d+ punches went terminal → store → MQTT → forwarder/, 60_000);
+    t.match(demo.output(), /"msg":"sync done"/);
+    t.notMatch(demo.output(), /"level":50|Cannot find (module|package)/, 'no error, no missing module');
+  },
+);
