@@ -15,7 +15,7 @@ import { OutboxPublisher } from '../src/publish/outbox-publisher.js';
 import { PunchStore } from '../src/store/punch-store.js';
 import { samplePunches } from '../test/helpers/events.js';
 import { Mosquitto } from '../test/helpers/mosquitto.js';
-import { imageRuntime } from '../test/helpers/node-runtime.js';
+import { imageRuntime, type NodeRuntime } from '../test/helpers/node-runtime.js';
 import { until } from '../test/helpers/until.js';
 import { type BenchResult, figure } from './result.js';
 
@@ -102,8 +102,11 @@ function memoryMb(pid: number): { rss: number; anon: number; file: number } {
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
+/** How the gateway child is started: node's flags before the script, and the environment it adds. */
+type Launch = Pick<NodeRuntime, 'nodeArgs' | 'env'>;
+
 /** The Docker image's node flags (its ENTRYPOINT's, before the script) and environment, for the gateway child. */
-function imageSettings(): { nodeArgs: string[]; env: Record<string, string> } {
+function imageSettings(): Launch {
   const { nodeArgs, env } = imageRuntime('Dockerfile');
   if (nodeArgs.length === 0 || !env.MALLOC_ARENA_MAX)
     throw new Error('the Dockerfile sets no node flags on its ENTRYPOINT or no MALLOC_ARENA_MAX');
@@ -120,13 +123,7 @@ interface Drain {
 }
 
 /** Runs the built gateway on `storeDir` until a subscriber has every punch of the backlog. */
-async function drain(
-  broker: Mosquitto,
-  dir: string,
-  storeDir: string,
-  site: string,
-  settings: { nodeArgs: string[]; env: Record<string, string> },
-) {
+async function drain(broker: Mosquitto, dir: string, storeDir: string, site: string, settings: Launch) {
   const config = join(dir, `${site}.yaml`);
   writeFileSync(
     config,
