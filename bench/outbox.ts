@@ -57,6 +57,7 @@ async function storeToBroker(broker: Mosquitto, dir: string): Promise<BenchResul
   const store = await PunchStore.open(join(dir, 'rate'));
   await store.accept(events);
   const publisher = new OutboxPublisher({
+    confirm: false,
     client,
     outbox: store,
     site: 'rate',

@@ -67,7 +67,13 @@ export async function run(): Promise<BenchResult[]> {
     pubackAt.set(deviceTime, performance.now());
     settle?.(deviceTime);
   });
-  const publisher = new OutboxPublisher({ client, outbox: store, site: 'bench', logger: silent });
+  const publisher = new OutboxPublisher({
+    confirm: false,
+    client,
+    outbox: store,
+    site: 'bench',
+    logger: silent,
+  });
   publisher.start();
   let online = false;
   const poller = new DevicePoller({

@@ -53,7 +53,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
   );
 
   const cloud: CloudConfig = {
-    broker: { url: brokerUrl, session_expiry_s: 3600 },
+    broker: { url: brokerUrl, session_expiry_s: 3600, protocol_version: 4 },
     share_group: 'x05-forwarder',
     topic: 'x05/v1/+/+/punch',
     frappe: {
@@ -84,7 +84,8 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
     SiteConfigSchema.parse({
       site: 'demo',
       data_dir: dataDir,
-      broker: { url: brokerUrl },
+      // aedes speaks MQTT 3.1.1 only
+      broker: { url: brokerUrl, protocol_version: 4 },
       devices: [
         {
           name: 'demo-terminal',

@@ -70,7 +70,7 @@ export async function startForwarderFromConfig(
         : undefined,
     },
     // stable across restarts: the broker keeps this client's session and queued punches
-    clientId: cfg.broker.client_id ?? `x05-forwarder-${hostname()}`,
+    clientId: cfg.forwarder?.instance ?? cfg.broker.client_id ?? `x05-forwarder-${hostname()}`,
     shareGroup: cfg.share_group,
     topic: cfg.topic,
     sessionExpiryS: cfg.broker.session_expiry_s,
@@ -81,5 +81,8 @@ export async function startForwarderFromConfig(
     maxInFlight: cfg.forwarder?.max_in_flight,
     unmappedRetryS: cfg.forwarder?.unmapped_retry_s,
     shiftTypes: cfg.shift_types,
+    retireAfterMs:
+      cfg.forwarder?.retire_after_s === undefined ? undefined : cfg.forwarder.retire_after_s * 1000,
+    protocolVersion: cfg.broker.protocol_version,
   });
 }

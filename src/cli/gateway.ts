@@ -4,6 +4,7 @@ import { startWatchFromConfig } from '../import/from-config.js';
 import type { FolderWatcher } from '../import/watch-folder.js';
 import type { Logger } from '../ops/log.js';
 import type { OpsServer } from '../ops/ops-server.js';
+import { ConfirmationListener } from '../publish/confirmations.js';
 import { OutboxPublisher } from '../publish/outbox-publisher.js';
 import { deviceStatusTopic, gatewayStatusTopic, topicLevel } from '../publish/topics.js';
 import { startPushFromConfig } from '../push/from-config.js';
@@ -16,6 +17,8 @@ import { connectBroker, withTimeout } from './mqtt-connect.js';
 export interface RunningGateway {
   store: PunchStore;
   publisher: OutboxPublisher;
+  /** The confirmation loop's listener; undefined with `publish.confirm: false`. */
+  confirmations: ConfirmationListener | undefined;
   pollers: DevicePoller[];
   /** The iclock push receiver, when `push` is configured. */
   push: PushServer | undefined;
@@ -31,10 +34,18 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
   const store = await PunchStore.open(cfg.data_dir, { minFreeBytes: cfg.store.min_free_mb * 1048576 });
   const site = topicLevel(cfg.site);
   const willTopic = gatewayStatusTopic(site);
+  const v5 = cfg.broker.protocol_version === 5;
   const client = connectBroker(cfg.broker, {
     clientId: cfg.broker.client_id ?? `x05-gateway-${site}`,
+    protocolVersion: cfg.broker.protocol_version,
+    // a persistent session, so confirmations published while the gateway is away wait for it
+    clean: false,
+    ...(v5 ? { properties: { sessionExpiryInterval: cfg.publish.session_expiry_s } } : {}),
     will: { topic: willTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
   });
+  const confirmations = cfg.publish.confirm
+    ? new ConfirmationListener(client, store, cfg.site, logger)
+    : undefined;
   client.on('connect', () => {
     logger.info({ broker: cfg.broker.url }, 'broker connected');
     client.publish(willTopic, 'online', { qos: 1, retain: true });
@@ -63,6 +74,9 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
     logger,
     window: cfg.publish.window,
     maxRate: cfg.publish.max_rate,
+    confirm: cfg.publish.confirm
+      ? { timeoutMs: cfg.publish.confirm_timeout_s * 1000, capMs: cfg.publish.resend_cap_s * 1000 }
+      : false,
   });
   publisher.start();
   const housekeeping = startHousekeeping(cfg, store, publisher, client, logger);
@@ -123,6 +137,7 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
   return {
     store,
     publisher,
+    confirmations,
     pollers,
     push,
     importFolder,

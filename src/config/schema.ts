@@ -23,6 +23,8 @@ export const BrokerSchema = z
     username: z.string().optional(),
     password: z.string().optional(),
     client_id: z.string().optional(),
+    /** 5 (default); 4 (MQTT 3.1.1) only for a broker without MQTT 5, which cannot say "no subscriber". */
+    protocol_version: z.union([z.literal(4), z.literal(5)]).default(5),
   })
   .strict();
 
@@ -175,14 +177,43 @@ export const SiteConfigSchema = z
       })
       .strict()
       .default({ raw_days: 90, dedup_days: 400, min_free_mb: 256 }),
-    /** Publishing to the broker: unacknowledged window and top rate (a week's backlog must not flood it). */
+    /**
+     * Publishing to the broker: unacknowledged window, top rate (a week's backlog must not flood it), and
+     * the confirmation loop (README, What happens when…).
+     */
     publish: z
       .object({
         window: z.number().int().positive().default(256),
         max_rate: z.number().min(0).default(2000),
+        /** Keep each punch until the forwarder confirms Frappe holds it. false: the broker's PUBACK ends it. */
+        confirm: z.boolean().default(true),
+        /** A sent punch unconfirmed this long is published again; later waits double up to resend_cap_s. */
+        confirm_timeout_s: z.number().positive().default(300),
+        resend_cap_s: z.number().positive().default(3600),
+        /** How long the broker keeps the gateway's session (its confirmations) while it is offline. */
+        session_expiry_s: z
+          .number()
+          .int()
+          .positive()
+          .default(7 * 24 * 3600),
       })
       .strict()
-      .default({ window: 256, max_rate: 2000 }),
+      .default({
+        window: 256,
+        max_rate: 2000,
+        confirm: true,
+        confirm_timeout_s: 300,
+        resend_cap_s: 3600,
+        session_expiry_s: 7 * 24 * 3600,
+      }),
+    /** When /healthz turns red. */
+    health: z
+      .object({
+        /** The oldest unconfirmed punch may wait this long before the gateway counts as unhealthy. */
+        max_unconfirmed_age_s: z.number().positive().default(3600),
+      })
+      .strict()
+      .default({ max_unconfirmed_age_s: 3600 }),
     /** /metrics, /healthz, /status and a status page; `null` turns it off (README, Operations). */
     ops: OpsSchema.default({ listen: '127.0.0.1:9464' }),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
@@ -225,6 +256,13 @@ export const CloudConfigSchema = z
     /** Batching towards Frappe (issue 6); every key optional, defaults in src/forwarder. */
     forwarder: z
       .object({
+        /**
+         * This instance's name and MQTT client id: stable across restarts (its persistent session belongs to
+         * it), different for every instance running at once. Default: broker.client_id, else x05-forwarder-<host>.
+         */
+        instance: topicSegment.optional(),
+        /** Other instances of the share group offline this long are retired from it; 0 = never. Default 3600. */
+        retire_after_s: z.number().min(0).optional(),
         /** Punches per insert_many (Frappe caps a call at 200). Default 200. */
         batch_size: z.number().int().min(1).max(200).optional(),
         /** How long a batch waits to fill. Default 20. */

@@ -2,6 +2,7 @@ import { PayloadError } from '../event/codec.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import type { BatchItem, CheckinResult, FrappeBatchWriter } from '../frappe/batch-writer.js';
 import type { AckSlot } from './ack-window.js';
+import type { HeldPunches } from './confirmer.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';
 import { parsePunchPayload } from './deliver.js';
 import { Aborted, type RetryDeps, retrying } from './retry.js';
@@ -17,11 +18,15 @@ export interface PipelineDeps extends RetryDeps {
   stopping: AbortSignal;
   /** Resolves once the broker holds the dead letter. */
   publishDeadLetter(dl: DeadLetter): Promise<void>;
+  /** Tells the punch's gateway that Frappe holds it. */
+  confirmer: HeldPunches;
   /** Shift Type last_sync_of_checkin, when shift types are configured. */
   shiftSync?: ShiftSync | undefined;
 }
 
 interface Job {
+  /** The topic it came on: its confirmation goes back under the same site and device levels. */
+  topic: string;
   event: PunchEvent;
   slot: AckSlot;
 }
@@ -50,7 +55,7 @@ export class BatchPipeline {
     d.stats.received++;
     let event: PunchEvent;
     try {
-      event = parsePunchPayload(payload);
+      event = parsePunchPayload(topic, payload);
     } catch (err) {
       if (!(err instanceof PayloadError)) throw err;
       const dl = deadLetter(err.reason, err.path, topic, payload, d.forwarder);
@@ -62,7 +67,7 @@ export class BatchPipeline {
       return;
     }
     d.shiftSync?.received(event.device_id);
-    this.#open.push({ event, slot });
+    this.#open.push({ topic, event, slot });
     if (this.#open.length >= d.batchSize) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), d.lingerMs);
   }
@@ -146,13 +151,7 @@ export class BatchPipeline {
         const why = refused[k];
         if (why !== undefined) {
           const payload = Buffer.from(JSON.stringify(job.event));
-          const dl = deadLetter(
-            `Frappe refused the Raw Log: ${why}`,
-            '',
-            topicOf(job.event),
-            payload,
-            d.forwarder,
-          );
+          const dl = deadLetter(`Frappe refused the Raw Log: ${why}`, '', job.topic, payload, d.forwarder);
           letters.push(this.sendDeadLetter(dl, [job.slot]));
           return;
         }
@@ -173,8 +172,12 @@ export class BatchPipeline {
     }
   }
 
-  /** Done: its PUBACK goes out once those before it are done too (AckWindow counts stats.acked). */
+  /**
+   * Frappe holds it: its gateway may forget it, and its PUBACK goes out once those before it are done too
+   * (AckWindow counts stats.acked).
+   */
   private ack(job: Job): void {
+    this.#deps.confirmer.held(job.topic, job.event.id);
     job.slot.done(true);
   }
 
@@ -210,8 +213,4 @@ export class BatchPipeline {
     d.stats.deadLettered++;
     for (const s of slots) s.done(true);
   }
-}
-
-function topicOf(e: PunchEvent): string {
-  return `x05/v1/${e.site}/${e.device_id}/punch`;
 }

@@ -2,6 +2,8 @@ import { decodePunchEvent, PayloadError } from '../event/codec.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import { isTimeZone } from '../event/wall-clock.js';
 import type { FrappeWriter, WriteOutcome } from '../frappe/writer.js';
+import { topicLevel } from '../publish/topics.js';
+import type { HeldPunches } from './confirmer.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';
 import type { KeySerial } from './key-serial.js';
 import { Aborted, type RetryDeps, retrying } from './retry.js';
@@ -12,6 +14,8 @@ export interface DeliveryDeps extends RetryDeps {
   serial: KeySerial;
   /** Resolves once the broker holds the dead letter. */
   publishDeadLetter(dl: DeadLetter): Promise<void>;
+  /** Tells the punch's gateway that Frappe holds it. */
+  confirmer: HeldPunches;
 }
 
 /**
@@ -28,7 +32,7 @@ export async function deliver(
   deps.stats.received++;
   let event: PunchEvent;
   try {
-    event = parsePunchPayload(payload);
+    event = parsePunchPayload(topic, payload);
   } catch (err) {
     if (!(err instanceof PayloadError)) throw err;
     const dl = deadLetter(err.reason, err.path, topic, payload, deps.forwarder);
@@ -41,14 +45,20 @@ export async function deliver(
     return true;
   }
   const e = event;
-  return deps.serial.run(e.user_id, () => writeWithRetry(deps, e, signal));
+  return deps.serial.run(e.user_id, () => writeWithRetry(deps, topic, e, signal));
 }
 
-async function writeWithRetry(deps: DeliveryDeps, e: PunchEvent, signal: AbortSignal): Promise<boolean> {
+async function writeWithRetry(
+  deps: DeliveryDeps,
+  topic: string,
+  e: PunchEvent,
+  signal: AbortSignal,
+): Promise<boolean> {
   if (signal.aborted) return false;
   try {
     const outcome = await retrying(deps, `punch ${e.id}`, signal, () => deps.writer.writePunch(e));
     count(deps, e, outcome);
+    deps.confirmer.held(topic, e.id);
     return true;
   } catch (err) {
     if (err instanceof Aborted) return false;
@@ -57,13 +67,27 @@ async function writeWithRetry(deps: DeliveryDeps, e: PunchEvent, signal: AbortSi
 }
 
 /**
- * An MQTT payload as a PunchEvent, or a PayloadError naming the field: bad JSON, schema, version, an id
- * that is not its hash, or a zone this Node cannot place (the Checkin time could not be computed).
+ * An MQTT message as a PunchEvent, or a PayloadError naming the field: bad JSON, schema, version, an id
+ * that is not its hash, a zone this Node cannot place (the Checkin time could not be computed), or a site
+ * or device other than the topic's. Trust follows the topic: the broker's ACL lets a site's credential
+ * publish only under its own `x05/v1/{site}/…`, so a payload naming another site or device is a leaked or
+ * misused credential, never a punch.
  */
-export function parsePunchPayload(payload: Buffer): PunchEvent {
+export function parsePunchPayload(topic: string, payload: Buffer): PunchEvent {
   const event = decodePunchEvent(payload);
   if (!isTimeZone(event.timezone))
     throw new PayloadError('not an IANA time zone this Node knows', 'timezone');
+  const [, , site, device] = topic.split('/');
+  if (topicLevel(event.site) !== site)
+    throw new PayloadError(
+      `names site ${JSON.stringify(event.site)} but came on site ${JSON.stringify(site)}'s topic`,
+      'site',
+    );
+  if (topicLevel(event.device_id) !== device)
+    throw new PayloadError(
+      `names device ${JSON.stringify(event.device_id)} but came on device ${JSON.stringify(device)}'s topic`,
+      'device_id',
+    );
   return event;
 }
 

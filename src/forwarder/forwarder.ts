@@ -7,8 +7,10 @@ import type { Logger } from '../ops/log.js';
 import { type AckSlot, AckWindow } from './ack-window.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import { BatchPipeline } from './batch-pipeline.js';
+import { Confirmer } from './confirmer.js';
 import { DEAD_LETTER_TOPIC } from './dead-letter.js';
 import { type DeliveryDeps, deliver } from './deliver.js';
+import { InstanceRetirer } from './instance-retirer.js';
 import { KeySerial } from './key-serial.js';
 import { ShiftSync, type ShiftTypeDevices } from './shift-sync.js';
 import type { ForwarderStats } from './stats.js';
@@ -56,6 +58,8 @@ export interface ForwarderOptions {
   unmappedRetryS?: number | undefined;
   /** Shift Types whose last_sync_of_checkin follows these terminals (batching writers). */
   shiftTypes?: ShiftTypeDevices[] | undefined;
+  /** Retire other instances of the share group offline this long (InstanceRetirer); 0 = never. Default 1 h. */
+  retireAfterMs?: number | undefined;
 }
 
 /** The broker refused the shared subscription (ACL, or no shared-subscription support): fix the cloud config. */
@@ -98,6 +102,8 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     unmapped: 0,
     rejected: 0,
     deadLettered: 0,
+    confirmed: 0,
+    oldestInHandAt: undefined,
     retries: 0,
     batches: 0,
     paused: false,
@@ -122,8 +128,9 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     ...(opts.tls?.key ? { key: opts.tls.key } : {}),
   };
 
-  // Dead letters go out on a second connection: a PUBACK for them on the main connection could not be
-  // read while mqtt.js waits for our ack callback, and awaiting it there would deadlock.
+  // Dead letters and confirmations go out on a second connection: a PUBACK for them on the main
+  // connection could not be read while mqtt.js waits for our ack callback, and awaiting it there would
+  // deadlock.
   const protocolVersion = opts.protocolVersion ?? 5;
   const dlClient = await connectAsync(opts.brokerUrl, {
     ...auth,
@@ -132,7 +139,26 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     clean: true,
     reconnectPeriod: 1000,
   });
-  dlClient.on('error', (err) => log.warn({ err }, 'MQTT error (dead-letter connection)'));
+  dlClient.on('error', (err) => log.warn({ err }, 'MQTT error (dead-letter and confirmation connection)'));
+  const retireAfterMs = opts.retireAfterMs ?? 3_600_000;
+  const retirer =
+    protocolVersion === 5 && retireAfterMs > 0
+      ? new InstanceRetirer({
+          client: dlClient,
+          brokerUrl: opts.brokerUrl,
+          connectOptions: auth,
+          shareGroup: opts.shareGroup,
+          clientId: opts.clientId,
+          afterMs: retireAfterMs,
+          logger: log,
+        })
+      : undefined;
+  const confirmer = new Confirmer((topic, payload) => {
+    dlClient.publish(topic, payload, { qos: 1 }, (err) => {
+      if (err)
+        log.warn({ err, topic }, 'confirmation not delivered; the gateway will send those punches again');
+    });
+  });
   const deps: DeliveryDeps = {
     forwarder: opts.clientId,
     writer: opts.writer,
@@ -144,6 +170,12 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     status,
     publishDeadLetter: async (dl) => {
       await dlClient.publishAsync(dlTopic, JSON.stringify(dl), { qos: 1 });
+    },
+    confirmer: {
+      held: (topic, id) => {
+        stats.confirmed++;
+        confirmer.held(topic, id);
+      },
     },
   };
 
@@ -248,6 +280,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       // a write in hand finishes and is acknowledged; a retry wait is cut short (left to redelivery)
       stopping.abort();
       stopUnmappedPass();
+      retirer?.stop();
       await Promise.race([drain, timer]);
       // a clean stop says offline itself (the will is for an unclean end); bounded: the broker may be down
       const said =
@@ -259,6 +292,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
           ),
           sleep(2000, false, { ref: false }),
         ]));
+      confirmer.flush();
       // a graceful end waits for every unacknowledged publish, so an unanswered status would hang it;
       // forced, the broker sends the will instead, which says the same
       await Promise.all([main.endAsync(!said), dlClient.endAsync()]);

@@ -1,13 +1,18 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../ops/log.js';
-import type { OutboxEntry } from '../store/punch-store.js';
+import type { OutboxEntry, SentMark } from '../store/punch-store.js';
+import { type ConfirmPolicy, confirmWaitMs } from './confirm-policy.js';
+import { NoSubscriberWatch } from './no-subscriber.js';
 import { RateLimiter } from './rate-limiter.js';
 import { punchTopic, topicLevel } from './topics.js';
 
-/** What the publisher needs from the store: read the oldest entries, remove them once acknowledged. */
+/** What the publisher needs from the store: the queued and overdue entries, and their state changes. */
 export interface Outbox {
   readOutbox(limit: number, after?: string): Promise<OutboxEntry[]>;
-  removeFromOutbox(keys: readonly string[]): Promise<void>;
+  readDue(limit: number, nowMs: number, after?: Pick<OutboxEntry, 'key' | 'dueAt'>): Promise<OutboxEntry[]>;
+  nextDue(): Promise<number | undefined>;
+  markSent(marks: readonly SentMark[]): Promise<void>;
+  removeFromOutbox(entries: readonly Pick<OutboxEntry, 'key' | 'device'>[]): Promise<void>;
   on(event: 'queued', fn: () => void): unknown;
   off(event: 'queued', fn: () => void): unknown;
 }
@@ -17,49 +22,72 @@ export interface PublisherOptions {
   outbox: Outbox;
   site: string;
   logger: Logger;
+  /**
+   * How long a sent punch waits for the forwarder's confirmation before it goes out again; `false`: the
+   * broker's PUBACK removes it (for a forwarder that sends no confirmations; the broker can then lose it).
+   */
+  confirm: ConfirmPolicy | false;
   /** Unacknowledged QoS 1 publishes allowed at once. */
   window?: number;
   /** Highest publish rate, messages/s (0 = unbounded), so a week's backlog does not flood the broker. */
   maxRate?: number;
   /** How often to look at the outbox when nothing signals new entries. */
   idleMs?: number;
+  /** The clock resend times are reckoned in (tests). */
+  now?: () => number;
 }
 
 export interface PublisherStats {
-  /** Acknowledged by the broker (PUBACK) and removed from the outbox, or about to be. */
+  /** PUBACKs with success, first sends and resends. */
   published: number;
+  /** Of those, resends of punches whose confirmation was overdue. */
+  resent: number;
+  /** PUBACKs saying no subscriber matched (MQTT 5 reason 16): the punch stays queued. */
+  noSubscriber: number;
   inFlight: number;
   /** Times a publish failed and the unacknowledged entries were read again from disk. */
   restarts: number;
 }
 
-const DELETE_BATCH = 256;
-const DELETE_DELAY_MS = 20;
+const WRITE_BATCH = 256;
+const WRITE_DELAY_MS = 20;
 
 /**
  * Drains the outbox to MQTT at QoS 1, oldest first, with a sliding window of unacknowledged publishes and
  * pages read from disk (memory stays flat however large the backlog). mqtt.js sends in call order, so
- * per-device order holds on the wire. An entry leaves the outbox only after the broker's PUBACK
- * (design.md, durability rules); deletions are batched, so a crash may resend a few acknowledged entries —
- * with the same id, which makes them one row downstream.
+ * per-device order holds on the wire.
+ *
+ * A broker's PUBACK does not mean a forwarder has the punch: a stock broker drops messages no subscription
+ * matches, and more than its queue limit for an offline session. So an acknowledged entry only becomes
+ * "sent"; the forwarder's confirmation removes it (ConfirmationListener), and a sent entry not confirmed in
+ * time is published again, the longest overdue first, under the same rate limit, with the wait doubling up
+ * to a cap. A PUBACK with reason 16 (no matching subscribers) is no delivery at all: the entry stays queued
+ * and publishing pauses, probing with one punch at a time, until a subscriber appears.
  */
 export class OutboxPublisher {
-  readonly stats: PublisherStats = { published: 0, inFlight: 0, restarts: 0 };
+  readonly stats: PublisherStats = { published: 0, resent: 0, noSubscriber: 0, inFlight: 0, restarts: 0 };
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private slotWaiters: Array<() => void> = [];
-  private acked: string[] = [];
+  /** Acknowledged entries whose new state is not written yet; never read again as due meanwhile. */
+  private readonly unsettled = new Set<string>();
+  private marks: SentMark[] = [];
+  private acked: OutboxEntry[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private failed = false;
   private readonly window: number;
   private readonly rate: RateLimiter;
+  private readonly now: () => number;
+  private readonly noSubscriber: NoSubscriberWatch;
   private readonly onQueued = () => this.wake?.();
 
   constructor(private readonly opts: PublisherOptions) {
     this.window = opts.window ?? 256;
     this.rate = new RateLimiter(opts.maxRate ?? 0);
+    this.now = opts.now ?? Date.now;
+    this.noSubscriber = new NoSubscriberWatch(opts.client);
   }
 
   start(): void {
@@ -90,65 +118,117 @@ export class OutboxPublisher {
         'stopping with publishes unacknowledged; they stay queued',
       );
     await this.flush();
+    this.noSubscriber.detach();
   }
 
   private async run(): Promise<void> {
     let after: string | undefined;
+    let dueAfter: OutboxEntry | undefined;
     while (this.running) {
-      if (this.failed) {
-        // the connection broke: let what is in flight settle, then read again from the oldest entry
+      const hold = this.noSubscriber.holdMs();
+      if (this.failed || hold > 0) {
+        // the connection broke, or nobody subscribes: let what is in flight settle, then read again from
+        // the oldest entry
         await this.drained();
         await this.flush();
+        if (this.failed) this.stats.restarts++;
         this.failed = false;
         after = undefined;
-        this.stats.restarts++;
-        await this.idle(500);
+        dueAfter = undefined;
+        if (hold > 0) this.logHold(hold);
+        await this.idle(hold > 0 ? hold : 500);
+        this.noSubscriber.probe();
         continue;
       }
       let page: OutboxEntry[];
       try {
-        page = await this.opts.outbox.readOutbox(this.window, after);
+        page = await this.nextPage(after, dueAfter);
       } catch (err) {
         this.opts.logger.error({ err }, 'cannot read the outbox; retrying');
         await this.idle(1000);
         continue;
       }
+      const resends = page.length > 0 && page[0]!.attempts > 0;
+      if (resends) dueAfter = page[page.length - 1];
+      else dueAfter = undefined;
+      const fresh = page.filter((e) => !this.unsettled.has(e.key));
       if (page.length === 0) {
-        await this.idle(this.opts.idleMs ?? 1000);
+        await this.idle(await this.idleMs());
         continue;
       }
-      for (const entry of page) {
+      for (const entry of fresh) {
         await this.slot();
-        if (!this.running || this.failed) break;
+        if (!this.running || this.failed || this.noSubscriber.holdMs() > 0) break;
         await this.rate.take();
         this.publish(entry);
-        after = entry.key;
+        if (!resends) after = entry.key;
       }
+      // every entry of a due page is waiting for its state to be written: give the writes a moment
+      if (resends && fresh.length === 0) await this.idle(WRITE_DELAY_MS);
     }
     await this.drained();
   }
 
-  private publish({ key, device, payload }: OutboxEntry): void {
+  /** Overdue sent entries first (they are older than anything queued), then the next queued page. */
+  private async nextPage(
+    after: string | undefined,
+    dueAfter: OutboxEntry | undefined,
+  ): Promise<OutboxEntry[]> {
+    const { outbox } = this.opts;
+    if (this.opts.confirm) {
+      const due = await outbox.readDue(this.window, this.now(), dueAfter);
+      if (due.length > 0) return due;
+    }
+    return outbox.readOutbox(this.window, after);
+  }
+
+  /** Until the next entry falls due, at most `idleMs`; new entries wake the loop early. */
+  private async idleMs(): Promise<number> {
+    const idle = this.opts.idleMs ?? 1000;
+    if (!this.opts.confirm) return idle;
+    const next = await this.opts.outbox.nextDue().catch(() => undefined);
+    return next === undefined ? idle : Math.max(10, Math.min(idle, next - this.now()));
+  }
+
+  private publish(entry: OutboxEntry): void {
     const { client, site } = this.opts;
     this.stats.inFlight++;
-    const topic = punchTopic(topicLevel(site), topicLevel(device));
-    client.publishAsync(topic, payload, { qos: 1 }).then(
-      () => {
-        this.stats.published++;
-        this.acked.push(key);
-        this.scheduleFlush();
+    this.unsettled.add(entry.key);
+    const topic = punchTopic(topicLevel(site), topicLevel(entry.device));
+    client.publishAsync(topic, entry.payload, { qos: 1 }).then(
+      (packet) => {
+        if (this.noSubscriber.refused(packet?.messageId)) {
+          this.stats.noSubscriber++;
+          this.unsettled.delete(entry.key);
+        } else {
+          this.stats.published++;
+          if (entry.attempts > 0) this.stats.resent++;
+          this.settle(entry);
+        }
         this.release();
       },
       (err: unknown) => {
-        if (!this.failed) this.opts.logger.warn({ err, key }, 'publish failed; the outbox keeps the punch');
+        if (!this.failed)
+          this.opts.logger.warn({ err, key: entry.key }, 'publish failed; the outbox keeps the punch');
         this.failed = true;
+        this.unsettled.delete(entry.key);
         this.release();
       },
     );
   }
 
+  /** A successful PUBACK: the entry waits for its confirmation, or leaves at once without confirmations. */
+  private settle(entry: OutboxEntry): void {
+    const { confirm } = this.opts;
+    if (confirm) this.marks.push({ entry, dueAt: this.now() + confirmWaitMs(confirm, entry.attempts) });
+    else this.acked.push(entry);
+    if (this.marks.length + this.acked.length >= WRITE_BATCH) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), WRITE_DELAY_MS);
+  }
+
   private slot(): Promise<void> {
-    if (this.stats.inFlight < this.window) return Promise.resolve();
+    const limit = this.noSubscriber.probing ? 1 : this.window;
+    if (this.stats.inFlight < limit) return Promise.resolve();
     return new Promise((resolve) => this.slotWaiters.push(resolve));
   }
 
@@ -163,26 +243,35 @@ export class OutboxPublisher {
     while (this.stats.inFlight > 0) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
   }
 
-  private scheduleFlush(): void {
-    if (this.acked.length >= DELETE_BATCH) {
-      void this.flush();
-      return;
-    }
-    this.flushTimer ??= setTimeout(() => void this.flush(), DELETE_DELAY_MS);
-  }
-
-  /** Removes acknowledged entries in one synced batch; a failed delete only means a resend later. */
+  /** Writes the state changes of acknowledged entries in one synced batch; a failure only means a resend. */
   private flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    const keys = this.acked.splice(0);
-    if (keys.length === 0) return this.flushing;
+    const marks = this.marks.splice(0);
+    const acked = this.acked.splice(0);
+    if (marks.length + acked.length === 0) return this.flushing;
+    const { outbox, logger } = this.opts;
     this.flushing = this.flushing
-      .then(() => this.opts.outbox.removeFromOutbox(keys))
+      .then(async () => {
+        if (marks.length > 0) await outbox.markSent(marks);
+        if (acked.length > 0) await outbox.removeFromOutbox(acked);
+      })
       .catch((err: unknown) =>
-        this.opts.logger.error({ err }, 'cannot remove published punches; they will be sent again'),
-      );
+        logger.error({ err }, 'cannot record published punches; they will be sent again'),
+      )
+      .finally(() => {
+        for (const m of marks) this.unsettled.delete(m.entry.key);
+        for (const e of acked) this.unsettled.delete(e.key);
+      });
     return this.flushing;
+  }
+
+  private logHold(holdMs: number): void {
+    if (!this.noSubscriber.firstHold()) return;
+    this.opts.logger.warn(
+      { retry_ms: holdMs },
+      'the broker has no subscriber for punches (is the forwarder running?); they stay queued and are offered again',
+    );
   }
 
   private idle(ms: number): Promise<void> {

@@ -9,3 +9,7 @@ export const gatewayHealthTopic = (site: string) => `x05/v1/${topicLevel(site)}/
 export function topicLevel(s: string): string {
   return s.replace(/[/+#\s]/g, '_');
 }
+/** The forwarder's confirmations for punches of one device (design.md, MQTT). */
+export const confirmTopic = (site: string, deviceId: string) => `x05/v1/${site}/${deviceId}/confirm`;
+/** What a site's gateway subscribes to: the confirmations of all its devices. */
+export const confirmSubscription = (site: string) => `x05/v1/${site}/+/confirm`;

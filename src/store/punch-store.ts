@@ -40,6 +40,34 @@ export interface OutboxEntry {
   device: string;
   /** The PunchEvent's JSON as stored: published as it is, not serialised again. */
   payload: string;
+  /** Times the broker acknowledged it so far without a confirmation following (0: still queued). */
+  attempts: number;
+  /** For a sent entry: when it is due to go out again (ms), which is also its place in the resend order. */
+  dueAt?: number | undefined;
+}
+
+/** A publish the broker acknowledged: the entry waits for its confirmation until `dueAt`, then goes out again. */
+export interface SentMark {
+  entry: OutboxEntry;
+  dueAt: number;
+}
+
+/** What one confirmation message did to the outbox. */
+export interface ConfirmResult {
+  /** Entries removed: Frappe holds these punches. */
+  confirmed: number;
+  /** Ids this store has no unconfirmed entry for (confirmed before, or never stored here). */
+  unknown: number;
+  /** Ids of punches of another device than the confirmation's topic names: ignored. */
+  foreign: number;
+}
+
+/** Unconfirmed punches of one device: how many, and since when the oldest waits. */
+export interface UnconfirmedDevice {
+  device: string;
+  count: number;
+  /** Gateway time the oldest unconfirmed punch was stored, ms. */
+  oldestStoredAt: number | undefined;
 }
 
 type Db = Level<string, string>;
@@ -52,6 +80,28 @@ type OutboxIteratorOptions = AbstractIteratorOptions<string, string> &
 
 /** Fixed-width sequence numbers sort the same as text and as numbers. */
 const seqKey = (n: number) => String(n).padStart(16, '0');
+/** Fixed-width ms timestamps, for the resend order. */
+const dueStamp = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
+/** Device ids are printable (bounded at every ingress), so NUL separates them from the sequence. */
+const pendingKey = (device: string, key: string) => `${device}\u0000${key}`;
+
+function deviceOf(payload: string): string {
+  return (JSON.parse(payload) as PunchEvent).device_id;
+}
+
+/** A `sent` value, `dueAt|attempts|json`, as an outbox entry. */
+function sentEntry(key: string, value: string): OutboxEntry {
+  const a = value.indexOf('|');
+  const b = value.indexOf('|', a + 1);
+  const payload = value.slice(b + 1);
+  return {
+    key,
+    device: deviceOf(payload),
+    payload,
+    attempts: Number(value.slice(a + 1, b)),
+    dueAt: Number(value.slice(0, a)),
+  };
+}
 
 /** Below this much free space new punches are refused (they stay on the terminal). */
 export const DEFAULT_MIN_FREE_BYTES = 256 * 1024 * 1024;
@@ -92,7 +142,12 @@ const COMPACT_AFTER_REMOVED = 5000;
  */
 export class PunchStore extends EventEmitter {
   private seq = 0;
+  /** Entries not yet acknowledged by the broker. */
   private queued = 0;
+  /** Entries acknowledged by the broker and not yet confirmed. */
+  private sentCount = 0;
+  /** Unconfirmed entries (queued or sent) per device, persisted with every change. */
+  private unconfirmed = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly intake = new Map<string, DeviceIntake>();
   private removedSinceCompaction = 0;
@@ -100,6 +155,12 @@ export class PunchStore extends EventEmitter {
   private readonly raw: Sub;
   private readonly dedup: Sub;
   private readonly outbox: Sub;
+  /** Published and acknowledged by the broker, awaiting confirmation: sequence → `dueAt|attempts|json`. */
+  private readonly sent: Sub;
+  /** Resend order of sent entries: `dueAt|sequence` → ''. */
+  private readonly due: Sub;
+  /** Unconfirmed punches by device: `device NUL sequence` → stored-at ms (counts, oldest per device). */
+  private readonly pending: Sub;
   private readonly meta: Sub;
   private readonly cursors: Sub;
   /** Arrival sequence → `first-seen ms|id`: lets retention forget old ids without scanning the index. */
@@ -115,6 +176,9 @@ export class PunchStore extends EventEmitter {
     this.raw = sub('raw');
     this.dedup = sub('dedup');
     this.outbox = sub('outbox');
+    this.sent = sub('sent');
+    this.due = sub('due');
+    this.pending = sub('pending');
     this.meta = sub('meta');
     this.cursors = sub('cursor');
     this.age = sub('age');
@@ -130,15 +194,28 @@ export class PunchStore extends EventEmitter {
       throw new StoreError(path, 'open', undefined, err);
     }
     const s = new PunchStore(path, db, new DiskGuard(path, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES));
-    const [seq, queued] = await s.meta.getMany(['seq', 'queued']);
+    const [seq, queued, sent, unconfirmed] = await s.meta.getMany(['seq', 'queued', 'sent', 'unconfirmed']);
     s.seq = Number(seq ?? 0);
     s.queued = Number(queued ?? 0);
+    s.sentCount = Number(sent ?? 0);
+    if (unconfirmed === undefined) await s.indexPending();
+    else s.unconfirmed = new Map(Object.entries(JSON.parse(unconfirmed) as Record<string, number>));
     return s;
   }
 
-  /** Punches waiting for the broker. */
+  /** Punches not yet confirmed by the forwarder: queued for the broker, or sent and awaiting confirmation. */
   get outboxDepth(): number {
+    return this.queued + this.sentCount;
+  }
+
+  /** Punches the broker has not acknowledged yet. */
+  get queuedCount(): number {
     return this.queued;
+  }
+
+  /** Punches the broker acknowledged that the forwarder has not confirmed yet. */
+  get sentAwaitingConfirmation(): number {
+    return this.sentCount;
   }
 
   /** Per-device counts of this process's accepts (not persisted: Prometheus counters restart at 0). */
@@ -199,6 +276,7 @@ export class PunchStore extends EventEmitter {
     let seq = this.seq;
     let bytes = 0;
     let next = start;
+    const devices = new Map<string, number>();
     while (next < fresh.length && bytes < WRITE_BYTES) {
       const e = fresh[next++]!;
       const key = seqKey(++seq);
@@ -207,6 +285,8 @@ export class PunchStore extends EventEmitter {
       batch.put(e.id, key, { sublevel: this.dedup });
       batch.put(key, json, { sublevel: this.outbox });
       batch.put(key, `${now}|${e.id}`, { sublevel: this.age });
+      batch.put(pendingKey(e.device_id, key), String(now), { sublevel: this.pending });
+      devices.set(e.device_id, (devices.get(e.device_id) ?? 0) + 1);
       bytes += 2 * json.length;
     }
     // the cursor goes with the last punches it covers: never durable before they are
@@ -214,14 +294,14 @@ export class PunchStore extends EventEmitter {
       batch.put(cursor.device, JSON.stringify(cursor.value), { sublevel: this.cursors });
     const stored = seq - this.seq;
     batch.put('seq', String(seq), { sublevel: this.meta });
-    batch.put('queued', String(this.queued + stored), { sublevel: this.meta });
+    const commit = this.countChange(batch, devices, stored, 0);
     try {
       await batch.write({ sync: true });
     } catch (err) {
       throw new StoreError(this.path, 'write', `seq ${this.seq + 1}…${seq}`, err);
     }
     this.seq = seq;
-    this.queued += stored;
+    commit();
     if (stored > 0) this.emit('queued', stored);
     return next;
   }
@@ -245,42 +325,232 @@ export class PunchStore extends EventEmitter {
     }
   }
 
-  /** The oldest queued punches, in arrival order (which is per-device order). */
+  /** The oldest queued punches (not yet acknowledged by the broker), in arrival order (per-device order). */
   async readOutbox(limit: number, after?: string): Promise<OutboxEntry[]> {
     // not cached: a page is read once, and would push the dedup index's blocks out of the block cache
     const options: OutboxIteratorOptions = { limit, fillCache: false, ...(after ? { gt: after } : {}) };
     try {
       const entries = await this.outbox.iterator(options).all();
-      return entries.map(([key, payload]) => ({
-        key,
-        device: (JSON.parse(payload) as PunchEvent).device_id,
-        payload,
-      }));
+      return entries.map(([key, payload]) => ({ key, device: deviceOf(payload), payload, attempts: 0 }));
     } catch (err) {
       throw new StoreError(this.path, 'read', 'outbox', err);
     }
   }
 
-  /** Called only after the broker acknowledged these entries. */
-  removeFromOutbox(keys: readonly string[]): Promise<void> {
-    const run = this.chain.then(async () => {
-      if (keys.length === 0) return;
+  /**
+   * Sent entries whose confirmation is overdue at `nowMs`, the longest overdue first (entries sent together
+   * fall due together, oldest first). `after` is the last entry of the previous page.
+   */
+  async readDue(
+    limit: number,
+    nowMs: number,
+    after?: Pick<OutboxEntry, 'key' | 'dueAt'>,
+  ): Promise<OutboxEntry[]> {
+    const from = after ? { gt: `${dueStamp(after.dueAt ?? 0)}|${after.key}` } : {};
+    try {
+      const keys = await this.due.keys({ limit, lte: `${dueStamp(nowMs)}|~`, ...from }).all();
+      const seqs = keys.map((k) => k.slice(k.indexOf('|') + 1));
+      const values = await this.sent.getMany(seqs);
+      return seqs.flatMap((key, i) => {
+        const v = values[i];
+        return v === undefined ? [] : [sentEntry(key, v)];
+      });
+    } catch (err) {
+      throw new StoreError(this.path, 'read', 'due', err);
+    }
+  }
+
+  /** When the earliest sent entry falls due (ms), or undefined when none waits. */
+  async nextDue(): Promise<number | undefined> {
+    const [first] = await this.due.keys({ limit: 1 }).all();
+    return first === undefined ? undefined : Number(first.slice(0, first.indexOf('|')));
+  }
+
+  /**
+   * Records publishes the broker acknowledged: each entry waits for its confirmation until `dueAt`. An entry
+   * confirmed in the meantime (the confirmation can overtake this write) is left alone.
+   */
+  markSent(marks: readonly SentMark[]): Promise<void> {
+    return this.serialised(async () => {
+      if (marks.length === 0) return;
+      const keys = marks.map((m) => m.entry.key);
+      const [queued, sent] = await Promise.all([this.outbox.getMany(keys), this.sent.getMany(keys)]);
       const batch = this.db.batch();
-      for (const k of keys) batch.del(k, { sublevel: this.outbox });
-      const queued = Math.max(0, this.queued - keys.length);
-      batch.put('queued', String(queued), { sublevel: this.meta });
-      try {
-        await batch.write({ sync: true });
-      } catch (err) {
-        throw new StoreError(this.path, 'delete', `outbox ${keys[0]}…`, err);
+      let moved = 0;
+      for (const [i, { entry, dueAt }] of marks.entries()) {
+        const before = sent[i];
+        if (queued[i] !== undefined) {
+          batch.del(entry.key, { sublevel: this.outbox });
+          moved++;
+        } else if (before === undefined) continue;
+        else batch.del(`${before.slice(0, before.indexOf('|'))}|${entry.key}`, { sublevel: this.due });
+        const attempts = entry.attempts + 1;
+        batch.put(entry.key, `${dueStamp(dueAt)}|${attempts}|${entry.payload}`, { sublevel: this.sent });
+        batch.put(`${dueStamp(dueAt)}|${entry.key}`, '', { sublevel: this.due });
       }
-      this.queued = queued;
-      this.removedSinceCompaction += keys.length;
-      if (this.removedSinceCompaction >= COMPACT_AFTER_REMOVED && !this.compaction)
-        this.compactDrained(keys[keys.length - 1]!);
+      const commit = this.countChange(batch, new Map(), -moved, moved);
+      await this.write(batch, 'write', `sent ${keys[0]}…`);
+      commit();
     });
+  }
+
+  /**
+   * Removes the entries of these punch ids: the forwarder confirmed that Frappe holds them. Entries whose
+   * device `belongs` refuses are left alone (a confirmation acts only on the device its topic names).
+   */
+  confirm(ids: readonly string[], belongs?: (device: string) => boolean): Promise<ConfirmResult> {
+    return this.serialised(async () => {
+      const result: ConfirmResult = { confirmed: 0, unknown: 0, foreign: 0 };
+      const seqs = await this.dedup.getMany([...ids]);
+      const keys = [...new Set(seqs.filter((k): k is string => k !== undefined))];
+      result.unknown += ids.length - seqs.filter((k) => k !== undefined).length;
+      const [queued, sent] = await Promise.all([this.outbox.getMany(keys), this.sent.getMany(keys)]);
+      const batch = this.db.batch();
+      const devices = new Map<string, number>();
+      let fromQueue = 0;
+      let fromSent = 0;
+      for (const [i, key] of keys.entries()) {
+        const q = queued[i];
+        const v = sent[i];
+        const json = q ?? (v === undefined ? undefined : sentEntry(key, v).payload);
+        if (json === undefined) {
+          result.unknown++;
+          continue;
+        }
+        const owner = deviceOf(json);
+        if (belongs && !belongs(owner)) {
+          result.foreign++;
+          continue;
+        }
+        if (q !== undefined) {
+          batch.del(key, { sublevel: this.outbox });
+          fromQueue++;
+        } else {
+          batch.del(key, { sublevel: this.sent });
+          batch.del(`${v!.slice(0, v!.indexOf('|'))}|${key}`, { sublevel: this.due });
+          fromSent++;
+        }
+        batch.del(pendingKey(owner, key), { sublevel: this.pending });
+        devices.set(owner, (devices.get(owner) ?? 0) - 1);
+        result.confirmed++;
+      }
+      if (result.confirmed === 0) {
+        await batch.close();
+        return result;
+      }
+      const commit = this.countChange(batch, devices, -fromQueue, -fromSent);
+      await this.write(batch, 'delete', `confirmed ${keys[0]}…`);
+      commit();
+      this.afterRemoval(result.confirmed, keys[keys.length - 1]!);
+      return result;
+    });
+  }
+
+  /**
+   * Removes entries without waiting for a confirmation: for a gateway run with `publish.confirm: false`,
+   * where the broker's PUBACK is the end of the gateway's responsibility.
+   */
+  removeFromOutbox(entries: readonly Pick<OutboxEntry, 'key' | 'device'>[]): Promise<void> {
+    return this.serialised(async () => {
+      if (entries.length === 0) return;
+      const batch = this.db.batch();
+      const devices = new Map<string, number>();
+      for (const { key, device } of entries) {
+        batch.del(key, { sublevel: this.outbox });
+        batch.del(pendingKey(device, key), { sublevel: this.pending });
+        devices.set(device, (devices.get(device) ?? 0) - 1);
+      }
+      const commit = this.countChange(batch, devices, -entries.length, 0);
+      await this.write(batch, 'delete', `outbox ${entries[0]!.key}…`);
+      commit();
+      this.afterRemoval(entries.length, entries[entries.length - 1]!.key);
+    });
+  }
+
+  /** Unconfirmed punches per device, with the time the oldest of each was stored. */
+  async unconfirmedByDevice(): Promise<UnconfirmedDevice[]> {
+    const out: UnconfirmedDevice[] = [];
+    for (const [device, count] of this.unconfirmed) {
+      const [first] = await this.pending
+        .values({ gte: pendingKey(device, ''), lt: pendingKey(device, '~'), limit: 1 })
+        .all();
+      out.push({ device, count, oldestStoredAt: first === undefined ? undefined : Number(first) });
+    }
+    return out;
+  }
+
+  /** Runs `fn` after every store operation started before it, so reads and the batch it writes agree. */
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
     this.chain = run.catch(() => {});
     return run;
+  }
+
+  private async write(batch: ReturnType<Db['batch']>, op: 'write' | 'delete', key: string): Promise<void> {
+    try {
+      await batch.write({ sync: true });
+    } catch (err) {
+      throw new StoreError(this.path, op, key, err);
+    }
+  }
+
+  /**
+   * Puts the counters after a change into `batch`, so they are durable with it; the returned function
+   * applies them in memory once the batch is written.
+   */
+  private countChange(
+    batch: ReturnType<Db['batch']>,
+    devices: ReadonlyMap<string, number>,
+    queuedDelta: number,
+    sentDelta: number,
+  ): () => void {
+    const queued = Math.max(0, this.queued + queuedDelta);
+    const sent = Math.max(0, this.sentCount + sentDelta);
+    const unconfirmed = new Map(this.unconfirmed);
+    for (const [device, delta] of devices) {
+      const n = (unconfirmed.get(device) ?? 0) + delta;
+      if (n > 0) unconfirmed.set(device, n);
+      else unconfirmed.delete(device);
+    }
+    batch.put('queued', String(queued), { sublevel: this.meta });
+    batch.put('sent', String(sent), { sublevel: this.meta });
+    if (devices.size > 0)
+      batch.put('unconfirmed', JSON.stringify(Object.fromEntries(unconfirmed)), { sublevel: this.meta });
+    return () => {
+      this.queued = queued;
+      this.sentCount = sent;
+      if (devices.size > 0) this.unconfirmed = unconfirmed;
+    };
+  }
+
+  private afterRemoval(removed: number, last: string): void {
+    this.removedSinceCompaction += removed;
+    if (this.removedSinceCompaction >= COMPACT_AFTER_REMOVED && !this.compaction) this.compactDrained(last);
+  }
+
+  /**
+   * A store written before punches were confirmed has an outbox but no per-device index of unconfirmed
+   * punches: build it once, from the outbox and the arrival times.
+   */
+  private async indexPending(): Promise<void> {
+    let batch = this.db.batch();
+    let n = 0;
+    const counts = new Map<string, number>();
+    for await (const [key, json] of this.outbox.iterator()) {
+      const device = deviceOf(json);
+      const age = await this.age.get(key);
+      batch.put(pendingKey(device, key), age?.slice(0, age.indexOf('|')) ?? String(Date.now()), {
+        sublevel: this.pending,
+      });
+      counts.set(device, (counts.get(device) ?? 0) + 1);
+      if (++n % 1000 === 0) {
+        await this.write(batch, 'write', 'pending');
+        batch = this.db.batch();
+      }
+    }
+    batch.put('unconfirmed', JSON.stringify(Object.fromEntries(counts)), { sublevel: this.meta });
+    await this.write(batch, 'write', 'pending');
+    this.unconfirmed = counts;
   }
 
   /**
@@ -292,7 +562,12 @@ export class PunchStore extends EventEmitter {
   private compactDrained(last: string): void {
     this.removedSinceCompaction = 0;
     const prefix = this.outbox.prefix;
-    this.compaction = this.compactRange(prefix, prefix + last)
+    const sentPrefix = this.sent.prefix;
+    this.compaction = Promise.all([
+      this.compactRange(prefix, prefix + last),
+      this.compactRange(sentPrefix, sentPrefix + last),
+    ])
+      .then(() => {})
       // LevelDB's CompactRange returns no status: an I/O error in it becomes the store's background error,
       // which fails (and is reported by) the next write; nothing else can reject while the store is open
       .catch(() => {})
@@ -309,7 +584,7 @@ export class PunchStore extends EventEmitter {
   /** Applies the retention policy, then compacts what was deleted so the disk space comes back. */
   async prune(policy: RetentionPolicy = DEFAULT_RETENTION, nowMs = Date.now()): Promise<PruneResult> {
     const run = this.chain.then(async () => {
-      const parts = { raw: this.raw, dedup: this.dedup, age: this.age, outbox: this.outbox };
+      const parts = { raw: this.raw, dedup: this.dedup, age: this.age, outbox: this.outbox, sent: this.sent };
       let result: PruneResult;
       try {
         result = await prune(this.db, parts, policy, nowMs);

@@ -26,12 +26,12 @@ const BATCH = 1000;
 
 /**
  * Deletes raw-log entries received before the raw cutoff and dedup ids first seen before the dedup cutoff,
- * oldest first, stopping at the first newer entry (both are in arrival order). An id whose punch is still
- * in the outbox is never forgotten.
+ * oldest first, stopping at the first newer entry (both are in arrival order). An id whose punch is not
+ * confirmed yet (queued or sent) is never forgotten.
  */
 export async function prune(
   db: Level<string, string>,
-  parts: { raw: Sub; dedup: Sub; age: Sub; outbox: Sub },
+  parts: { raw: Sub; dedup: Sub; age: Sub; outbox: Sub; sent: Sub },
   policy: RetentionPolicy,
   nowMs: number,
 ): Promise<PruneResult> {
@@ -58,7 +58,7 @@ export async function prune(
     const bar = value.indexOf('|');
     const firstSeen = Number(value.slice(0, bar));
     if (!(firstSeen < dedupCutoff)) break;
-    if ((await parts.outbox.get(key)) !== undefined) break;
+    if ((await parts.outbox.get(key)) !== undefined || (await parts.sent.get(key)) !== undefined) break;
     batch.del(value.slice(bar + 1), { sublevel: parts.dedup });
     batch.del(key, { sublevel: parts.age });
     dedup++;

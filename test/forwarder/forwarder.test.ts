@@ -15,7 +15,9 @@ const USERS = ['4711', '4712', '4713', '4714'];
 let broker: Mosquitto;
 let publisher: MqttClient;
 t.before(async () => {
-  broker = await Mosquitto.start();
+  // a broker that keeps sessions across its restart: the forwarder's own resume is under test here; a
+  // broker that loses everything is the gateway's confirmation loop's to cover (test/e2e)
+  broker = await Mosquitto.start({ persistence: true });
   publisher = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'test-publisher' });
 });
 t.teardown(async () => {
@@ -80,11 +82,12 @@ function punches(n: number, userOf = (i: number) => USERS[i % USERS.length]!): P
   );
 }
 
+/** On the test site's topic, as that site's gateway would publish it (the site is not part of the id). */
 async function publish(name: string, events: Array<PunchEvent | string>): Promise<void> {
   for (const e of events) {
     await publisher.publishAsync(
       `x05/v1/${name}/X05-1/punch`,
-      typeof e === 'string' ? e : encodePunchEvent(e),
+      typeof e === 'string' ? e : encodePunchEvent({ ...e, site: name }),
       { qos: 1 },
     );
   }

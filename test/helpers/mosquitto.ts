@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { freePort, waitForPort } from './free-port.js';
 
 /**
- * A real Mosquitto on a free loopback port, with persistence in a temp dir so persistent sessions and
- * queued QoS 1 messages survive stop()/start() — the way a production broker restart behaves.
+ * A real Mosquitto on a free loopback port with its stock settings: only the listener and, with `users`,
+ * password login are set — its default queue limit (1,000 messages per offline session), no persistence
+ * (a restart loses sessions and queued messages) — because that is what a cloud team starts with and what
+ * the confirmation loop must survive. `persistence: true` keeps sessions across stop()/start() in a temp dir.
  */
 export class Mosquitto {
   readonly dir = mkdtempSync(join(tmpdir(), 'x05-mosquitto-'));
@@ -17,11 +19,14 @@ export class Mosquitto {
   private constructor(
     readonly port: number,
     private readonly users?: Record<string, string>,
+    private readonly persistence = false,
   ) {}
 
   /** With `users`, anonymous clients are refused and only these name/password pairs may connect. */
-  static async start(opts: { users?: Record<string, string> } = {}): Promise<Mosquitto> {
-    const m = new Mosquitto(await freePort(), opts.users);
+  static async start(
+    opts: { users?: Record<string, string>; persistence?: boolean } = {},
+  ): Promise<Mosquitto> {
+    const m = new Mosquitto(await freePort(), opts.users, opts.persistence);
     await m.start();
     return m;
   }
@@ -46,11 +51,7 @@ export class Mosquitto {
         // as root Mosquitto drops to the `mosquitto` user, which cannot write its save file in our temp dir
         ...(process.getuid?.() === 0 ? ['user root'] : []),
         ...(this.users ? ['allow_anonymous false', `password_file ${passwords}`] : ['allow_anonymous true']),
-        'persistence true',
-        `persistence_location ${this.dir}/`,
-        // queue without limit for offline persistent sessions: the default (1000) would drop punches
-        'max_queued_messages 0',
-        'max_inflight_messages 0',
+        ...(this.persistence ? ['persistence true', `persistence_location ${this.dir}/`] : []),
         'log_dest stderr',
         'log_type error',
         'log_type warning',

@@ -31,7 +31,7 @@ t.test('state survives reopening: dedup index, outbox and sequence', async (t) =
   let store = await PunchStore.open(dir);
   await store.accept(events.slice(0, 15));
   const first = await store.readOutbox(5);
-  await store.removeFromOutbox(first.map((q) => q.key));
+  await store.removeFromOutbox(first);
   await store.close();
 
   store = await PunchStore.open(dir);
@@ -147,7 +147,7 @@ t.test('a drain past the compaction of the drained range gets every entry once, 
     const page = await store.readOutbox(256, after);
     if (page.length === 0) break;
     for (const entry of page) drained.push((JSON.parse(entry.payload) as PunchEvent).id);
-    await store.removeFromOutbox(page.map((entry) => entry.key));
+    await store.removeFromOutbox(page);
     after = page[page.length - 1]!.key;
     // new punches arrive while the drained range is being compacted
     if (drained.length === 20_480) await store.accept(later);

@@ -38,7 +38,7 @@ t.test('old ids are forgotten after dedupDays, never while their punch is still 
   const events = samplePunches(10);
   await store.accept(events);
   const sent = await store.readOutbox(6);
-  await store.removeFromOutbox(sent.map((e) => e.key));
+  await store.removeFromOutbox(sent);
   const later = Date.now() + 401 * DAY;
   t.same(await store.prune({ rawDays: 1000, dedupDays: 400 }, later), { raw: 0, dedup: 6 });
   t.same(

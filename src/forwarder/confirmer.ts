@@ -1,0 +1,53 @@
+import { encodeConfirmations, MAX_CONFIRM_IDS } from '../event/confirmation.js';
+
+/** Where the delivery stages report a punch Frappe now holds. */
+export interface HeldPunches {
+  held(punchTopic: string, id: string): void;
+}
+
+/** Publishes one confirmation message (QoS 1); errors are the caller's to log. */
+export type PublishConfirmation = (topic: string, payload: string) => void;
+
+/**
+ * Collects the ids of punches Frappe now holds and tells their gateways, on
+ * `x05/v1/{site}/{device}/confirm` with the site and device levels of the topic each punch came on (so a
+ * gateway hears exactly what it sent, whatever its payload claimed). Ids are batched per topic for
+ * `lingerMs` or up to 1,000 per message. Not awaited: a confirmation the broker loses only means the
+ * gateway publishes the punch again after its timeout, and this forwarder confirms it again from the
+ * Raw Log it finds.
+ */
+export class Confirmer implements HeldPunches {
+  readonly #pending = new Map<string, string[]>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly publish: PublishConfirmation,
+    private readonly lingerMs = 20,
+  ) {}
+
+  /** The punch with `id`, received on `punchTopic`, is held by Frappe. */
+  held(punchTopic: string, id: string): void {
+    const topic = punchTopic.replace(/\/punch$/, '/confirm');
+    let ids = this.#pending.get(topic);
+    if (!ids) {
+      ids = [];
+      this.#pending.set(topic, ids);
+    }
+    ids.push(id);
+    if (ids.length >= MAX_CONFIRM_IDS) this.flushTopic(topic);
+    else this.#timer ??= setTimeout(() => this.flush(), this.lingerMs);
+  }
+
+  /** Sends everything collected so far. */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const topic of [...this.#pending.keys()]) this.flushTopic(topic);
+  }
+
+  private flushTopic(topic: string): void {
+    const ids = this.#pending.get(topic) ?? [];
+    this.#pending.delete(topic);
+    for (const payload of encodeConfirmations(ids)) this.publish(topic, payload);
+  }
+}
