@@ -1,8 +1,9 @@
 /**
  * Edge durability figures (issue 5): sustained store → Mosquitto QoS 1 rate against publishing the same
  * events straight from memory (the limit); latency from store to a subscriber at a realtime pace of
- * 50 punches/s; and the RSS of the real gateway process (built CLI, no devices) while it drains a
- * backlog of a million punches from disk.
+ * 50 punches/s; the confirmation loop's cost, outbox → forwarder with and without confirmations, and store →
+ * confirmed latency (bench/confirm-loop.ts); and the RSS of the real gateway process (built CLI, no devices)
+ * while it drains a backlog of a million punches from disk (BENCH_BACKLOG=0 skips it).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,25 +12,31 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
+import { Confirmer } from '../src/forwarder/confirmer.js';
 import { OutboxPublisher } from '../src/publish/outbox-publisher.js';
 import { PunchStore } from '../src/store/punch-store.js';
 import { samplePunches } from '../test/helpers/events.js';
 import { Mosquitto } from '../test/helpers/mosquitto.js';
 import { imageRuntime, type NodeRuntime } from '../test/helpers/node-runtime.js';
 import { until } from '../test/helpers/until.js';
+import { confirmLoop } from './confirm-loop.js';
 import { type BenchResult, figure } from './result.js';
 
 const silent = pino({ level: 'silent' });
 const RATE_EVENTS = Number(process.env.BENCH_OUTBOX_EVENTS ?? 100_000);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 
-async function counter(url: string, topic: string) {
+/** Counts punches on `topic`; with `confirm`, confirms each at once as a forwarder would. */
+async function counter(url: string, topic: string, confirm = false) {
   const sub = await mqtt.connectAsync(url);
   let n = 0;
   const arrivals = new Map<string, number>();
-  sub.on('message', (_t, p) => {
+  const confirmer = new Confirmer((t, payload) => sub.publish(t, payload, { qos: 1 }));
+  sub.on('message', (t, p) => {
     n++;
-    arrivals.set(JSON.parse(p.toString()).id, performance.now());
+    const id = JSON.parse(p.toString()).id as string;
+    arrivals.set(id, performance.now());
+    if (confirm) confirmer.held(t, id);
   });
   await sub.subscribeAsync(topic, { qos: 1 });
   return { count: () => n, arrivals, close: () => sub.endAsync(true) };
@@ -136,7 +143,8 @@ async function drain(broker: Mosquitto, dir: string, storeDir: string, site: str
       log_level: 'warn',
     }),
   );
-  const sub = await counter(broker.url, `x05/v1/${site}/+/punch`);
+  // the gateway runs as shipped, confirmations on: the subscriber confirms what it gets
+  const sub = await counter(broker.url, `x05/v1/${site}/+/punch`, true);
   const t0 = performance.now();
   const args = [...settings.nodeArgs, 'dist/src/cli/main.js', 'gateway', '--config', config];
   const gw = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, ...settings.env } });
@@ -204,7 +212,12 @@ export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'x05-bench-outbox-'));
   const broker = await Mosquitto.start();
   try {
-    return [...(await storeToBroker(broker, dir)), ...(await drainBacklog(broker, dir))];
+    return [
+      ...(await storeToBroker(broker, dir)),
+      ...(await confirmLoop(broker, dir)),
+      // BENCH_BACKLOG=0 skips the million-punch drain (a smoke run)
+      ...(BACKLOG > 0 ? await drainBacklog(broker, dir) : []),
+    ];
   } finally {
     await broker.close();
     rmSync(dir, { recursive: true, force: true });

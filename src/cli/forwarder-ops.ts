@@ -10,6 +10,8 @@ export interface ForwarderReport {
   frappe: string;
   state: Forwarder['state'];
   stats: Forwarder['stats'];
+  /** Seconds the oldest message in hand has waited for Frappe. */
+  oldest_in_hand_s: number;
 }
 
 function formatForwarder(r: ForwarderReport): string {
@@ -17,7 +19,8 @@ function formatForwarder(r: ForwarderReport): string {
   const why = r.state.state === 'auth_paused' ? ` — Frappe refuses the API key: ${r.state.reason}` : '';
   return [
     `forwarder ${r.share_group} (${r.topic}) → ${r.frappe}: ${r.state.state}${why}`,
-    `received ${s.received}, acked ${s.acked}, synced ${s.synced}, unmapped ${s.unmapped}, rejected ${s.rejected}, dead-lettered ${s.deadLettered}, retries ${s.retries}, batches ${s.batches}`,
+    `received ${s.received}, acked ${s.acked}, confirmed ${s.confirmed}, synced ${s.synced}, unmapped ${s.unmapped}, rejected ${s.rejected}, dead-lettered ${s.deadLettered}, retries ${s.retries}, batches ${s.batches}`,
+    `oldest message in hand: ${r.oldest_in_hand_s} s`,
     s.lastError ? `last error: ${s.lastError}` : '',
   ]
     .filter(Boolean)
@@ -27,7 +30,8 @@ function formatForwarder(r: ForwarderReport): string {
 
 /**
  * The forwarder's ops endpoint: unhealthy (503) while Frappe refuses its key, since only an operator can
- * fix that; a Frappe that is down or slow is retried and stays healthy. A taken port is logged, not fatal.
+ * fix that, and while a message has been in hand longer than forwarder.max_in_hand_age_s (Frappe down or
+ * refusing for that long, or the forwarder stuck). A taken port is logged, not fatal.
  */
 export async function startForwarderOps(
   cfg: CloudConfig,
@@ -41,16 +45,33 @@ export async function startForwarderOps(
     frappe: cfg.frappe.url,
     state: fwd.state,
     stats: fwd.stats,
+    oldest_in_hand_s: fwd.oldestInHandS,
   });
+  const maxInHandS = cfg.forwarder?.max_in_hand_age_s ?? 600;
   return startOpsServerOrLog({
     listen: cfg.ops.listen,
-    registry: forwarderRegistry({ counts: () => fwd.stats, paused: () => fwd.stats.paused }),
+    registry: forwarderRegistry({
+      counts: () => fwd.stats,
+      paused: () => fwd.stats.paused,
+      oldestInHandS: () => fwd.oldestInHandS,
+    }),
     title: `x05-forwarder ${cfg.share_group}`,
     status: report,
     statusText: formatForwarder,
     health: async () => {
       const paused = fwd.state.state === 'auth_paused';
-      return { ok: !paused, stages: { frappe: paused ? 'API key refused (401/403)' : 'ok' } };
+      // a forwarder retrying a Frappe that stays down, or stuck, holds its oldest message ever longer
+      const age = fwd.oldestInHandS;
+      const stuck = age > maxInHandS;
+      return {
+        ok: !paused && !stuck,
+        stages: {
+          frappe: paused ? 'API key refused (401/403)' : 'ok',
+          in_hand: stuck
+            ? `oldest message waits ${age} s for Frappe (over ${maxInHandS} s)`
+            : `ok, oldest ${age} s`,
+        },
+      };
     },
     logger,
   });

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../ops/log.js';
+import { unconfirmedFigures } from '../ops/status-report.js';
 import type { OutboxPublisher } from '../publish/outbox-publisher.js';
 import { gatewayHealthTopic } from '../publish/topics.js';
 import type { PunchStore } from '../store/punch-store.js';
@@ -10,7 +11,7 @@ const PRUNE_EVERY_MS = 6 * 3600_000;
 
 /**
  * Housekeeping of a running gateway: retention passes over the store, and a retained health message
- * (queue depth, disk use, publish counters) so a site engineer sees a filling disk or a growing backlog
+ * (queue depth, unconfirmed punches and the oldest one's wait, disk use, publish counters) so a site engineer sees a filling disk or a growing backlog
  * from the broker, before the gateway has to refuse work.
  */
 export function startHousekeeping(
@@ -31,9 +32,17 @@ export function startHousekeeping(
   const healthOnce = async () => {
     try {
       const disk = await store.diskUsage();
+      const unconfirmed = unconfirmedFigures(await store.unconfirmedByDevice(), Date.now());
       const health = {
         at: new Date().toISOString(),
         queued: store.outboxDepth,
+        unconfirmed: unconfirmed.count,
+        oldest_unconfirmed_s: unconfirmed.oldest_s,
+        unconfirmed_by_device: Object.fromEntries(
+          unconfirmed.devices.map((d) => [d.device, { count: d.count, oldest_s: d.oldest_s }]),
+        ),
+        sent_awaiting_confirmation: store.sentAwaitingConfirmation,
+        resent: publisher.stats.resent,
         published: publisher.stats.published,
         in_flight: publisher.stats.inFlight,
         store_mb: Math.round(disk.storeBytes / 1048576),

@@ -10,7 +10,13 @@ import {
   type OpsServer,
   startOpsServerOrLog,
 } from '../ops/ops-server.js';
-import { type DeviceReport, formatStatus, type StatusReport } from '../ops/status-report.js';
+import {
+  type DeviceReport,
+  formatStatus,
+  type StatusReport,
+  unconfirmedFigures,
+} from '../ops/status-report.js';
+import type { ConfirmationListener } from '../publish/confirmations.js';
 import type { OutboxPublisher } from '../publish/outbox-publisher.js';
 import { CommandDesk, CommandRequestError } from '../push/command-desk.js';
 import type { PushServer } from '../push/push-server.js';
@@ -19,6 +25,8 @@ import type { PunchStore } from '../store/punch-store.js';
 export interface GatewayParts {
   store: PunchStore;
   publisher: OutboxPublisher;
+  /** Undefined with `publish.confirm: false`. */
+  confirmations: ConfirmationListener | undefined;
   client: MqttClient;
   push: PushServer | undefined;
   /** Last status each terminal reported, by device id. */
@@ -50,10 +58,17 @@ export async function startGatewayOps(
   logger: Logger,
 ): Promise<OpsServer | undefined> {
   if (!cfg.ops.listen) return undefined;
-  const { store, publisher, client, push, devices } = parts;
+  const { store, publisher, confirmations, client, push, devices } = parts;
   const disk = () => store.diskUsage();
+  const unconfirmed = async () => unconfirmedFigures(await store.unconfirmedByDevice(), Date.now());
   const registry = gatewayRegistry({
+    site: cfg.site,
     queued: () => store.outboxDepth,
+    unconfirmed,
+    confirmations: () => ({
+      ...(confirmations?.stats ?? { confirmed: 0, unknown: 0, foreign: 0, invalid: 0 }),
+      resent: publisher.stats.resent,
+    }),
     intake: () => store.intakeByDevice,
     published: () => publisher.stats,
     brokerConnected: () => client.connected,
@@ -63,6 +78,8 @@ export async function startGatewayOps(
   });
   const status = async (): Promise<StatusReport> => {
     const d = await disk();
+    const u = await unconfirmed();
+    const byDevice = new Map(u.devices.map((x) => [x.device, x]));
     const intake = store.intakeByDevice;
     return {
       site: cfg.site,
@@ -75,7 +92,25 @@ export async function startGatewayOps(
       },
       broker: { url: cfg.broker.url, connected: client.connected },
       publish: { published: publisher.stats.published, in_flight: publisher.stats.inFlight },
-      devices: [...devices.values()].map((s) => deviceReport(s, intake.get(s.device)?.lastPunch)),
+      ...(confirmations
+        ? {
+            confirm: {
+              count: u.count,
+              oldest_s: u.oldest_s,
+              sent: store.sentAwaitingConfirmation,
+              resent: publisher.stats.resent,
+              no_subscriber: publisher.stats.noSubscriber,
+              confirmed: confirmations.stats.confirmed,
+              ignored:
+                confirmations.stats.unknown + confirmations.stats.foreign + confirmations.stats.invalid,
+            },
+          }
+        : {}),
+      devices: [...devices.values()].map((s) => ({
+        ...deviceReport(s, intake.get(s.device)?.lastPunch),
+        unconfirmed: byDevice.get(s.device)?.count ?? 0,
+        oldest_unconfirmed_s: byDevice.get(s.device)?.oldest_s ?? 0,
+      })),
       ...(push
         ? {
             push: {
@@ -100,6 +135,16 @@ export async function startGatewayOps(
       ok = false;
     }
     stages.broker = client.connected ? 'connected' : `disconnected, ${store.outboxDepth} queued`;
+    if (confirmations) {
+      // punches that wait for a confirmation too long: the forwarder, Frappe or the broker needs a look
+      const u = await unconfirmed();
+      const limit = cfg.health.max_unconfirmed_age_s;
+      const late = u.oldest_s > limit;
+      stages.confirm = late
+        ? `oldest unconfirmed punch waits ${u.oldest_s} s (over ${limit} s); ${u.count} unconfirmed`
+        : `ok, ${u.count} unconfirmed`;
+      if (late) ok = false;
+    }
     for (const s of devices.values())
       stages[`device:${s.device}`] = s.state === 'online' ? 'online' : `error: ${s.error ?? 'unknown'}`;
     return { ok, stages };

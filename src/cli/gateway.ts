@@ -75,7 +75,11 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
     window: cfg.publish.window,
     maxRate: cfg.publish.max_rate,
     confirm: cfg.publish.confirm
-      ? { timeoutMs: cfg.publish.confirm_timeout_s * 1000, capMs: cfg.publish.resend_cap_s * 1000 }
+      ? {
+          timeoutMs: cfg.publish.confirm_timeout_s * 1000,
+          capMs: cfg.publish.resend_cap_s * 1000,
+          window: cfg.publish.confirm_window,
+        }
       : false,
   });
   publisher.start();
@@ -132,7 +136,11 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
     }),
   );
   const importFolder = await startWatchFromConfig(cfg, store, logger);
-  const ops = await startGatewayOps(cfg, { store, publisher, client, push, devices: deviceStatus }, logger);
+  const ops = await startGatewayOps(
+    cfg,
+    { store, publisher, confirmations, client, push, devices: deviceStatus },
+    logger,
+  );
 
   return {
     store,

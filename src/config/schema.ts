@@ -190,6 +190,8 @@ export const SiteConfigSchema = z
         /** A sent punch unconfirmed this long is published again; later waits double up to resend_cap_s. */
         confirm_timeout_s: z.number().positive().default(300),
         resend_cap_s: z.number().positive().default(3600),
+        /** Punches sent and not yet confirmed, at most; more wait on disk (README, cloud broker sizing). */
+        confirm_window: z.number().int().positive().default(1000),
         /** How long the broker keeps the gateway's session (its confirmations) while it is offline. */
         session_expiry_s: z
           .number()
@@ -204,6 +206,7 @@ export const SiteConfigSchema = z
         confirm: true,
         confirm_timeout_s: 300,
         resend_cap_s: 3600,
+        confirm_window: 1000,
         session_expiry_s: 7 * 24 * 3600,
       }),
     /** When /healthz turns red. */
@@ -263,6 +266,8 @@ export const CloudConfigSchema = z
         instance: topicSegment.optional(),
         /** Other instances of the share group offline this long are retired from it; 0 = never. Default 3600. */
         retire_after_s: z.number().min(0).optional(),
+        /** healthz turns red when a message has been in hand (not yet in Frappe) this long. Default 600. */
+        max_in_hand_age_s: z.number().positive().optional(),
         /** Punches per insert_many (Frappe caps a call at 200). Default 200. */
         batch_size: z.number().int().min(1).max(200).optional(),
         /** How long a batch waits to fill. Default 20. */

@@ -12,6 +12,8 @@ export interface AckSlot {
 interface Entry {
   messageId: number;
   state: 'open' | 'ok' | 'dropped';
+  /** When it was taken, ms: the age of the oldest message in hand is a health figure. */
+  at: number;
 }
 
 /**
@@ -37,6 +39,8 @@ export class AckWindow {
   #connection = new AbortController();
   /** Set once a message was dropped: no later PUBACK may overtake it on this connection. */
   #blocked = false;
+  /** The forwarder is stopping: drops are expected and the connection ends anyway. */
+  #closing = false;
   #client: MqttClient | undefined;
 
   readonly #onPuback: () => void;
@@ -50,6 +54,11 @@ export class AckWindow {
   /** Messages received and not yet acknowledged or dropped on the current connection. */
   get inHand(): number {
     return this.#entries.length;
+  }
+
+  /** When the oldest message still in hand (not yet acknowledged) was taken, ms. */
+  get oldestAt(): number | undefined {
+    return this.#entries[0]?.at;
   }
 
   /** Installs the deferral on `client`; call before the first PUBLISH can arrive. */
@@ -66,7 +75,7 @@ export class AckWindow {
     while (this.#entries.length >= this.size) {
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
-    const entry: Entry = { messageId, state: 'open' };
+    const entry: Entry = { messageId, state: 'open', at: Date.now() };
     this.#entries.push(entry);
     const connection = this.#connection.signal;
     return {
@@ -78,6 +87,11 @@ export class AckWindow {
         this.flush();
       },
     };
+  }
+
+  /** The forwarder is stopping: a dropped message no longer cuts the connection. */
+  close(): void {
+    this.#closing = true;
   }
 
   /** The connection closed: nothing in hand can be acknowledged any more; the broker redelivers it. */
@@ -92,8 +106,10 @@ export class AckWindow {
   private flush(): void {
     while (this.#entries[0] && this.#entries[0].state !== 'open') {
       const head = this.#entries.shift()!;
-      if (head.state === 'dropped') this.#blocked = true;
-      else if (!this.#blocked) this.sendPuback(head.messageId);
+      if (head.state === 'dropped') {
+        if (!this.#blocked) this.cut();
+        this.#blocked = true;
+      } else if (!this.#blocked) this.sendPuback(head.messageId);
     }
     this.wake();
   }
@@ -102,6 +118,18 @@ export class AckWindow {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w();
+  }
+
+  /**
+   * A dropped message blocks every later PUBACK on this connection (they must go out in order), and the
+   * broker stops sending once Receive Maximum messages are unacknowledged: without this, a silent stall
+   * with the keepalive still answered. Cutting the connection makes the broker redeliver everything
+   * unacknowledged on the resumed session; mqtt.js reconnects by itself.
+   */
+  private cut(): void {
+    const client = this.#client;
+    if (this.#closing || !client?.connected) return;
+    client.stream.end();
   }
 
   private sendPuback(messageId: number): void {

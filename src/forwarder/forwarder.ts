@@ -82,6 +82,8 @@ export interface Forwarder {
   readonly statusTopic: string;
   /** What that status says now. */
   readonly state: ForwarderState;
+  /** Seconds the oldest message in hand has waited for Frappe (0 when none): a stuck forwarder shows here. */
+  readonly oldestInHandS: number;
   /** Finishes or abandons (unacknowledged) the message in hand, then disconnects; the session stays. */
   stop(): Promise<void>;
 }
@@ -103,7 +105,6 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     rejected: 0,
     deadLettered: 0,
     confirmed: 0,
-    oldestInHandAt: undefined,
     retries: 0,
     batches: 0,
     paused: false,
@@ -274,10 +275,15 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     get state() {
       return status.current;
     },
+    get oldestInHandS() {
+      const at = window.oldestAt;
+      return at === undefined ? 0 : Math.round((Date.now() - at) / 1000);
+    },
     async stop() {
       const drain = Promise.allSettled([...inFlight, pipeline?.drain(opts.drainTimeoutMs ?? 10_000)]);
       const timer = new Promise((resolve) => setTimeout(resolve, opts.drainTimeoutMs ?? 10_000).unref());
       // a write in hand finishes and is acknowledged; a retry wait is cut short (left to redelivery)
+      window.close();
       stopping.abort();
       stopUnmappedPass();
       retirer?.stop();

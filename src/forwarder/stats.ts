@@ -10,8 +10,6 @@ export interface ForwarderStats {
   deadLettered: number;
   /** Punch ids confirmed to their gateways (handed to the broker on the confirm topics). */
   confirmed: number;
-  /** Time the oldest message in hand was received, ms; undefined when none is in hand. */
-  oldestInHandAt: number | undefined;
   /** Failed write attempts that will be tried again. */
   retries: number;
   /** Batches taken through all three stages (batching writers only). */

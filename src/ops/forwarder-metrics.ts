@@ -5,13 +5,23 @@ import { mirrorCounts } from './counter-mirror.js';
 /** The forwarder's absolute counts (src/forwarder keeps them; the registry mirrors them). */
 export type ForwarderCounts = Pick<
   ForwarderStats,
-  'received' | 'acked' | 'synced' | 'unmapped' | 'rejected' | 'deadLettered' | 'retries' | 'batches'
+  | 'received'
+  | 'acked'
+  | 'confirmed'
+  | 'synced'
+  | 'unmapped'
+  | 'rejected'
+  | 'deadLettered'
+  | 'retries'
+  | 'batches'
 >;
 
 export interface ForwarderSources {
   counts(): Readonly<ForwarderCounts>;
   /** Frappe refuses the API key (401/403): nothing is consumed until it accepts it again. */
   paused(): boolean;
+  /** Seconds the oldest message in hand has waited. */
+  oldestInHandS(): number;
 }
 
 /** Prometheus metrics of one forwarder process (README, Operations). */
@@ -26,7 +36,13 @@ export function forwarderRegistry(src: ForwarderSources): Registry {
     collect() {
       this.set(src.paused() ? 1 : 0);
       mirror(src.counts());
+      inHand.set(src.oldestInHandS());
     },
+  });
+  const inHand = new Gauge({
+    name: 'x05_forwarder_oldest_in_hand_seconds',
+    help: 'How long the oldest message in hand has waited for Frappe (0 when none)',
+    registers: [registry],
   });
   const mirror = mirrorCounts<keyof ForwarderCounts>(registry, {
     received: ['x05_forwarder_received_total', 'Punch messages taken from the broker'],
@@ -34,6 +50,7 @@ export function forwarderRegistry(src: ForwarderSources): Registry {
       'x05_forwarder_acked_total',
       'Messages acknowledged to the broker: written, parked or dead-lettered',
     ],
+    confirmed: ['x05_forwarder_confirmed_total', 'Punch ids confirmed to their gateways (Frappe holds them)'],
     synced: ['x05_forwarder_synced_total', 'Punches that became an Employee Checkin (or already were one)'],
     unmapped: ['x05_forwarder_unmapped_total', 'Punches parked as Unmapped: no employee for the device user'],
     rejected: ['x05_forwarder_rejected_total', 'Punches parked as Error: Frappe refused them (validation)'],

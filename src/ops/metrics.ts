@@ -14,8 +14,20 @@ export type DeviceCounts = Pick<DeviceIntake, 'stored' | 'duplicates' | 'lastSto
 export type PushCounts = Pick<PushCounters, 'requests' | 'refused' | 'tooLarge' | 'lines' | 'rejected'>;
 
 /** Live state a gateway exposes; read at scrape time, so nothing is counted twice or kept stale. */
+/** The confirmation loop's counters. */
+export interface ConfirmationCounts {
+  confirmed: number;
+  unknown: number;
+  foreign: number;
+  invalid: number;
+  resent: number;
+}
+
 export interface GatewaySources {
+  site: string;
   queued(): number;
+  unconfirmed(): Promise<{ devices: ReadonlyArray<{ device: string; count: number; oldest_s: number }> }>;
+  confirmations(): Readonly<ConfirmationCounts>;
   intake(): ReadonlyMap<string, Readonly<DeviceCounts>>;
   published(): { published: number; inFlight: number };
   brokerConnected(): boolean;
@@ -39,7 +51,7 @@ export function gatewayRegistry(src: GatewaySources): Registry {
   let refresh = () => {};
   new Gauge({
     name: 'x05_outbox_depth',
-    help: 'Punches stored and not yet acknowledged by the broker',
+    help: 'Punches stored and not yet confirmed by the forwarder (queued for the broker, or sent)',
     registers: [registry],
     collect() {
       this.set(src.queued());
@@ -49,7 +61,20 @@ export function gatewayRegistry(src: GatewaySources): Registry {
   const inFlight = gauge('x05_publish_in_flight', 'Publishes sent and waiting for PUBACK');
   const published = counter(
     'x05_punches_published_total',
-    'Punches acknowledged by the broker (PUBACK) and removed from the outbox',
+    'Punches acknowledged by the broker (PUBACK), first sends and resends',
+  );
+  const resent = counter(
+    'x05_punches_resent_total',
+    'Punches published again because their confirmation did not come in time',
+  );
+  const confirmed = counter(
+    'x05_punches_confirmed_total',
+    'Punches the forwarder confirmed (Frappe holds them) and the outbox let go',
+  );
+  const ignored = counter(
+    'x05_confirmations_ignored_total',
+    'Confirmed ids or messages ignored: unknown id, another device or site, malformed message',
+    ['reason'],
   );
   const broker = gauge('x05_broker_connected', '1 while the MQTT connection is up');
   const stored = counter('x05_punches_stored_total', 'New punches durably stored, by terminal serial', [
@@ -77,6 +102,12 @@ export function gatewayRegistry(src: GatewaySources): Registry {
   refresh = () => {
     const p = src.published();
     published.set(p.published);
+    const c = src.confirmations();
+    resent.set(c.resent);
+    confirmed.set(c.confirmed);
+    ignored.set(c.unknown, { reason: 'unknown' });
+    ignored.set(c.foreign, { reason: 'foreign' });
+    ignored.set(c.invalid, { reason: 'invalid' });
     inFlight.set(p.inFlight);
     broker.set(src.brokerConnected() ? 1 : 0);
     for (const [device, c] of src.intake()) {
@@ -90,6 +121,51 @@ export function gatewayRegistry(src: GatewaySources): Registry {
       if (d.clock_offset_s !== null) offset.set({ device: d.device }, d.clock_offset_s);
     }
   };
+
+  // both gauges come from one read of the store per scrape; prom-client collects metrics side by side, so
+  // each awaits that read itself instead of one setting the other
+  let reading: Promise<Map<string, { count: number; oldest_s: number }>> | undefined;
+  const unconfirmedRows = () => {
+    reading ??= src.unconfirmed().then((u) => {
+      // every terminal the gateway knows has a series, 0 once all its punches are confirmed
+      const rows = new Map<string, { count: number; oldest_s: number }>();
+      for (const d of src.devices()) rows.set(d.device, { count: 0, oldest_s: 0 });
+      for (const device of src.intake().keys()) rows.set(device, { count: 0, oldest_s: 0 });
+      for (const d of u.devices) rows.set(d.device, d);
+      return rows;
+    });
+    const r = reading;
+    void r.finally(() => {
+      if (reading === r) reading = undefined;
+    });
+    return r;
+  };
+  const unconfirmedGauge = (
+    name: string,
+    help: string,
+    pick: (d: { count: number; oldest_s: number }) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['site', 'device'],
+      registers: [registry],
+      async collect() {
+        const rows = await unconfirmedRows();
+        this.reset();
+        for (const [device, d] of rows) this.set({ site: src.site, device }, pick(d));
+      },
+    });
+  unconfirmedGauge(
+    'x05_unconfirmed_punches',
+    'Punches of a terminal not yet confirmed by the forwarder (sum by site for the site)',
+    (d) => d.count,
+  );
+  unconfirmedGauge(
+    'x05_oldest_unconfirmed_seconds',
+    'How long the oldest unconfirmed punch of a terminal has waited (max by site for the site)',
+    (d) => d.oldest_s,
+  );
 
   let freeBytes: Gauge | undefined;
   let diskLow: Gauge | undefined;

@@ -4,9 +4,15 @@ export interface ConfirmPolicy {
   timeoutMs: number;
   /** Each further wait doubles, up to this. */
   capMs: number;
+  /**
+   * Punches sent and not yet confirmed, at most; newer ones wait on disk. A forwarder that is down or slow
+   * then gets no more than its broker session can queue (Mosquitto keeps 1,000 by default and drops the
+   * rest), instead of a flood the broker drops and the gateway has to resend.
+   */
+  window: number;
 }
 
-export const DEFAULT_CONFIRM: ConfirmPolicy = { timeoutMs: 300_000, capMs: 3_600_000 };
+export const DEFAULT_CONFIRM: ConfirmPolicy = { timeoutMs: 300_000, capMs: 3_600_000, window: 1000 };
 
 /**
  * The wait after a send that had `attempts` unconfirmed sends before it: the timeout, then doubling up to

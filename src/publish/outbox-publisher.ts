@@ -13,8 +13,11 @@ export interface Outbox {
   nextDue(): Promise<number | undefined>;
   markSent(marks: readonly SentMark[]): Promise<void>;
   removeFromOutbox(entries: readonly Pick<OutboxEntry, 'key' | 'device'>[]): Promise<void>;
-  on(event: 'queued', fn: () => void): unknown;
-  off(event: 'queued', fn: () => void): unknown;
+  /** Entries the broker acknowledged that wait for their confirmation. */
+  readonly sentAwaitingConfirmation: number;
+  /** `queued`: new entries; `confirmed`: entries removed by a confirmation (room in the window). */
+  on(event: 'queued' | 'confirmed', fn: () => void): unknown;
+  off(event: 'queued' | 'confirmed', fn: () => void): unknown;
 }
 
 export interface PublisherOptions {
@@ -94,6 +97,7 @@ export class OutboxPublisher {
     if (this.running) return;
     this.running = true;
     this.opts.outbox.on('queued', this.onQueued);
+    this.opts.outbox.on('confirmed', this.onQueued);
     this.loop = this.run();
   }
 
@@ -104,6 +108,7 @@ export class OutboxPublisher {
   async stop(drainMs = 3000): Promise<void> {
     this.running = false;
     this.opts.outbox.off('queued', this.onQueued);
+    this.opts.outbox.off('confirmed', this.onQueued);
     this.wake?.();
     for (const w of this.slotWaiters.splice(0)) w();
     let timer: NodeJS.Timeout | undefined;
@@ -152,13 +157,15 @@ export class OutboxPublisher {
       if (resends) dueAfter = page[page.length - 1];
       else dueAfter = undefined;
       const fresh = page.filter((e) => !this.unsettled.has(e.key));
-      if (page.length === 0) {
+      if (page.length === 0 || (!resends && this.windowFull())) {
+        // nothing to send, or as many unconfirmed as allowed: a confirmation or a new punch wakes the loop
         await this.idle(await this.idleMs());
         continue;
       }
       for (const entry of fresh) {
         await this.slot();
         if (!this.running || this.failed || this.noSubscriber.holdMs() > 0) break;
+        if (!resends && this.windowFull()) break;
         await this.rate.take();
         this.publish(entry);
         if (!resends) after = entry.key;
@@ -167,6 +174,12 @@ export class OutboxPublisher {
       if (resends && fresh.length === 0) await this.idle(WRITE_DELAY_MS);
     }
     await this.drained();
+  }
+
+  /** As many punches sent and unconfirmed (or about to be) as the confirmation window allows. */
+  private windowFull(): boolean {
+    const { confirm, outbox } = this.opts;
+    return confirm !== false && outbox.sentAwaitingConfirmation + this.unsettled.size >= confirm.window;
   }
 
   /** Overdue sent entries first (they are older than anything queued), then the next queued page. */

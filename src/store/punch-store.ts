@@ -442,6 +442,7 @@ export class PunchStore extends EventEmitter {
       await this.write(batch, 'delete', `confirmed ${keys[0]}…`);
       commit();
       this.afterRemoval(result.confirmed, keys[keys.length - 1]!);
+      this.emit('confirmed', result.confirmed);
       return result;
     });
   }

@@ -9,7 +9,9 @@ import { until } from '../helpers/until.js';
 
 let broker: Mosquitto;
 t.before(async () => {
-  broker = await Mosquitto.start();
+  // as config/mosquitto.conf runs it: persistence on, so the collector's session outlives the restart. A
+  // broker that forgets everything is covered by the confirmation loop (test/e2e/confirmation.test.ts)
+  broker = await Mosquitto.start({ persistence: true });
 });
 t.teardown(() => broker.close());
 

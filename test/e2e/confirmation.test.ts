@@ -43,7 +43,7 @@ async function frappeFor(t: Test, sim: Simulator): Promise<FrappeStandin> {
   return frappe;
 }
 
-async function gateway(t: Test, site: string, sim: Simulator) {
+async function gateway(t: Test, site: string, sim: Simulator, publish: Record<string, unknown> = {}) {
   const gw = await startGateway(
     SiteConfigSchema.parse({
       site,
@@ -52,7 +52,7 @@ async function gateway(t: Test, site: string, sim: Simulator) {
       devices: [
         { host: sim.host, port: sim.port, serial: sim.device.serial, timezone: 'UTC', poll_interval_s: 1 },
       ],
-      publish: { confirm_timeout_s: CONFIRM_TIMEOUT_S, resend_cap_s: 2 * CONFIRM_TIMEOUT_S },
+      publish: { confirm_timeout_s: CONFIRM_TIMEOUT_S, resend_cap_s: 2 * CONFIRM_TIMEOUT_S, ...publish },
       ops: { listen: null },
     }),
     logger,
@@ -126,19 +126,36 @@ t.test('(b) the forwarder is down while more punches than the broker queues arri
   // connected once, so its session (and place in the share) exists; then down
   await (await forwarder(t, 'conf-b', 'conf-b-1', frappe)).stop();
   const gw = await gateway(t, 'conf-b', sim);
-  await until(
-    'every punch acknowledged by the broker',
-    () => gw.store.sentAwaitingConfirmation === n,
-    30_000,
-  );
+  // the confirmation window (1,000 by default): no more go out unconfirmed, the rest wait on disk rather
+  // than overflowing the broker's queue for the absent forwarder (1,000 messages in a stock Mosquitto)
+  await until('a window of punches sent', () => gw.store.sentAwaitingConfirmation === 1000, 30_000);
+  await until('every punch stored', () => gw.store.intakeByDevice.get('CONF-B')?.stored === n, 30_000);
+  t.equal(gw.store.queuedCount, n - 1000, 'the rest wait on disk');
   t.equal(frappe.checkins.length, 0, 'nothing written yet');
 
   await forwarder(t, 'conf-b', 'conf-b-1', frappe);
   await until('every punch confirmed', () => gw.store.outboxDepth === 0, 90_000);
   exactlyOnce(t, frappe, n);
+  t.equal(gw.publisher.stats.resent, 0, 'the broker kept what it was given: nothing had to be sent again');
+});
+
+t.test("(b') a window larger than the broker's queue: what the broker drops is sent again", async (t) => {
+  const { sim, n } = await terminal(t, 'CONF-B2', 3000);
+  const frappe = await frappeFor(t, sim);
+  await (await forwarder(t, 'conf-b2', 'conf-b2-1', frappe)).stop();
+  const gw = await gateway(t, 'conf-b2', sim, { confirm_window: 5000 });
+  await until(
+    'every punch acknowledged by the broker',
+    () => gw.store.sentAwaitingConfirmation === n,
+    30_000,
+  );
+
+  await forwarder(t, 'conf-b2', 'conf-b2-1', frappe);
+  await until('every punch confirmed', () => gw.store.outboxDepth === 0, 90_000);
+  exactlyOnce(t, frappe, n);
   t.ok(
     gw.publisher.stats.resent >= n - 1000,
-    `the ones the broker dropped were sent again (${gw.publisher.stats.resent})`,
+    `the ${n - 1000} the broker dropped past its queue were sent again (${gw.publisher.stats.resent} resends)`,
   );
 });
 

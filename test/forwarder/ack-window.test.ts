@@ -107,3 +107,25 @@ t.test(
     await again.client.endAsync();
   },
 );
+
+t.test(
+  'a dropped message cuts the connection: the broker redelivers it and what follows, no stall',
+  async (t) => {
+    const s = await subscriber('aw-cut', 'aw/cut', 4);
+    await publish('aw/cut', 4);
+    await until('4 in hand', () => s.held.length === 4, 10_000);
+    s.held[0]!.slot.done(true);
+    s.held[1]!.slot.done(false);
+    s.held[2]!.slot.done(true);
+    s.held[3]!.slot.done(true);
+    // the same client, reconnected by mqtt.js on its persistent session, gets the dropped one and those after
+    await until('redelivered on the same client', () => s.held.length === 7, 10_000);
+    t.same(
+      s.held.slice(4).map((h) => h.payload),
+      ['m1', 'm2', 'm3'],
+    );
+    for (const h of s.held.slice(4)) h.slot.done(true);
+    await until('all acknowledged', () => s.pubacks.length === 4, 10_000);
+    await s.client.endAsync();
+  },
+);

@@ -171,8 +171,22 @@ t.test('bad payloads go to the dead-letter topic and do not block the rest', asy
   watcher.on('message', (_topic, payload) => letters.push(JSON.parse(payload.toString())));
   await watcher.subscribeAsync('x05/v1/deadletter', { qos: 1 });
   const f = await forwarder('bad', writerFor(s.url));
-  const [good1, good2] = punches(2);
+  const [good1, good2, good3] = punches(3);
   const wrongId = { ...good1!, id: 'f'.repeat(40) };
+  // valid punches, but not of the site and device whose topic they came on (trust follows the topic)
+  const otherDevice = makePunchEvent({
+    deviceId: 'X05-9',
+    site: 'bad',
+    userId: '4711',
+    deviceTime: '2024-05-01T07:00:00',
+    timezone: 'Europe/Berlin',
+    punch: 0,
+    verify: 1,
+    source: 'pull',
+    receivedAt: new Date('2024-05-01T07:30:00Z'),
+    clockOffsetS: null,
+    raw: '',
+  });
   const noTime: Record<string, unknown> = { ...good1! };
   delete noTime.device_time;
   await publish('bad', [
@@ -182,18 +196,23 @@ t.test('bad payloads go to the dead-letter topic and do not block the rest', asy
     JSON.stringify({ ...good1!, v: 2 }),
     JSON.stringify(wrongId),
     JSON.stringify({ ...good2!, timezone: 'Mars/Olympus' }),
+    JSON.stringify(good3),
+    JSON.stringify(otherDevice),
     good2!,
   ]);
   // the letters can reach the subscriber before their PUBACK comes back and the message is acked
   await waitFor(
-    '2 synced, 5 dead letters, 7 acked',
-    () => synced(s) === 2 && letters.length === 5 && f.stats.acked === 7,
+    '2 synced, 7 dead letters, 9 acked',
+    () => synced(s) === 2 && letters.length === 7 && f.stats.acked === 9,
   );
   await f.stop();
   t.same(
     letters.map((l) => l.path),
-    ['', 'device_time', 'v', 'id', 'timezone'],
+    ['', 'device_time', 'v', 'id', 'timezone', 'site', 'device_id'],
   );
+  t.match(letters[5], { reason: 'names site "hq" but came on site "bad"\'s topic' });
+  t.match(letters[6], { reason: 'names device "X05-9" but came on device "X05-1"\'s topic' });
+  t.equal(s.rawLogs.length, 2, 'neither was written');
   t.match(letters[0], {
     reason: /^not JSON/,
     topic: 'x05/v1/bad/X05-1/punch',
@@ -202,7 +221,7 @@ t.test('bad payloads go to the dead-letter topic and do not block the rest', asy
   });
   t.match(letters[2], { reason: 'unknown schema version 2' });
   t.equal(Buffer.from(String(letters[4]?.payload_base64), 'base64').toString(), letters[4]?.payload);
-  t.match(f.stats, { received: 7, acked: 7, synced: 2, deadLettered: 5 });
+  t.match(f.stats, { received: 9, acked: 9, synced: 2, deadLettered: 7 });
 });
 
 t.test('an unmapped user parks the Raw Log as Unmapped', async (t) => {

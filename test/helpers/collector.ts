@@ -1,7 +1,11 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { PunchEvent } from '../../src/event/punch-event.js';
+import { Confirmer } from '../../src/forwarder/confirmer.js';
 
-/** A plain MQTT subscriber that records every punch it receives, redeliveries included. */
+/**
+ * A plain MQTT subscriber that records every punch it receives, redeliveries included, and confirms each
+ * to its gateway as a forwarder would once Frappe holds it: the collector is where punches end here.
+ */
 export class PunchCollector {
   readonly received: PunchEvent[] = [];
   readonly retained = new Map<string, string>();
@@ -15,10 +19,15 @@ export class PunchCollector {
       ...(clientId ? { clientId, clean: false } : {}),
     });
     const c = new PunchCollector(client);
+    const confirmer = new Confirmer((t, payload) => client.publish(t, payload, { qos: 1 }));
     client.on('message', (t, payload) => {
-      if (t.endsWith('/punch')) c.received.push(JSON.parse(payload.toString()) as PunchEvent);
-      // status and health are retained; a subscriber already present gets them with the retain flag off
-      else c.retained.set(t, payload.toString());
+      if (t.endsWith('/punch')) {
+        const e = JSON.parse(payload.toString()) as PunchEvent;
+        c.received.push(e);
+        confirmer.held(t, e.id);
+      } else if (!t.endsWith('/confirm'))
+        // status and health are retained; a subscriber already present gets them with the retain flag off
+        c.retained.set(t, payload.toString());
     });
     await client.subscribeAsync(topic, { qos: 1 });
     return c;
