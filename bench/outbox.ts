@@ -210,7 +210,10 @@ async function drainBacklog(broker: Mosquitto, dir: string): Promise<BenchResult
 
 export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'x05-bench-outbox-'));
-  const broker = await Mosquitto.start();
+  // queues sized as config/mosquitto.conf sizes them: a forwarder in its own process falls behind a
+  // gateway draining a full outbox, and without confirmations a stock broker (1,000 queued) would drop the
+  // rest for good — the baseline could never finish
+  const broker = await Mosquitto.start({ extra: ['max_queued_messages 100000'] });
   try {
     return [
       ...(await storeToBroker(broker, dir)),

@@ -80,6 +80,8 @@ export class OutboxPublisher {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private failed = false;
+  /** No sent entry falls due before this (ms): the due index is not read until then. */
+  private dueCheckAt = 0;
   private readonly window: number;
   private readonly rate: RateLimiter;
   private readonly now: () => number;
@@ -140,6 +142,7 @@ export class OutboxPublisher {
         this.failed = false;
         after = undefined;
         dueAfter = undefined;
+        this.dueCheckAt = 0;
         if (hold > 0) this.logHold(hold);
         await this.idle(hold > 0 ? hold : 500);
         this.noSubscriber.probe();
@@ -188,9 +191,14 @@ export class OutboxPublisher {
     dueAfter: OutboxEntry | undefined,
   ): Promise<OutboxEntry[]> {
     const { outbox } = this.opts;
-    if (this.opts.confirm) {
+    if (this.opts.confirm && this.now() >= this.dueCheckAt) {
       const due = await outbox.readDue(this.window, this.now(), dueAfter);
       if (due.length > 0) return due;
+      // entries still in flight or being written may be due now: look again shortly, not at once
+      this.dueCheckAt = Math.max(
+        (await outbox.nextDue()) ?? Number.POSITIVE_INFINITY,
+        this.now() + WRITE_DELAY_MS,
+      );
     }
     return outbox.readOutbox(this.window, after);
   }
@@ -199,8 +207,7 @@ export class OutboxPublisher {
   private async idleMs(): Promise<number> {
     const idle = this.opts.idleMs ?? 1000;
     if (!this.opts.confirm) return idle;
-    const next = await this.opts.outbox.nextDue().catch(() => undefined);
-    return next === undefined ? idle : Math.max(10, Math.min(idle, next - this.now()));
+    return Math.max(10, Math.min(idle, this.dueCheckAt - this.now()));
   }
 
   private publish(entry: OutboxEntry): void {
@@ -233,8 +240,11 @@ export class OutboxPublisher {
   /** A successful PUBACK: the entry waits for its confirmation, or leaves at once without confirmations. */
   private settle(entry: OutboxEntry): void {
     const { confirm } = this.opts;
-    if (confirm) this.marks.push({ entry, dueAt: this.now() + confirmWaitMs(confirm, entry.attempts) });
-    else this.acked.push(entry);
+    if (confirm) {
+      const dueAt = this.now() + confirmWaitMs(confirm, entry.attempts);
+      this.marks.push({ entry, dueAt });
+      this.dueCheckAt = Math.min(this.dueCheckAt, dueAt);
+    } else this.acked.push(entry);
     if (this.marks.length + this.acked.length >= WRITE_BATCH) void this.flush();
     else this.flushTimer ??= setTimeout(() => void this.flush(), WRITE_DELAY_MS);
   }

@@ -89,18 +89,17 @@ function deviceOf(payload: string): string {
   return (JSON.parse(payload) as PunchEvent).device_id;
 }
 
-/** A `sent` value, `dueAt|attempts|json`, as an outbox entry. */
-function sentEntry(key: string, value: string): OutboxEntry {
+/**
+ * A `sent` value is `dueAt|attempts|device` (the device last: it may hold a `|`). The payload stays where
+ * it was first written, in the raw log under the same sequence key: a sent mark is a few bytes, not a copy.
+ */
+const sentValue = (dueAt: number, attempts: number, device: string) =>
+  `${dueStamp(dueAt)}|${attempts}|${device}`;
+
+function parseSent(value: string): { dueStamp: string; attempts: number; device: string } {
   const a = value.indexOf('|');
   const b = value.indexOf('|', a + 1);
-  const payload = value.slice(b + 1);
-  return {
-    key,
-    device: deviceOf(payload),
-    payload,
-    attempts: Number(value.slice(a + 1, b)),
-    dueAt: Number(value.slice(0, a)),
-  };
+  return { dueStamp: value.slice(0, a), attempts: Number(value.slice(a + 1, b)), device: value.slice(b + 1) };
 }
 
 /** Below this much free space new punches are refused (they stay on the terminal). */
@@ -350,10 +349,13 @@ export class PunchStore extends EventEmitter {
     try {
       const keys = await this.due.keys({ limit, lte: `${dueStamp(nowMs)}|~`, ...from }).all();
       const seqs = keys.map((k) => k.slice(k.indexOf('|') + 1));
-      const values = await this.sent.getMany(seqs);
+      const [marks, payloads] = await Promise.all([this.sent.getMany(seqs), this.raw.getMany(seqs)]);
       return seqs.flatMap((key, i) => {
-        const v = values[i];
-        return v === undefined ? [] : [sentEntry(key, v)];
+        const mark = marks[i];
+        const payload = payloads[i];
+        if (mark === undefined || payload === undefined) return [];
+        const m = parseSent(mark);
+        return [{ key, device: m.device, payload, attempts: m.attempts, dueAt: Number(m.dueStamp) }];
       });
     } catch (err) {
       throw new StoreError(this.path, 'read', 'due', err);
@@ -373,23 +375,33 @@ export class PunchStore extends EventEmitter {
   markSent(marks: readonly SentMark[]): Promise<void> {
     return this.serialised(async () => {
       if (marks.length === 0) return;
-      const keys = marks.map((m) => m.entry.key);
-      const [queued, sent] = await Promise.all([this.outbox.getMany(keys), this.sent.getMany(keys)]);
+      // a first send moves a queued entry; a resend moves a sent one to its next due time
+      const first = marks.filter((m) => m.entry.attempts === 0);
+      const again = marks.filter((m) => m.entry.attempts > 0);
+      const [queued, before] = await Promise.all([
+        first.length ? this.outbox.hasMany(first.map((m) => m.entry.key)) : [],
+        again.length ? this.sent.getMany(again.map((m) => m.entry.key)) : [],
+      ]);
       const batch = this.db.batch();
-      let moved = 0;
-      for (const [i, { entry, dueAt }] of marks.entries()) {
-        const before = sent[i];
-        if (queued[i] !== undefined) {
-          batch.del(entry.key, { sublevel: this.outbox });
-          moved++;
-        } else if (before === undefined) continue;
-        else batch.del(`${before.slice(0, before.indexOf('|'))}|${entry.key}`, { sublevel: this.due });
-        const attempts = entry.attempts + 1;
-        batch.put(entry.key, `${dueStamp(dueAt)}|${attempts}|${entry.payload}`, { sublevel: this.sent });
+      const mark = ({ entry, dueAt }: SentMark) => {
+        batch.put(entry.key, sentValue(dueAt, entry.attempts + 1, entry.device), { sublevel: this.sent });
         batch.put(`${dueStamp(dueAt)}|${entry.key}`, '', { sublevel: this.due });
+      };
+      let moved = 0;
+      for (const [i, m] of first.entries()) {
+        if (!queued[i]) continue;
+        batch.del(m.entry.key, { sublevel: this.outbox });
+        mark(m);
+        moved++;
+      }
+      for (const [i, m] of again.entries()) {
+        const v = before[i];
+        if (v === undefined) continue;
+        batch.del(`${parseSent(v).dueStamp}|${m.entry.key}`, { sublevel: this.due });
+        mark(m);
       }
       const commit = this.countChange(batch, new Map(), -moved, moved);
-      await this.write(batch, 'write', `sent ${keys[0]}…`);
+      await this.write(batch, 'write', `sent ${marks[0]!.entry.key}…`);
       commit();
     });
   }
@@ -404,31 +416,36 @@ export class PunchStore extends EventEmitter {
       const seqs = await this.dedup.getMany([...ids]);
       const keys = [...new Set(seqs.filter((k): k is string => k !== undefined))];
       result.unknown += ids.length - seqs.filter((k) => k !== undefined).length;
-      const [queued, sent] = await Promise.all([this.outbox.getMany(keys), this.sent.getMany(keys)]);
+      // almost always sent; a queued one is confirmed when its PUBACK was lost (a crash, a reconnect)
+      const sent = await this.sent.getMany(keys);
+      const notSent = keys.filter((_, i) => sent[i] === undefined);
+      const queued = new Map(
+        (notSent.length ? await this.outbox.getMany(notSent) : []).map((json, i) => [notSent[i]!, json]),
+      );
       const batch = this.db.batch();
       const devices = new Map<string, number>();
       let fromQueue = 0;
       let fromSent = 0;
       for (const [i, key] of keys.entries()) {
-        const q = queued[i];
         const v = sent[i];
-        const json = q ?? (v === undefined ? undefined : sentEntry(key, v).payload);
-        if (json === undefined) {
+        const q = queued.get(key);
+        const mark = v === undefined ? undefined : parseSent(v);
+        const owner = mark?.device ?? (q === undefined ? undefined : deviceOf(q));
+        if (owner === undefined) {
           result.unknown++;
           continue;
         }
-        const owner = deviceOf(json);
         if (belongs && !belongs(owner)) {
           result.foreign++;
           continue;
         }
-        if (q !== undefined) {
+        if (mark) {
+          batch.del(key, { sublevel: this.sent });
+          batch.del(`${mark.dueStamp}|${key}`, { sublevel: this.due });
+          fromSent++;
+        } else {
           batch.del(key, { sublevel: this.outbox });
           fromQueue++;
-        } else {
-          batch.del(key, { sublevel: this.sent });
-          batch.del(`${v!.slice(0, v!.indexOf('|'))}|${key}`, { sublevel: this.due });
-          fromSent++;
         }
         batch.del(pendingKey(owner, key), { sublevel: this.pending });
         devices.set(owner, (devices.get(owner) ?? 0) - 1);

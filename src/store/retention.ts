@@ -26,8 +26,8 @@ const BATCH = 1000;
 
 /**
  * Deletes raw-log entries received before the raw cutoff and dedup ids first seen before the dedup cutoff,
- * oldest first, stopping at the first newer entry (both are in arrival order). An id whose punch is not
- * confirmed yet (queued or sent) is never forgotten.
+ * oldest first, stopping at the first newer entry (both are in arrival order). A punch not confirmed yet
+ * (queued or sent) keeps its raw entry and its id.
  */
 export async function prune(
   db: Level<string, string>,
@@ -50,6 +50,8 @@ export async function prune(
   for await (const [key, json] of parts.raw.iterator()) {
     const receivedAt = Date.parse((JSON.parse(json) as { received_at: string }).received_at);
     if (!(receivedAt < rawCutoff)) break;
+    // a punch not yet confirmed keeps its raw entry: a resend publishes it from there
+    if (await unconfirmed(parts, key)) continue;
     batch.del(key, { sublevel: parts.raw });
     raw++;
     if (++pending >= BATCH) await flush();
@@ -58,7 +60,7 @@ export async function prune(
     const bar = value.indexOf('|');
     const firstSeen = Number(value.slice(0, bar));
     if (!(firstSeen < dedupCutoff)) break;
-    if ((await parts.outbox.get(key)) !== undefined || (await parts.sent.get(key)) !== undefined) break;
+    if (await unconfirmed(parts, key)) break;
     batch.del(value.slice(bar + 1), { sublevel: parts.dedup });
     batch.del(key, { sublevel: parts.age });
     dedup++;
@@ -66,4 +68,8 @@ export async function prune(
   }
   await flush();
   return { raw, dedup };
+}
+
+async function unconfirmed(parts: { outbox: Sub; sent: Sub }, key: string): Promise<boolean> {
+  return (await parts.outbox.has(key)) || (await parts.sent.has(key));
 }

@@ -20,13 +20,17 @@ export class Mosquitto {
     readonly port: number,
     private readonly users?: Record<string, string>,
     private readonly persistence = false,
+    private readonly extra: readonly string[] = [],
   ) {}
 
-  /** With `users`, anonymous clients are refused and only these name/password pairs may connect. */
+  /**
+   * With `users`, anonymous clients are refused and only these name/password pairs may connect; `extra`
+   * lines are added to the configuration (a benchmark sizing queues as config/mosquitto.conf does).
+   */
   static async start(
-    opts: { users?: Record<string, string>; persistence?: boolean } = {},
+    opts: { users?: Record<string, string>; persistence?: boolean; extra?: string[] } = {},
   ): Promise<Mosquitto> {
-    const m = new Mosquitto(await freePort(), opts.users, opts.persistence);
+    const m = new Mosquitto(await freePort(), opts.users, opts.persistence, opts.extra);
     await m.start();
     return m;
   }
@@ -52,6 +56,7 @@ export class Mosquitto {
         ...(process.getuid?.() === 0 ? ['user root'] : []),
         ...(this.users ? ['allow_anonymous false', `password_file ${passwords}`] : ['allow_anonymous true']),
         ...(this.persistence ? ['persistence true', `persistence_location ${this.dir}/`] : []),
+        ...this.extra,
         'log_dest stderr',
         'log_type error',
         'log_type warning',

@@ -6,7 +6,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const DAY = 86_400_000;
 
-t.test('raw log entries older than rawDays go; newer ones stay', async (t) => {
+t.test('raw log entries older than rawDays go; newer ones and unconfirmed ones stay', async (t) => {
   const store = await PunchStore.open(tempDir(t));
   t.teardown(() => store.close());
   const now = Date.now();
@@ -24,12 +24,15 @@ t.test('raw log entries older than rawDays go; newer ones stay', async (t) => {
       clockOffsetS: 0,
       raw: 'x',
     });
-  await store.accept([received(120, 1), received(95, 2), received(30, 3), received(1, 4)]);
+  const events = [received(120, 1), received(95, 2), received(30, 3), received(1, 4)];
+  await store.accept(events);
+  // all confirmed but the second, which a resend would still publish from the raw log
+  await store.confirm([events[0]!.id, events[2]!.id, events[3]!.id]);
   const r = await store.prune({ rawDays: 90, dedupDays: 400 }, now);
-  t.same(r, { raw: 2, dedup: 0 });
+  t.same(r, { raw: 1, dedup: 0 });
   const left: string[] = [];
   for await (const e of store.rawLog()) left.push(e.user_id);
-  t.same(left, ['3', '4']);
+  t.same(left, ['2', '3', '4']);
 });
 
 t.test('old ids are forgotten after dedupDays, never while their punch is still queued', async (t) => {
