@@ -21,6 +21,7 @@ import { startSimulator } from '../src/sim/server.js';
 import { PunchStore } from '../src/store/punch-store.js';
 import { FrappeStandin } from '../test/helpers/frappe-standin.js';
 import { Mosquitto } from '../test/helpers/mosquitto.js';
+import { employeesOf } from '../test/helpers/standin-forwarder.js';
 import { until } from '../test/helpers/until.js';
 import { type BenchResult, figure } from './result.js';
 
@@ -41,10 +42,7 @@ export async function run(): Promise<BenchResult[]> {
     apiKey: 'k',
     apiSecret: 's',
     timeZone: 'UTC',
-    employees: sim.device.users.map((u) => ({
-      employee_name: `E ${u.userId}`,
-      attendance_device_id: u.userId,
-    })),
+    employees: employeesOf(sim.device.users),
   });
   try {
     // stages alone

@@ -1,13 +1,12 @@
 import { pino } from 'pino';
 import t from 'tap';
-import { startForwarder } from '../../src/forwarder/index.js';
-import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { spawnCli, stopCli, waitForOutput } from '../helpers/cli.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { freePort } from '../helpers/free-port.js';
 import { writeSiteConfig } from '../helpers/gateway-site.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { employeesOf, standinForwarder } from '../helpers/standin-forwarder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -27,24 +26,17 @@ t.test(`kill -9 of the gateway between PUBACK and confirmation, ${KILLS} times: 
     apiSecret: 's',
     timeZone: 'Asia/Kolkata',
     latencyMs: 150,
-    employees: sim.device.users.map((u) => ({
-      employee_name: `E ${u.userId}`,
-      attendance_device_id: u.userId,
-    })),
+    employees: employeesOf(sim.device.users),
   });
   t.teardown(() => frappe.close());
-  const fwd = await startForwarder({
+  const fwd = await standinForwarder({
     brokerUrl: broker.url,
+    frappe,
+    siteTimezone: 'Asia/Kolkata',
     clientId: 'kill-conf-fwd',
     shareGroup: 'g-kill-conf',
     topic: 'x05/v1/kill-conf/+/punch',
-    sessionExpiryS: 3600,
-    writer: new FrappeBatchWriter({
-      client: new FrappeClient({ url: frappe.url, apiKey: 'k', apiSecret: 's', timeoutMs: 5000 }),
-      siteTimezone: 'Asia/Kolkata',
-    }),
     logger,
-    retry: { initialMs: 20, maxMs: 500, slowMs: 500 },
     batchSize: 50,
   });
   t.teardown(() => fwd.stop());

@@ -2,11 +2,11 @@ import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { startGateway } from '../../src/cli/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
-import { type Forwarder, startForwarder } from '../../src/forwarder/index.js';
-import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
+import type { Forwarder } from '../../src/forwarder/index.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { employeesOf, standinForwarder } from '../helpers/standin-forwarder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -34,10 +34,7 @@ async function frappeFor(t: Test, sim: Simulator): Promise<FrappeStandin> {
     apiKey: 'k',
     apiSecret: 's',
     timeZone: 'Asia/Kolkata',
-    employees: sim.device.users.map((u) => ({
-      employee_name: `Employee ${u.userId}`,
-      attendance_device_id: u.userId,
-    })),
+    employees: employeesOf(sim.device.users),
   });
   t.teardown(() => frappe.close());
   return frappe;
@@ -68,18 +65,15 @@ async function forwarder(
   frappe: FrappeStandin,
   retireAfterMs = 0,
 ): Promise<Forwarder> {
-  const f = await startForwarder({
+  const f = await standinForwarder({
     brokerUrl: broker.url,
+    frappe,
+    siteTimezone: 'Asia/Kolkata',
     clientId: instance,
     shareGroup: `g-${site}`,
     topic: `x05/v1/${site}/+/punch`,
     sessionExpiryS: 3600,
-    writer: new FrappeBatchWriter({
-      client: new FrappeClient({ url: frappe.url, apiKey: 'k', apiSecret: 's', timeoutMs: 5000 }),
-      siteTimezone: 'Asia/Kolkata',
-    }),
     logger,
-    retry: { initialMs: 20, maxMs: 500, slowMs: 500 },
     retireAfterMs,
   });
   // stopped by the test or, at the latest, by the teardown; once

@@ -2,12 +2,11 @@ import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { startForwarder } from '../../src/forwarder/index.js';
 import { forwarderStatusTopic } from '../../src/forwarder/status.js';
-import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { publishPunches } from '../helpers/publish-punches.js';
+import { standinForwarder } from '../helpers/standin-forwarder.js';
 import { until } from '../helpers/until.js';
 
 const logger = pino({ level: 'silent' });
@@ -45,18 +44,13 @@ async function site() {
 }
 
 function start(name: string, s: FrappeStandin, brokerUrl = broker.url) {
-  return startForwarder({
+  return standinForwarder({
     brokerUrl,
+    frappe: s,
     clientId: `${name}-fwd`,
     shareGroup: name,
     topic: `x05/v1/${name}/+/punch`,
-    sessionExpiryS: 300,
-    writer: new FrappeBatchWriter({
-      client: new FrappeClient({ url: s.url, apiKey: 'k', apiSecret: 's', timeoutMs: 5000 }),
-      siteTimezone: 'UTC',
-    }),
     logger,
-    retry: { initialMs: 20, maxMs: 200, slowMs: 100 },
     batchSize: 4,
     lingerMs: 10,
   });

@@ -3,20 +3,15 @@ import { pino } from 'pino';
 import t from 'tap';
 import { startForwarderOps } from '../../src/cli/forwarder-ops.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
-import { startForwarder } from '../../src/forwarder/index.js';
-import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
 import { runCli } from '../helpers/cli.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { sample } from '../helpers/prom-sample.js';
 import { publishPunches } from '../helpers/publish-punches.js';
+import { standinForwarder } from '../helpers/standin-forwarder.js';
 import { until } from '../helpers/until.js';
 
 const logger = pino({ level: 'silent' });
-
-const sample = (text: string, name: string) => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
-};
 
 t.test('forwarder ops endpoint: counters follow Frappe, a revoked key is a 503 until fixed', async (t) => {
   const broker = await Mosquitto.start();
@@ -35,18 +30,13 @@ t.test('forwarder ops endpoint: counters follow Frappe, a revoked key is a 503 u
     frappe: { url: frappe.url, api_key: 'k', api_secret: 's', site_timezone: 'UTC' },
     ops: { listen: '127.0.0.1:0' },
   });
-  const fwd = await startForwarder({
+  const fwd = await standinForwarder({
     brokerUrl: broker.url,
+    frappe,
     clientId: 'opsf-fwd',
     shareGroup: cfg.share_group,
     topic: cfg.topic,
-    sessionExpiryS: 300,
-    writer: new FrappeBatchWriter({
-      client: new FrappeClient({ url: frappe.url, apiKey: 'k', apiSecret: 's', timeoutMs: 5000 }),
-      siteTimezone: 'UTC',
-    }),
     logger,
-    retry: { initialMs: 20, maxMs: 200, slowMs: 100 },
     batchSize: 4,
     lingerMs: 10,
   });

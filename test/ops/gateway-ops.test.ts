@@ -9,16 +9,11 @@ import { PunchCollector } from '../helpers/collector.js';
 import { freePort } from '../helpers/free-port.js';
 import { writeSiteConfig } from '../helpers/gateway-site.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { sample } from '../helpers/prom-sample.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
 const silent = pino({ level: 'silent' });
-
-/** One sample of a Prometheus text exposition, e.g. `x05_device_up{device="A"}`. */
-const sample = (text: string, name: string): number | undefined => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
-};
 
 t.test(
   'ops endpoint of a running gateway: metrics, health and the status command agree with MQTT',

@@ -6,15 +6,11 @@ import { SiteConfigSchema } from '../../src/config/schema.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { freePort } from '../helpers/free-port.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { sample } from '../helpers/prom-sample.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
 const silent = pino({ level: 'silent' });
-
-const sample = (text: string, name: string): number | undefined => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
-};
 
 t.test(
   'unconfirmed punches show on status, metrics and healthz; bad confirmations are counted and ignored',

@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import { type Forwarder, type ForwarderOptions, startForwarder } from '../../src/forwarder/index.js';
+import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
+import type { FrappeStandin } from './frappe-standin.js';
+
+export type StandinForwarderOptions = Partial<ForwarderOptions> &
+  Pick<ForwarderOptions, 'brokerUrl' | 'clientId' | 'shareGroup' | 'topic'> & {
+    frappe: FrappeStandin;
+    logger: Logger;
+    /** The stand-in's System Settings zone. Default UTC. */
+    siteTimezone?: string;
+  };
+
+/**
+ * A forwarder with the production batching writer against a Frappe stand-in (API key `k`, secret `s`) and
+ * retries fast enough for a test; anything else of ForwarderOptions may be set.
+ */
+export function standinForwarder(o: StandinForwarderOptions): Promise<Forwarder> {
+  const { frappe, siteTimezone, ...rest } = o;
+  return startForwarder({
+    sessionExpiryS: 300,
+    retry: { initialMs: 20, maxMs: 200, slowMs: 100 },
+    ...rest,
+    writer: new FrappeBatchWriter({
+      client: new FrappeClient({ url: frappe.url, apiKey: 'k', apiSecret: 's', timeoutMs: 5000 }),
+      siteTimezone: siteTimezone ?? 'UTC',
+    }),
+  });
+}
+
+/** One active employee per device user, enrolled under the user's id (Employee.attendance_device_id). */
+export function employeesOf(
+  users: ReadonlyArray<{ userId: string }>,
+): Array<{ employee_name: string; attendance_device_id: string }> {
+  return users.map((u) => ({ employee_name: `E ${u.userId}`, attendance_device_id: u.userId }));
+}
