@@ -122,71 +122,81 @@ export function gatewayRegistry(src: GatewaySources): Registry {
     }
   };
 
-  // both gauges come from one read of the store per scrape; prom-client collects metrics side by side, so
-  // each awaits that read itself instead of one setting the other
-  let reading: Promise<Map<string, { count: number; oldest_s: number }>> | undefined;
-  const unconfirmedRows = () => {
-    reading ??= src.unconfirmed().then((u) => {
-      // every terminal the gateway knows has a series, 0 once all its punches are confirmed
-      const rows = new Map<string, { count: number; oldest_s: number }>();
-      for (const d of src.devices()) rows.set(d.device, { count: 0, oldest_s: 0 });
-      for (const device of src.intake().keys()) rows.set(device, { count: 0, oldest_s: 0 });
-      for (const d of u.devices) rows.set(d.device, d);
-      return rows;
-    });
-    const r = reading;
-    void r.finally(() => {
-      if (reading === r) reading = undefined;
-    });
-    return r;
-  };
-  const unconfirmedGauge = (
+  // prom-client collects metrics side by side: gauges that share one read each await it themselves (one
+  // setting another would be read before it was set, e.g. a free-space 0 on the first scrape)
+  const asyncGauge = <T>(
     name: string,
     help: string,
-    pick: (d: { count: number; oldest_s: number }) => number,
+    read: () => Promise<T>,
+    fill: (g: Gauge, value: T) => void,
+    labelNames: string[] = [],
   ) =>
     new Gauge({
       name,
       help,
-      labelNames: ['site', 'device'],
+      labelNames,
       registers: [registry],
       async collect() {
-        const rows = await unconfirmedRows();
-        this.reset();
-        for (const [device, d] of rows) this.set({ site: src.site, device }, pick(d));
+        fill(this, await read());
       },
     });
-  unconfirmedGauge(
+  const unconfirmedRows = oneReadPerScrape(async () => {
+    const u = await src.unconfirmed();
+    // every terminal the gateway knows has a series, 0 once all its punches are confirmed
+    const rows = new Map<string, { count: number; oldest_s: number }>();
+    for (const d of src.devices()) rows.set(d.device, { count: 0, oldest_s: 0 });
+    for (const device of src.intake().keys()) rows.set(device, { count: 0, oldest_s: 0 });
+    for (const d of u.devices) rows.set(d.device, d);
+    return rows;
+  });
+  const perDevice =
+    (pick: (d: { count: number; oldest_s: number }) => number) =>
+    (g: Gauge, rows: Map<string, { count: number; oldest_s: number }>) => {
+      g.reset();
+      for (const [device, d] of rows) g.set({ site: src.site, device }, pick(d));
+    };
+  asyncGauge(
     'x05_unconfirmed_punches',
     'Punches of a terminal not yet confirmed by the forwarder (sum by site for the site)',
-    (d) => d.count,
+    unconfirmedRows,
+    perDevice((d) => d.count),
+    ['site', 'device'],
   );
-  unconfirmedGauge(
+  asyncGauge(
     'x05_oldest_unconfirmed_seconds',
     'How long the oldest unconfirmed punch of a terminal has waited (max by site for the site)',
-    (d) => d.oldest_s,
+    unconfirmedRows,
+    perDevice((d) => d.oldest_s),
+    ['site', 'device'],
   );
-
-  let freeBytes: Gauge | undefined;
-  let diskLow: Gauge | undefined;
-  new Gauge({
-    name: 'x05_store_bytes',
-    help: 'Bytes used by the LevelDB store',
-    registers: [registry],
-    async collect() {
-      const d = await src.disk();
-      this.set(d.storeBytes);
-      freeBytes?.set(d.freeBytes);
-      diskLow?.set(d.low ? 1 : 0);
-    },
-  });
-  freeBytes = gauge('x05_disk_free_bytes', 'Free bytes on the filesystem of the data dir');
-  diskLow = gauge(
+  const disk = oneReadPerScrape(src.disk);
+  asyncGauge('x05_store_bytes', 'Bytes used by the LevelDB store', disk, (g, d) => g.set(d.storeBytes));
+  asyncGauge('x05_disk_free_bytes', 'Free bytes on the filesystem of the data dir', disk, (g, d) =>
+    g.set(d.freeBytes),
+  );
+  asyncGauge(
     'x05_disk_low',
     '1 while free space is under store.min_free_mb and new punches are refused',
+    disk,
+    (g, d) => g.set(d.low ? 1 : 0),
   );
   if (src.push) registerPush(registry, src.push);
   return registry;
+}
+
+/** `read` at most once at a time: the callers of one scrape share its answer. */
+function oneReadPerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let reading: Promise<T> | undefined;
+  return () => {
+    if (reading) return reading;
+    const r = read();
+    reading = r;
+    const clear = () => {
+      if (reading === r) reading = undefined;
+    };
+    r.then(clear, clear);
+    return r;
+  };
 }
 
 function registerPush(registry: Registry, counts: () => Readonly<PushCounts>): void {
