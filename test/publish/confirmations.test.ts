@@ -57,9 +57,9 @@ t.test(
     t.match(text, /unconfirmed 20 \(oldest \d+s\)/, 'the text the status command and the page show');
     let m = await (await fetch(`${base}/metrics`)).text();
     t.equal(sample(m, 'x05_unconfirmed_punches{site="cnf",device="CNF-1"}'), 20);
-  // the first scrape: gauges that share one read each wait for it (free space was 0 here before)
-  t.ok((sample(m, 'x05_disk_free_bytes') ?? 0) > 0, 'free space on the first scrape');
-  t.ok((sample(m, 'x05_store_bytes') ?? 0) > 0);
+    // the first scrape: gauges that share one read each wait for it (free space was 0 here before)
+    t.ok((sample(m, 'x05_disk_free_bytes') ?? 0) > 0, 'free space on the first scrape');
+    t.ok((sample(m, 'x05_store_bytes') ?? 0) > 0);
     t.ok(sample(m, 'x05_oldest_unconfirmed_seconds{site="cnf",device="CNF-1"}') !== undefined);
     await until(
       'healthz red past health.max_unconfirmed_age_s',
