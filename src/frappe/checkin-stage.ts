@@ -1,3 +1,4 @@
+import { implausibleTime } from '../event/plausible-time.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import type { FrappeClient } from './client.js';
 import type { EmployeeResolver } from './employee-resolver.js';
@@ -38,13 +39,26 @@ export async function writeCheckins(
   resolver: EmployeeResolver,
   items: readonly BatchItem[],
   lookupFirst: boolean,
+  nowMs = Date.now(),
 ): Promise<CheckinResult[]> {
   const results: Array<CheckinResult | undefined> = new Array(items.length);
+  // a time no terminal could have stamped (a reset clock, a forged line) is parked with its Raw Log, never
+  // a Checkin: HRMS would file it under that day, and a far-future one drags last_sync_of_checkin along
+  const plausible: number[] = [];
+  items.forEach((it, i) => {
+    const why = implausibleTime(it.event.device_time, it.event.timezone, nowMs);
+    if (why) results[i] = { status: 'Error', message: why };
+    else plausible.push(i);
+  });
   const found = await resolver.resolve(
-    items.map((it) => ({ user: it.event.user_id, device: it.event.device_id, site: it.event.site })),
+    plausible.map((i) => {
+      const e = items[i]!.event;
+      return { user: e.user_id, device: e.device_id, site: e.site };
+    }),
   );
   const todo: Array<{ i: number; employee: string }> = [];
-  found.forEach((r, i) => {
+  found.forEach((r, k) => {
+    const i = plausible[k]!;
     if ('employee' in r) todo.push({ i, employee: r.employee });
     else results[i] = { status: 'Unmapped', message: r.reason };
   });

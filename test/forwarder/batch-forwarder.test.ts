@@ -270,3 +270,40 @@ t.test('two forwarders share the load; one killed mid-batch loses and doubles no
   exactlyOnce(t, s, 400);
   t.ok(b.stats.acked >= 100, `the other forwarder took its share (${b.stats.acked})`);
 });
+
+t.test('a time no terminal could stamp is parked with its Raw Log as Error, never a Checkin', async (t) => {
+  const s = await site();
+  const f = await forwarder('when', s);
+  const at = (deviceTime: string, user: string) =>
+    makePunchEvent({
+      deviceId: 'X05-1',
+      site: 'when',
+      userId: user,
+      deviceTime,
+      timezone: 'Europe/Berlin',
+      punch: 0,
+      verify: 1,
+      source: 'push',
+      receivedAt: new Date(),
+      clockOffsetS: null,
+      raw: '',
+    });
+  const tomorrowPlus = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 19);
+  const bad = [
+    at('2099-12-31T08:00:00', USERS[0]!),
+    at('2024-02-30T08:00:00', USERS[1]!),
+    at('2024-05-01T25:00:00', USERS[2]!),
+    at('1999-12-31T23:00:00', USERS[3]!),
+    at(tomorrowPlus, USERS[0]!),
+  ];
+  const good = at('2024-05-01T08:00:00', USERS[1]!);
+  await publishAsIs([...bad, good]);
+  await until('6 acked', () => f.stats.acked === 6, 10_000);
+  await f.stop();
+  t.equal(s.checkins.length, 1, 'only the plausible punch became a Checkin');
+  for (const e of bad) {
+    const raw = s.rawLogs.find((r) => r.name === e.id);
+    t.match(raw, { status: 'Error', error: /^implausible time/ }, `${e.device_time} parked`);
+  }
+  t.equal(f.stats.rejected, 5);
+});
