@@ -184,19 +184,19 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   const window = new AckWindow(opts.maxInFlight ?? 4 * batchSize, () => {
     stats.acked++;
   });
-  const pipeline =
-    opts.writer instanceof FrappeBatchWriter
-      ? new BatchPipeline({
-          ...deps,
-          writer: opts.writer,
-          batchSize,
-          lingerMs: opts.lingerMs ?? 20,
-          stopping: stopping.signal,
-          shiftSync: opts.shiftTypes?.length
-            ? new ShiftSync(opts.writer.client, opts.shiftTypes, log)
-            : undefined,
-        })
-      : undefined;
+  const batchWriter = opts.writer instanceof FrappeBatchWriter ? opts.writer : undefined;
+  const pipeline = batchWriter
+    ? new BatchPipeline({
+        ...deps,
+        writer: batchWriter,
+        batchSize,
+        lingerMs: opts.lingerMs ?? 20,
+        stopping: stopping.signal,
+        shiftSync: opts.shiftTypes?.length
+          ? new ShiftSync(batchWriter.client, opts.shiftTypes, log, () => batchWriter.siteZone())
+          : undefined,
+      })
+    : undefined;
   const accept = (topic: string, payload: Buffer, slot: AckSlot) => {
     if (pipeline) {
       pipeline.submit(topic, payload, slot);

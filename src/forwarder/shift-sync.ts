@@ -1,3 +1,4 @@
+import { formatWallTimeIn } from '../event/wall-clock.js';
 import type { FrappeClient } from '../frappe/client.js';
 import type { Logger } from '../ops/log.js';
 
@@ -15,7 +16,9 @@ export interface ShiftTypeDevices {
  * terminals, and only when none of them has a punch in hand — a terminal still delivering could add an
  * earlier Checkin after attendance was marked. It never moves back. It sees what this forwarder wrote:
  * with several forwarders in the share, configure shift types on one of them only, or use the HR setting
- * that advances it by itself (hrms #2513).
+ * that advances it by itself (hrms #2513). It is never set later than this forwarder's own clock in the
+ * site's zone: a punch stamped ahead of time (a terminal's clock running fast) must not mark days to come
+ * as processed.
  */
 export class ShiftSync {
   readonly #client: FrappeClient;
@@ -24,11 +27,21 @@ export class ShiftSync {
   readonly #writtenUpTo = new Map<string, string>();
   readonly #inHand = new Map<string, number>();
   readonly #sent = new Map<string, string>();
+  readonly #siteZone: () => Promise<string>;
+  readonly #now: () => number;
 
-  constructor(client: FrappeClient, shifts: readonly ShiftTypeDevices[], logger: Logger) {
+  constructor(
+    client: FrappeClient,
+    shifts: readonly ShiftTypeDevices[],
+    logger: Logger,
+    siteZone: () => Promise<string>,
+    now: () => number = Date.now,
+  ) {
     this.#client = client;
     this.#shifts = shifts;
     this.#logger = logger;
+    this.#siteZone = siteZone;
+    this.#now = now;
   }
 
   received(device: string): void {
@@ -49,10 +62,12 @@ export class ShiftSync {
         (this.#inHand.get(d) ?? 0) > 0 ? undefined : this.#writtenUpTo.get(d),
       );
       if (times.some((x) => x === undefined)) continue;
-      const upTo = (times as string[]).sort()[0]!;
       const sent = this.#sent.get(shift.name);
-      if (sent && sent >= upTo) continue;
       try {
+        const now = formatWallTimeIn(this.#now(), await this.#siteZone());
+        const written = (times as string[]).sort()[0]!;
+        const upTo = written < now ? written : now;
+        if (sent && sent >= upTo) continue;
         // only the field to change, never `modified` (contract.md §2, PUT)
         await this.#client.updateDoc(SHIFT_TYPE_DOCTYPE, shift.name, { last_sync_of_checkin: upTo });
         this.#sent.set(shift.name, upTo);

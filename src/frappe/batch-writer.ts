@@ -161,7 +161,8 @@ export class FrappeBatchWriter implements FrappeWriter {
     }
   }
 
-  private siteZone(): Promise<string> {
+  /** The site's System Settings zone (configured, or read once from the site). */
+  siteZone(): Promise<string> {
     if (!this.#siteZone) {
       const reading = readSiteTimezone(this.client);
       // forget a failed read so the next batch asks again

@@ -2,6 +2,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { encodePunchEvent, makePunchEvent, type PunchEvent } from '../../src/event/index.js';
+import { formatWallTimeIn } from '../../src/event/wall-clock.js';
 import { type Forwarder, type ForwarderOptions, startForwarder } from '../../src/forwarder/index.js';
 import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
 import { FrappeStandin, type StandinOptions } from '../helpers/frappe-standin.js';
@@ -306,4 +307,33 @@ t.test('a time no terminal could stamp is parked with its Raw Log as Error, neve
     t.match(raw, { status: 'Error', error: /^implausible time/ }, `${e.device_time} parked`);
   }
   t.equal(f.stats.rejected, 5);
+});
+
+t.test('last_sync_of_checkin is never set later than the forwarder clock', async (t) => {
+  const s = await site();
+  s.db.put({ doctype: 'Shift Type', name: 'Ahead', last_sync_of_checkin: null });
+  const f = await forwarder('ahead', s, { shiftTypes: [{ name: 'Ahead', devices: ['X05-1'] }] });
+  // a terminal whose clock runs 12 h fast: plausible (under a day), so it is written
+  const fast = formatWallTimeIn(Date.now() + 12 * 3600_000, 'Europe/Berlin').replace(' ', 'T');
+  const e = makePunchEvent({
+    deviceId: 'X05-1',
+    site: 'ahead',
+    userId: USERS[0]!,
+    deviceTime: fast,
+    timezone: 'Europe/Berlin',
+    punch: 0,
+    verify: 1,
+    source: 'pull',
+    receivedAt: new Date(),
+    clockOffsetS: 43_200,
+    raw: '',
+  });
+  const before = formatWallTimeIn(Date.now(), 'Asia/Kolkata');
+  await publishAsIs([e]);
+  await until('acked', () => f.stats.acked === 1, 10_000);
+  await f.stop();
+  const after = formatWallTimeIn(Date.now(), 'Asia/Kolkata');
+  t.equal(s.checkins.length, 1, 'the punch is a Checkin');
+  const lastSync = String(s.db.get('Shift Type', 'Ahead')?.last_sync_of_checkin);
+  t.ok(lastSync >= before && lastSync <= after, `${lastSync} is the forwarder's now, not the punch's time`);
 });
