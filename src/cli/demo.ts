@@ -64,6 +64,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
       employee_fieldname: 'attendance_device_id',
       site_timezone: o.siteTimezone ?? (o.frappeUrl ? undefined : zone),
     },
+    time: { min: '2000-01-01', max_future_s: 86_400 },
     // the demo's gateway has the status page; the forwarder's counts are in its final log line
     ops: { listen: null },
     log_level: 'info',

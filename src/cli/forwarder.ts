@@ -47,6 +47,7 @@ export function batchWriterFor(
     deviceLogTypes: cfg.device_log_types,
     statusConcurrency: fw.status_concurrency,
     resolverTtlMs: fw.employee_cache_s === undefined ? undefined : fw.employee_cache_s * 1000,
+    timeBounds: { min: cfg.time.min, maxFutureS: cfg.time.max_future_s },
   });
 }
 

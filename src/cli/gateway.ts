@@ -31,7 +31,10 @@ export interface RunningGateway {
 
 /** The edge process: device pollers → store → publisher, with gateway and device status on MQTT (design.md). */
 export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<RunningGateway> {
-  const store = await PunchStore.open(cfg.data_dir, { minFreeBytes: cfg.store.min_free_mb * 1048576 });
+  const store = await PunchStore.open(cfg.data_dir, {
+    minFreeBytes: cfg.store.min_free_mb * 1048576,
+    timeBounds: { min: cfg.time.min, maxFutureS: cfg.time.max_future_s },
+  });
   const site = topicLevel(cfg.site);
   const willTopic = gatewayStatusTopic(site);
   const v5 = cfg.broker.protocol_version === 5;

@@ -145,6 +145,19 @@ export const ImportSchema = z
   })
   .strict();
 
+/** When a punch time counts as impossible: kept in the raw log, parked in Frappe, never a Checkin. */
+export const TimeSchema = z
+  .object({
+    /** Earlier device dates come from a terminal whose clock was reset. YYYY-MM-DD. */
+    min: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+      .default('2000-01-01'),
+    /** How far ahead of this machine's clock a punch may lie, seconds. */
+    max_future_s: z.number().min(0).default(86_400),
+  })
+  .strict();
+
 export const OpsSchema = z
   .object({
     /** `host:port`; keep it on loopback or the site LAN — it has no login. */
@@ -209,6 +222,8 @@ export const SiteConfigSchema = z
         confirm_window: 1000,
         session_expiry_s: 7 * 24 * 3600,
       }),
+    /** Punch times outside these bounds are counted (x05_punches_implausible_total) and parked downstream. */
+    time: TimeSchema.default({ min: '2000-01-01', max_future_s: 86_400 }),
     /** When /healthz turns red. */
     health: z
       .object({
@@ -256,6 +271,8 @@ export const CloudConfigSchema = z
     /** Narrow to one site with e.g. `x05/v1/hq/+/punch`. */
     topic: z.string().default('x05/v1/+/+/punch'),
     frappe: FrappeSchema,
+    /** Punch times outside these bounds become a Raw Log with status Error, never a Checkin. */
+    time: TimeSchema.default({ min: '2000-01-01', max_future_s: 86_400 }),
     /** Batching towards Frappe (issue 6); every key optional, defaults in src/forwarder. */
     forwarder: z
       .object({

@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_BOUNDS, type TimeBounds } from '../event/plausible-time.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import { type BatchItem, type CheckinResult, writeCheckins } from './checkin-stage.js';
 import type { FrappeClient, FrappeDoc } from './client.js';
@@ -35,6 +36,8 @@ export interface FrappeBatchWriterOptions {
   statusConcurrency?: number | undefined;
   /** How long an employee lookup is trusted. */
   resolverTtlMs?: number | undefined;
+  /** Punch times outside these are parked as Error, never a Checkin. Default 2000-01-01 … now + 1 day. */
+  timeBounds?: TimeBounds | undefined;
 }
 
 /**
@@ -52,11 +55,13 @@ export class FrappeBatchWriter implements FrappeWriter {
   readonly #statusConcurrency: number;
   readonly #fieldname: string;
   #siteZone: Promise<string> | undefined;
+  readonly #timeBounds: TimeBounds;
 
   constructor(opts: FrappeBatchWriterOptions) {
     this.client = opts.client;
     this.#fieldname = opts.employeeFieldname ?? DEFAULT_EMPLOYEE_FIELDNAME;
     this.resolver = new EmployeeResolver(opts.client, this.#fieldname, opts.resolverTtlMs);
+    this.#timeBounds = opts.timeBounds ?? DEFAULT_TIME_BOUNDS;
     this.#deviceLogTypes = opts.deviceLogTypes ?? {};
     this.#statusConcurrency = opts.statusConcurrency ?? 16;
     if (opts.siteTimezone) this.#siteZone = Promise.resolve(opts.siteTimezone);
@@ -87,7 +92,7 @@ export class FrappeBatchWriter implements FrappeWriter {
   }
 
   writeCheckins(items: readonly BatchItem[], lookupFirst: boolean): Promise<CheckinResult[]> {
-    return writeCheckins(this.client, this.resolver, items, lookupFirst);
+    return writeCheckins(this.client, this.resolver, items, lookupFirst, this.#timeBounds);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { implausibleTime } from '../event/plausible-time.js';
+import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/plausible-time.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import type { FrappeClient } from './client.js';
 import type { EmployeeResolver } from './employee-resolver.js';
@@ -39,6 +39,7 @@ export async function writeCheckins(
   resolver: EmployeeResolver,
   items: readonly BatchItem[],
   lookupFirst: boolean,
+  bounds: TimeBounds = DEFAULT_TIME_BOUNDS,
   nowMs = Date.now(),
 ): Promise<CheckinResult[]> {
   const results: Array<CheckinResult | undefined> = new Array(items.length);
@@ -46,7 +47,7 @@ export async function writeCheckins(
   // a Checkin: HRMS would file it under that day, and a far-future one drags last_sync_of_checkin along
   const plausible: number[] = [];
   items.forEach((it, i) => {
-    const why = implausibleTime(it.event.device_time, it.event.timezone, nowMs);
+    const why = implausibleTime(it.event.device_time, it.event.timezone, nowMs, bounds);
     if (why) results[i] = { status: 'Error', message: why };
     else plausible.push(i);
   });

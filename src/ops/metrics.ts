@@ -8,7 +8,7 @@ import { CounterMirror, mirrorCounts } from './counter-mirror.js';
 export type DeviceGauge = Pick<DeviceStatus, 'device' | 'state' | 'last_sync' | 'clock_offset_s'>;
 
 /** What the store counted of one terminal (store/punch-store.ts owns the figures). */
-export type DeviceCounts = Pick<DeviceIntake, 'stored' | 'duplicates' | 'lastStoredAt'>;
+export type DeviceCounts = Pick<DeviceIntake, 'stored' | 'duplicates' | 'implausible' | 'lastStoredAt'>;
 
 /** The push receiver's counters that become metrics. */
 export type PushCounts = Pick<PushCounters, 'requests' | 'refused' | 'tooLarge' | 'lines' | 'rejected'>;
@@ -85,6 +85,11 @@ export function gatewayRegistry(src: GatewaySources): Registry {
     'Punches read again and dropped as already stored, by terminal serial',
     ['device'],
   );
+  const implausible = counter(
+    'x05_punches_implausible_total',
+    'Stored punches whose time cannot be real (impossible date, before time.min, past time.max_future_s): the forwarder parks them',
+    ['device'],
+  );
   const lastStored = gauge(
     'x05_device_last_punch_stored_timestamp_seconds',
     'Gateway time the newest punch of a terminal was stored',
@@ -113,6 +118,7 @@ export function gatewayRegistry(src: GatewaySources): Registry {
     for (const [device, c] of src.intake()) {
       stored.set(c.stored, { device });
       duplicates.set(c.duplicates, { device });
+      implausible.set(c.implausible, { device });
       if (c.lastStoredAt !== undefined) lastStored.set({ device }, c.lastStoredAt / 1000);
     }
     for (const d of src.devices()) {

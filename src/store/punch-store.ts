@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { AbstractIteratorOptions, AbstractSublevel } from 'abstract-level';
 import type { IteratorOptions } from 'classic-level';
 import { Level } from 'level';
+import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/plausible-time.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import { DiskGuard, type DiskUsage, diskUsage } from './disk.js';
 import { DEFAULT_RETENTION, type PruneResult, prune, type RetentionPolicy } from './retention.js';
@@ -17,6 +18,11 @@ export interface AcceptResult {
 export interface DeviceIntake {
   stored: number;
   duplicates: number;
+  /**
+   * Of the stored ones, punches whose time cannot be real (time bounds): kept and published like any other,
+   * the forwarder parks them; counted here so the site sees a terminal with a reset or forged clock.
+   */
+  implausible: number;
   /** Newest device wall time among the stored punches (`YYYY-MM-DD HH:MM:SS`, device zone). */
   lastPunch: string | undefined;
   /** Gateway time the newest punch was stored, ms. */
@@ -150,6 +156,7 @@ export class PunchStore extends EventEmitter {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly intake = new Map<string, DeviceIntake>();
   private removedSinceCompaction = 0;
+  private timeBounds: TimeBounds = DEFAULT_TIME_BOUNDS;
   private compaction: Promise<void> | undefined;
   private readonly raw: Sub;
   private readonly dedup: Sub;
@@ -183,7 +190,10 @@ export class PunchStore extends EventEmitter {
     this.age = sub('age');
   }
 
-  static async open(path: string, opts: { minFreeBytes?: number } = {}): Promise<PunchStore> {
+  static async open(
+    path: string,
+    opts: { minFreeBytes?: number; timeBounds?: TimeBounds } = {},
+  ): Promise<PunchStore> {
     let db: Db;
     try {
       mkdirSync(path, { recursive: true });
@@ -193,6 +203,7 @@ export class PunchStore extends EventEmitter {
       throw new StoreError(path, 'open', undefined, err);
     }
     const s = new PunchStore(path, db, new DiskGuard(path, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES));
+    s.timeBounds = opts.timeBounds ?? DEFAULT_TIME_BOUNDS;
     const [seq, queued, sent, unconfirmed] = await s.meta.getMany(['seq', 'queued', 'sent', 'unconfirmed']);
     s.seq = Number(seq ?? 0);
     s.queued = Number(queued ?? 0);
@@ -310,7 +321,7 @@ export class PunchStore extends EventEmitter {
     for (const e of events) {
       let d = this.intake.get(e.device_id);
       if (!d) {
-        d = { stored: 0, duplicates: 0, lastPunch: undefined, lastStoredAt: undefined };
+        d = { stored: 0, duplicates: 0, implausible: 0, lastPunch: undefined, lastStoredAt: undefined };
         this.intake.set(e.device_id, d);
       }
       if (!stored.has(e.id) || counted.has(e.id)) {
@@ -320,6 +331,11 @@ export class PunchStore extends EventEmitter {
       counted.add(e.id);
       d.stored++;
       d.lastStoredAt = now;
+      if (implausibleTime(e.device_time, e.timezone, now, this.timeBounds)) {
+        d.implausible++;
+        // a far-future stamp must not become the terminal's "last punch"
+        continue;
+      }
       if (d.lastPunch === undefined || e.device_time > d.lastPunch) d.lastPunch = e.device_time;
     }
   }
