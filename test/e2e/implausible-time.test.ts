@@ -2,11 +2,12 @@ import { pino } from 'pino';
 import t from 'tap';
 import { startGateway } from '../../src/cli/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
+import { startSimulator } from '../../src/sim/index.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { freePort } from '../helpers/free-port.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { sample } from '../helpers/prom-sample.js';
-import { standinForwarder } from '../helpers/standin-forwarder.js';
+import { employeesOf, standinForwarder } from '../helpers/standin-forwarder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -84,3 +85,84 @@ t.test(
     );
   },
 );
+
+t.test('from a terminal over TCP, in its log and as a realtime event: stored, counted, parked', async (t) => {
+  const broker = await Mosquitto.start();
+  t.teardown(() => broker.close());
+  const sim = await startSimulator({ records: 20, users: 5, serial: 'TCP-WHEN-1', seed: 4, logger });
+  t.teardown(() => sim.stop());
+  const [a, b] = sim.device.users;
+  // a clock jumped to 2099 before the gateway ever read the log
+  sim.device.addPunch({
+    uid: a!.uid,
+    userId: a!.userId,
+    verify: 1,
+    punch: 0,
+    deviceTime: '2099-12-31T08:00:00',
+    workcode: 0,
+  });
+  const frappe = await FrappeStandin.start({
+    apiKey: 'k',
+    apiSecret: 's',
+    timeZone: 'Asia/Kolkata',
+    employees: employeesOf(sim.device.users),
+  });
+  t.teardown(() => frappe.close());
+  const fwd = await standinForwarder({
+    brokerUrl: broker.url,
+    frappe,
+    siteTimezone: 'Asia/Kolkata',
+    clientId: 'tcp-when-fwd',
+    shareGroup: 'g-tcp-when',
+    topic: 'x05/v1/tcp-when/+/punch',
+    logger,
+  });
+  t.teardown(() => fwd.stop());
+  const gw = await startGateway(
+    SiteConfigSchema.parse({
+      site: 'tcp-when',
+      data_dir: tempDir(t),
+      broker: { url: broker.url },
+      devices: [
+        {
+          host: sim.host,
+          port: sim.port,
+          serial: 'TCP-WHEN-1',
+          timezone: 'UTC',
+          realtime: true,
+          heartbeat_s: 1,
+        },
+      ],
+      ops: { listen: null },
+    }),
+    logger,
+  );
+  t.teardown(() => gw.stop());
+  const n = new Set(sim.device.records.map((r) => `${r.userId}|${r.deviceTime}|${r.punch}`)).size;
+  await until('the log read', () => gw.store.intakeByDevice.get('TCP-WHEN-1')?.stored === n, 20_000);
+  // and one more, live, from the same broken clock
+  sim.device.addPunch({
+    uid: b!.uid,
+    userId: b!.userId,
+    verify: 1,
+    punch: 1,
+    deviceTime: '2099-12-31T09:00:00',
+    workcode: 0,
+  });
+  await until(
+    'the realtime event',
+    () => gw.store.intakeByDevice.get('TCP-WHEN-1')?.stored === n + 1,
+    20_000,
+  );
+  await until('all confirmed', () => gw.store.outboxDepth === 0, 20_000);
+
+  const intake = gw.store.intakeByDevice.get('TCP-WHEN-1')!;
+  t.equal(intake.implausible, 2, 'both counted at the gateway');
+  const sources: string[] = [];
+  for await (const e of gw.store.rawLog()) if (e.device_time.startsWith('2099')) sources.push(e.source);
+  t.same(sources.sort(), ['pull', 'realtime'], 'kept in the raw log, one from each path');
+  const parked = frappe.rawLogs.filter((l) => l.status === 'Error');
+  t.equal(parked.length, 2, 'both parked in Frappe');
+  t.ok(parked.every((l) => /^implausible time/.test(String(l.error))));
+  t.equal(frappe.checkins.length, n - 1, 'every other punch is a Checkin');
+});
