@@ -11,8 +11,8 @@ const PRUNE_EVERY_MS = 6 * 3600_000;
 
 /**
  * Housekeeping of a running gateway: retention passes over the store, and a retained health message
- * (queue depth, unconfirmed punches and the oldest one's wait, disk use, publish counters) so a site engineer sees a filling disk or a growing backlog
- * from the broker, before the gateway has to refuse work.
+ * (queue depth, unconfirmed punches and the oldest one's wait, disk use, publish counters) so a site
+ * engineer sees a filling disk or a growing backlog from the broker, before the gateway has to refuse work.
  */
 export function startHousekeeping(
   cfg: SiteConfig,

@@ -12,9 +12,9 @@ export type PublishConfirmation = (topic: string, payload: string) => void;
  * Collects the ids of punches Frappe now holds and tells their gateways, on
  * `x05/v1/{site}/{device}/confirm` with the site and device levels of the topic each punch came on (so a
  * gateway hears exactly what it sent, whatever its payload claimed). Ids held in one turn of the event
- * loop (a batch) go out together, up to 1,000 per message. Not awaited: a confirmation the broker loses only means the
- * gateway publishes the punch again after its timeout, and this forwarder confirms it again from the
- * Raw Log it finds.
+ * loop (a batch) go out together, up to 1,000 per message. Not awaited: a confirmation the broker loses
+ * only means the gateway publishes the punch again after its timeout, and this forwarder confirms it
+ * again from the Raw Log it finds.
  */
 export class Confirmer implements HeldPunches {
   readonly #pending = new Map<string, string[]>();

@@ -1,8 +1,8 @@
 import { decodePunchEvent, PayloadError } from '../event/codec.js';
 import type { PunchEvent } from '../event/punch-event.js';
+import { topicLevel } from '../event/topic-level.js';
 import { isTimeZone } from '../event/wall-clock.js';
 import type { FrappeWriter, WriteOutcome } from '../frappe/writer.js';
-import { topicLevel } from '../publish/topics.js';
 import type { HeldPunches } from './confirmer.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';
 import type { KeySerial } from './key-serial.js';

@@ -65,8 +65,8 @@ export class ShiftSync {
       const sent = this.#sent.get(shift.name);
       try {
         const now = formatWallTimeIn(this.#now(), await this.#siteZone());
-        const written = (times as string[]).sort()[0]!;
-        const upTo = written < now ? written : now;
+        // the earliest of the terminals' written-up-to times and now: fixed-width naive times sort as text
+        const upTo = [...(times as string[]), now].sort()[0]!;
         if (sent && sent >= upTo) continue;
         // only the field to change, never `modified` (contract.md §2, PUT)
         await this.#client.updateDoc(SHIFT_TYPE_DOCTYPE, shift.name, { last_sync_of_checkin: upTo });

@@ -1,3 +1,5 @@
+import { topicLevel } from '../event/topic-level.js';
+
 /**
  * Retained status of one forwarder, one topic per client id: several forwarders share a group, and one
  * topic per group would let any of them overwrite (or, by its last will, mark offline) the others'.
@@ -7,11 +9,6 @@
  */
 export function forwarderStatusTopic(shareGroup: string, clientId: string): string {
   return `x05/v1/forwarder/${topicLevel(shareGroup)}/${topicLevel(clientId)}/status`;
-}
-
-/** MQTT forbids `/`, `+`, `#` inside a level (the same rule as src/publish/topics.ts). */
-function topicLevel(s: string): string {
-  return s.replace(/[/+#\s]/g, '_');
 }
 
 /**

@@ -1,3 +1,5 @@
+import { topicLevel } from '../event/topic-level.js';
+
 /** MQTT topic names (design.md, MQTT). */
 export const punchTopic = (site: string, deviceId: string) => `x05/v1/${site}/${deviceId}/punch`;
 export const deviceStatusTopic = (site: string, deviceId: string) => `x05/v1/${site}/${deviceId}/status`;
@@ -5,11 +7,6 @@ export const gatewayStatusTopic = (site: string) => `x05/v1/${site}/gateway/stat
 /** Retained gateway health: queue depth, disk use, publish counters. */
 export const gatewayHealthTopic = (site: string) => `x05/v1/${topicLevel(site)}/gateway/health`;
 
-/** A device serial becomes one topic level: MQTT forbids `/`, `+`, `#` there. */
-export function topicLevel(s: string): string {
-  return s.replace(/[/+#\s]/g, '_');
-}
-/** The forwarder's confirmations for punches of one device (design.md, MQTT). */
-export const confirmTopic = (site: string, deviceId: string) => `x05/v1/${site}/${deviceId}/confirm`;
+export { topicLevel };
 /** What a site's gateway subscribes to: the confirmations of all its devices. */
 export const confirmSubscription = (site: string) => `x05/v1/${site}/+/confirm`;

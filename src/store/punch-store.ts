@@ -161,7 +161,7 @@ export class PunchStore extends EventEmitter {
   private readonly raw: Sub;
   private readonly dedup: Sub;
   private readonly outbox: Sub;
-  /** Published and acknowledged by the broker, awaiting confirmation: sequence → `dueAt|attempts|json`. */
+  /** Published and acknowledged by the broker, awaiting confirmation: sequence → `dueAt|attempts|device`. */
   private readonly sent: Sub;
   /** Resend order of sent entries: `dueAt|sequence` → ''. */
   private readonly due: Sub;
@@ -236,9 +236,7 @@ export class PunchStore extends EventEmitter {
   /** Stores the punches not seen before and queues them for publishing; the rest count as duplicates. */
   accept(events: readonly PunchEvent[], opts: AcceptOptions = {}): Promise<AcceptResult> {
     // serialised: the dedup check and the write must not interleave with another accept
-    const run = this.chain.then(() => this.acceptNow(events, opts));
-    this.chain = run.catch(() => {});
-    return run;
+    return this.serialised(() => this.acceptNow(events, opts));
   }
 
   private async acceptNow(events: readonly PunchEvent[], opts: AcceptOptions): Promise<AcceptResult> {
@@ -305,11 +303,7 @@ export class PunchStore extends EventEmitter {
     const stored = seq - this.seq;
     batch.put('seq', String(seq), { sublevel: this.meta });
     const commit = this.countChange(batch, devices, stored, 0);
-    try {
-      await batch.write({ sync: true });
-    } catch (err) {
-      throw new StoreError(this.path, 'write', `seq ${this.seq + 1}…${seq}`, err);
-    }
+    await this.write(batch, 'write', `seq ${this.seq + 1}…${seq}`);
     this.seq = seq;
     commit();
     if (stored > 0) this.emit('queued', stored);
@@ -617,7 +611,7 @@ export class PunchStore extends EventEmitter {
 
   /** Applies the retention policy, then compacts what was deleted so the disk space comes back. */
   async prune(policy: RetentionPolicy = DEFAULT_RETENTION, nowMs = Date.now()): Promise<PruneResult> {
-    const run = this.chain.then(async () => {
+    return this.serialised(async () => {
       const parts = { raw: this.raw, dedup: this.dedup, age: this.age, outbox: this.outbox, sent: this.sent };
       let result: PruneResult;
       try {
@@ -628,8 +622,6 @@ export class PunchStore extends EventEmitter {
       }
       return result;
     });
-    this.chain = run.catch(() => {});
-    return run;
   }
 
   /** Disk use, and whether free space is under the floor below which new punches are refused. */
