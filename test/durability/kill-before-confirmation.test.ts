@@ -2,11 +2,10 @@ import { pino } from 'pino';
 import t from 'tap';
 import { startSimulator } from '../../src/sim/index.js';
 import { spawnCli, stopCli, waitForOutput } from '../helpers/cli.js';
-import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { freePort } from '../helpers/free-port.js';
 import { writeSiteConfig } from '../helpers/gateway-site.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { employeesOf, standinForwarder } from '../helpers/standin-forwarder.js';
+import { standinFor, standinForwarder } from '../helpers/standin-forwarder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -21,14 +20,7 @@ t.test(`kill -9 of the gateway between PUBACK and confirmation, ${KILLS} times: 
   const n = new Set(sim.device.records.map((r) => `${r.userId}|${r.deviceTime}|${r.punch}`)).size;
   // a slow Frappe: confirmations lag the broker's PUBACKs by seconds, so every kill finds punches sent and
   // not yet confirmed
-  const frappe = await FrappeStandin.start({
-    apiKey: 'k',
-    apiSecret: 's',
-    timeZone: 'Asia/Kolkata',
-    latencyMs: 150,
-    employees: employeesOf(sim.device.users),
-  });
-  t.teardown(() => frappe.close());
+  const frappe = await standinFor(t, sim.device.users, { latencyMs: 150 });
   const fwd = await standinForwarder({
     brokerUrl: broker.url,
     frappe,

@@ -4,9 +4,9 @@ import { startGateway } from '../../src/cli/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
 import type { Forwarder } from '../../src/forwarder/index.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { FrappeStandin } from '../helpers/frappe-standin.js';
+import type { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { employeesOf, standinForwarder } from '../helpers/standin-forwarder.js';
+import { standinFor, standinForwarder } from '../helpers/standin-forwarder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -30,14 +30,7 @@ async function terminal(t: Test, serial: string, records: number): Promise<{ sim
 }
 
 async function frappeFor(t: Test, sim: Simulator): Promise<FrappeStandin> {
-  const frappe = await FrappeStandin.start({
-    apiKey: 'k',
-    apiSecret: 's',
-    timeZone: 'Asia/Kolkata',
-    employees: employeesOf(sim.device.users),
-  });
-  t.teardown(() => frappe.close());
-  return frappe;
+  return standinFor(t, sim.device.users);
 }
 
 async function gateway(t: Test, site: string, sim: Simulator, publish: Record<string, unknown> = {}) {

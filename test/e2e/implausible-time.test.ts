@@ -3,11 +3,10 @@ import t from 'tap';
 import { startGateway } from '../../src/cli/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { freePort } from '../helpers/free-port.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { sample } from '../helpers/prom-sample.js';
-import { employeesOf, standinForwarder } from '../helpers/standin-forwarder.js';
+import { standinFor, standinForwarder } from '../helpers/standin-forwarder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -19,13 +18,7 @@ t.test(
   async (t) => {
     const broker = await Mosquitto.start();
     t.teardown(() => broker.close());
-    const frappe = await FrappeStandin.start({
-      apiKey: 'k',
-      apiSecret: 's',
-      timeZone: 'Asia/Kolkata',
-      employees: ['7', '8', '9'].map((u) => ({ employee_name: `E ${u}`, attendance_device_id: u })),
-    });
-    t.teardown(() => frappe.close());
+    const frappe = await standinFor(t, [{ userId: '7' }, { userId: '8' }, { userId: '9' }]);
     const fwd = await standinForwarder({
       brokerUrl: broker.url,
       frappe,
@@ -101,13 +94,7 @@ t.test('from a terminal over TCP, in its log and as a realtime event: stored, co
     deviceTime: '2099-12-31T08:00:00',
     workcode: 0,
   });
-  const frappe = await FrappeStandin.start({
-    apiKey: 'k',
-    apiSecret: 's',
-    timeZone: 'Asia/Kolkata',
-    employees: employeesOf(sim.device.users),
-  });
-  t.teardown(() => frappe.close());
+  const frappe = await standinFor(t, sim.device.users);
   const fwd = await standinForwarder({
     brokerUrl: broker.url,
     frappe,

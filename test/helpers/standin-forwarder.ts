@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
+import type { Test } from 'tap';
 import { type Forwarder, type ForwarderOptions, startForwarder } from '../../src/forwarder/index.js';
 import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
-import type { FrappeStandin } from './frappe-standin.js';
+import { FrappeStandin, type StandinOptions } from './frappe-standin.js';
 
 export type StandinForwarderOptions = Partial<ForwarderOptions> &
   Pick<ForwarderOptions, 'brokerUrl' | 'clientId' | 'shareGroup' | 'topic'> & {
@@ -33,4 +34,24 @@ export function employeesOf(
   users: ReadonlyArray<{ userId: string }>,
 ): Array<{ employee_name: string; attendance_device_id: string }> {
   return users.map((u) => ({ employee_name: `E ${u.userId}`, attendance_device_id: u.userId }));
+}
+
+/**
+ * A Frappe stand-in (key `k`, secret `s`, System Settings zone Asia/Kolkata) where each of `users` is an
+ * active employee; closed when the test ends.
+ */
+export async function standinFor(
+  t: Test,
+  users: ReadonlyArray<{ userId: string }>,
+  more: StandinOptions = {},
+): Promise<FrappeStandin> {
+  const frappe = await FrappeStandin.start({
+    apiKey: 'k',
+    apiSecret: 's',
+    timeZone: 'Asia/Kolkata',
+    employees: employeesOf(users),
+    ...more,
+  });
+  t.teardown(() => frappe.close());
+  return frappe;
 }
