@@ -8,7 +8,7 @@ import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { sample } from '../helpers/prom-sample.js';
 import { publishPunches } from '../helpers/publish-punches.js';
-import { standinForwarder } from '../helpers/standin-forwarder.js';
+import { standinFor, standinForwarder } from '../helpers/standin-forwarder.js';
 import { until } from '../helpers/until.js';
 
 const logger = pino({ level: 'silent' });
@@ -78,4 +78,49 @@ t.test('forwarder ops endpoint: counters follow Frappe, a revoked key is a 503 u
   await until('running again', async () => (await fetch(`${url}/healthz`)).status === 200, 15_000);
   await until('all acked', async () => sample(await metrics(), 'x05_forwarder_acked_total') === 17, 15_000);
   t.equal(frappe.checkins.length, 12, 'every mapped punch one Checkin');
+});
+
+t.test('a message in hand longer than forwarder.max_in_hand_age_s turns healthz red', async (t) => {
+  const broker = await Mosquitto.start();
+  t.teardown(() => broker.close());
+  const frappe = await standinFor(t, [{ userId: '1' }]);
+  const cfg = CloudConfigSchema.parse({
+    broker: { url: broker.url },
+    share_group: 'slow',
+    topic: 'x05/v1/slow/+/punch',
+    frappe: { url: frappe.url, api_key: 'k', api_secret: 's', site_timezone: 'Asia/Kolkata' },
+    forwarder: { max_in_hand_age_s: 1 },
+    ops: { listen: '127.0.0.1:0' },
+  });
+  const fwd = await standinForwarder({
+    brokerUrl: broker.url,
+    frappe,
+    siteTimezone: 'Asia/Kolkata',
+    clientId: 'slow-fwd',
+    shareGroup: cfg.share_group,
+    topic: cfg.topic,
+    logger,
+  });
+  t.teardown(() => fwd.stop());
+  const ops = await startForwarderOps(cfg, fwd, logger);
+  t.teardown(() => ops?.stop());
+  const url = ops?.url ?? '';
+  t.equal((await fetch(`${url}/healthz`)).status, 200, 'nothing in hand');
+
+  // a Frappe that answers each call after 3 s: the punch waits in hand past the 1 s limit
+  frappe.latencyMs = 3000;
+  const publisher = await connectAsync(broker.url, { protocolVersion: 5 });
+  t.teardown(() => publisher.endAsync());
+  await publishPunches(publisher, 'slow', 1);
+  await until('red', async () => (await fetch(`${url}/healthz`)).status === 503, 10_000);
+  const sick = (await (await fetch(`${url}/healthz`)).json()) as { stages: { in_hand: string } };
+  t.match(sick.stages.in_hand, /oldest message waits \d+ s for Frappe \(over 1 s\)/);
+  t.ok(
+    (sample(await (await fetch(`${url}/metrics`)).text(), 'x05_forwarder_oldest_in_hand_seconds') ?? 0) >= 1,
+  );
+
+  frappe.latencyMs = 0;
+  await until('written and acknowledged', () => fwd.stats.acked === 1, 30_000);
+  t.equal((await fetch(`${url}/healthz`)).status, 200, 'green again once Frappe holds it');
+  t.equal(fwd.stats.confirmed, 1);
 });

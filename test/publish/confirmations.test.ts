@@ -23,7 +23,9 @@ t.test(
     const fwd = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'hand-forwarder' });
     t.teardown(() => fwd.endAsync(true));
     const ids: string[] = [];
-    fwd.on('message', (_topic, payload) => ids.push((JSON.parse(payload.toString()) as { id: string }).id));
+    fwd.on('message', (topic, payload) => {
+      if (topic.endsWith('/punch')) ids.push((JSON.parse(payload.toString()) as { id: string }).id);
+    });
     await fwd.subscribeAsync('x05/v1/cnf/+/punch', { qos: 1 });
 
     const listen = `127.0.0.1:${await freePort()}`;
@@ -46,6 +48,20 @@ t.test(
       () => gw.store.sentAwaitingConfirmation === 20 && ids.length === 20,
       20_000,
     );
+
+    // the retained gateway health carries the confirmation figures too (the cloud side's view of the site)
+    const health = await new Promise<Record<string, unknown>>((resolve) => {
+      fwd.on('message', (topic, payload) => {
+        if (topic === 'x05/v1/cnf/gateway/health') resolve(JSON.parse(payload.toString()));
+      });
+      void fwd.subscribeAsync('x05/v1/cnf/gateway/health', { qos: 1 });
+    });
+    t.match(health, {
+      unconfirmed: Number,
+      oldest_unconfirmed_s: Number,
+      unconfirmed_by_device: Object,
+      sent_awaiting_confirmation: Number,
+    });
 
     const status = (await (await fetch(`${base}/status`)).json()) as {
       confirm: { count: number; sent: number };
