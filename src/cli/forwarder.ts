@@ -30,7 +30,23 @@ export async function frappeWriterFor(
   // Frappe stores naive times in its System Settings zone: placing punches needs it (contract.md §4)
   const siteTimezone = f.site_timezone ?? (await readSiteTimezone(client));
   logger.info({ frappe: f.url, site_timezone: siteTimezone }, 'Frappe site');
-  return batchWriterFor(cfg, client, siteTimezone);
+  const writer = batchWriterFor(cfg, client, siteTimezone);
+  await warnWithoutEventId(writer, logger);
+  return writer;
+}
+
+/** Says loudly when the site lacks the unique index that makes one Checkin per punch exact. */
+async function warnWithoutEventId(writer: FrappeBatchWriter, logger: Logger): Promise<void> {
+  try {
+    if (await writer.checkinEventId()) return;
+    logger.warn(
+      { doctype: 'Employee Checkin', field: 'x05_event_id' },
+      'Employee Checkin has no unique event id field: a write that commits after its timeout can leave a second Checkin; run `x05-gateway frappe setup` with a System Manager key',
+    );
+  } catch (err) {
+    // the writer reads it again before its first batch
+    logger.warn({ err }, 'could not read the Employee Checkin meta yet');
+  }
 }
 
 /** The batching REST writer (Raw Logs and Checkins by insert_many) with the config's tuning. */

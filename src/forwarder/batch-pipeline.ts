@@ -137,9 +137,7 @@ export class BatchPipeline {
       await laneBefore;
       // always look before inserting: a redelivered punch may have its Checkin from a write that died
       // before its Raw Log (a crash, a timeout that still committed, contract.md §3); one GET per batch
-      const results = await retrying(d, 'Checkin insert', signal, () =>
-        d.writer.writeCheckins(todoItems, true),
-      );
+      const results = await retrying(d, 'Checkin insert', signal, () => d.writer.writeCheckins(todoItems));
       // the next batch's Checkins may go while this one's Raw Logs are written
       leaveLane();
       const refused = await retrying(d, 'Raw Log insert', signal, () =>

@@ -301,9 +301,20 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       confirmer.flush();
       // a graceful end waits for every unacknowledged publish, so an unanswered status would hang it;
       // forced, the broker sends the will instead, which says the same
-      await Promise.all([main.endAsync(!said), dlClient.endAsync()]);
+      await Promise.all([main.endAsync(!said), endWithin(dlClient, 2000)]);
     },
   };
+}
+
+/**
+ * Ends `client` after its queued publishes (the last confirmations) are out, or forced after `ms`: with
+ * the broker down they would wait forever, and a confirmation lost here only means the gateway sends those
+ * punches again, which the Raw Log lookup makes harmless.
+ */
+async function endWithin(client: MqttClient, ms: number): Promise<void> {
+  const graceful = client.connected ? client.endAsync().then(() => true) : Promise.resolve(false);
+  const done = await Promise.race([graceful, sleep(ms, false, { ref: false })]);
+  if (!done) await client.endAsync(true);
 }
 
 /**

@@ -2,18 +2,20 @@ import { DEFAULT_TIME_BOUNDS, type TimeBounds } from '../event/plausible-time.js
 import type { PunchEvent } from '../event/punch-event.js';
 import { type BatchItem, type CheckinResult, writeCheckins } from './checkin-stage.js';
 import type { FrappeClient, FrappeDoc } from './client.js';
+import { CHECKIN_EVENT_ID } from './doctype-seed.js';
 import { EmployeeResolver } from './employee-resolver.js';
 import { FrappeError } from './errors.js';
 import { INSERT_MANY_MAX, INSERT_MANY_METHOD, insertManyIsolating, mapLimit } from './insert-many.js';
 import { listWhereIn } from './list-in.js';
 import {
+  CHECKIN_DOCTYPE,
   DEFAULT_EMPLOYEE_FIELDNAME,
   type LogType,
   planPunch,
   RAW_LOG_DOCTYPE,
   type RawLogStatus,
 } from './punch-plan.js';
-import { readSiteTimezone } from './site-settings.js';
+import { hasField, readSiteTimezone } from './site-settings.js';
 import type { FrappeWriter, WriteOutcome } from './writer.js';
 
 export type { BatchItem, CheckinResult };
@@ -55,6 +57,7 @@ export class FrappeBatchWriter implements FrappeWriter {
   readonly #statusConcurrency: number;
   readonly #fieldname: string;
   #siteZone: Promise<string> | undefined;
+  #eventIdField: Promise<boolean> | undefined;
   readonly #timeBounds: TimeBounds;
 
   constructor(opts: FrappeBatchWriterOptions) {
@@ -91,8 +94,26 @@ export class FrappeBatchWriter implements FrappeWriter {
     return items.map((it) => found.get(it.event.id) ?? { kind: 'new' });
   }
 
-  writeCheckins(items: readonly BatchItem[], lookupFirst: boolean): Promise<CheckinResult[]> {
-    return writeCheckins(this.client, this.resolver, items, lookupFirst, this.#timeBounds);
+  async writeCheckins(items: readonly BatchItem[]): Promise<CheckinResult[]> {
+    return writeCheckins(this.client, this.resolver, items, {
+      bounds: this.#timeBounds,
+      eventIdField: await this.checkinEventId(),
+    });
+  }
+
+  /**
+   * Whether Employee Checkin has the unique event id field (`frappe setup` adds it): read once from the
+   * DocType's meta, which the run-time user may load. Without it exactly-once rests on the lookup alone.
+   */
+  checkinEventId(): Promise<boolean> {
+    if (!this.#eventIdField) {
+      const reading = hasField(this.client, CHECKIN_DOCTYPE, CHECKIN_EVENT_ID.fieldname);
+      reading.catch(() => {
+        if (this.#eventIdField === reading) this.#eventIdField = undefined;
+      });
+      this.#eventIdField = reading;
+    }
+    return this.#eventIdField;
   }
 
   /**
@@ -106,20 +127,18 @@ export class FrappeBatchWriter implements FrappeWriter {
     states: readonly RawLogState[],
   ): Promise<Array<string | undefined>> {
     const refused: Array<string | undefined> = items.map(() => undefined);
-    let fresh = items.flatMap((_, i) => (states[i]?.kind === 'new' ? [i] : []));
+    const fresh = items.flatMap((_, i) => (states[i]?.kind === 'new' ? [i] : []));
+    const idOf = (k: number) => items[fresh[k]!]!.event.id;
     const doc = (i: number) => ({
       doctype: RAW_LOG_DOCTYPE,
       ...items[i]!.plan.rawLog,
       ...final(results[i]!),
     });
-    if (fresh.length === 0 || (await this.insertAll(fresh.map(doc)))) fresh = [];
-    else {
-      // refused: most often a retry whose first attempt committed (409); learn that in one GET before
-      // bisecting what is left
-      const there = await this.existingRawLogs(fresh.map((i) => items[i]!.event.id));
-      fresh = fresh.filter((i) => !there.has(items[i]!.event.id));
-    }
-    const written = await insertManyIsolating(this.client, fresh.map(doc));
+    // a refusal is most often a retry whose first attempt committed (409): one GET tells which
+    const written = await insertManyIsolating(this.client, fresh.map(doc), async (at) => {
+      const there = await this.existingRawLogs(at.map(idOf));
+      return new Map(at.flatMap((k) => (there.has(idOf(k)) ? [[k, idOf(k)] as const] : [])));
+    });
     fresh.forEach((i, k) => {
       const w = written[k]!;
       // 409: a second forwarder wrote it meanwhile, with the same Checkin found by lookup
@@ -139,7 +158,7 @@ export class FrappeBatchWriter implements FrappeWriter {
     if (state.kind === 'existing' && state.status !== 'Pending') {
       return { status: 'Synced', rawLog: e.id, checkin: state.checkin, via: 'already-synced' };
     }
-    const results = await this.writeCheckins(items, true);
+    const results = await this.writeCheckins(items);
     const [refused] = await this.recordRawLogs(items, results, states);
     if (refused !== undefined) {
       throw new FrappeError({
@@ -152,18 +171,6 @@ export class FrappeBatchWriter implements FrappeWriter {
     }
     const r = results[0]!;
     return { status: r.status, rawLog: e.id, checkin: r.checkin, via: r.via, ...msg(r) };
-  }
-
-  /** One insert_many of ≤ 200; false when Frappe refused a document in it. */
-  private async insertAll(docs: Record<string, unknown>[]): Promise<boolean> {
-    if (docs.length > INSERT_MANY_MAX) return false;
-    try {
-      await this.client.callMethod(INSERT_MANY_METHOD, { docs });
-      return true;
-    } catch (err) {
-      if (!(err instanceof FrappeError) || err.kind === 'retryable' || err.kind === 'auth') throw err;
-      return false;
-    }
   }
 
   /** The site's System Settings zone (configured, or read once from the site). */

@@ -1,6 +1,7 @@
 import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/plausible-time.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import type { FrappeClient } from './client.js';
+import { CHECKIN_EVENT_ID } from './doctype-seed.js';
 import type { EmployeeResolver } from './employee-resolver.js';
 import { insertManyIsolating } from './insert-many.js';
 import { listWhereIn } from './list-in.js';
@@ -26,22 +27,33 @@ interface CheckinRow {
   time: string;
   log_type?: string | null;
   device_id?: string | null;
+  x05_event_id?: string | null;
+}
+
+export interface CheckinStageOptions {
+  /** Punch times outside these are parked as Error, never a Checkin. */
+  bounds?: TimeBounds;
+  /** Employee Checkin has the unique event id field `frappe setup` adds (read from the site's meta). */
+  eventIdField: boolean;
+  nowMs?: number;
 }
 
 /**
- * Writes the Employee Checkins of a batch: resolve employees, (after any retry or uncertain outcome) look
- * up what already landed, insert the rest with one insert_many (isolating refused ones). The caller runs
- * one such stage at a time, in batch order: HRMS's duplicate check is read-then-insert with no DB key
- * (contract.md §4, rule 3), so two writes of one employee must never overlap, and per-employee order holds.
+ * Writes the Employee Checkins of a batch: resolve employees, look up what already landed (a redelivered
+ * punch may have its Checkin from an attempt whose answer never came, contract.md §3), insert the rest with
+ * one insert_many. Exactly one Checkin per punch is the database's job: each carries its event id in a
+ * unique field, so a repeat that the lookup could not see yet (an attempt still committing) is refused by
+ * the index, and the refusal is resolved by looking again once it has committed. The caller runs one such
+ * stage at a time, in batch order, which keeps each employee's punches in order.
  */
 export async function writeCheckins(
   client: FrappeClient,
   resolver: EmployeeResolver,
   items: readonly BatchItem[],
-  lookupFirst: boolean,
-  bounds: TimeBounds = DEFAULT_TIME_BOUNDS,
-  nowMs = Date.now(),
+  opts: CheckinStageOptions,
 ): Promise<CheckinResult[]> {
+  const bounds = opts.bounds ?? DEFAULT_TIME_BOUNDS;
+  const nowMs = opts.nowMs ?? Date.now();
   const results: Array<CheckinResult | undefined> = new Array(items.length);
   // a time no terminal could have stamped (a reset clock, a forged line) is parked with its Raw Log, never
   // a Checkin: HRMS would file it under that day, and a far-future one drags last_sync_of_checkin along
@@ -57,44 +69,60 @@ export async function writeCheckins(
       return { user: e.user_id, device: e.device_id, site: e.site };
     }),
   );
-  const todo: Array<{ i: number; employee: string }> = [];
+  const todo: Todo[] = [];
   found.forEach((r, k) => {
     const i = plausible[k]!;
     if ('employee' in r) todo.push({ i, employee: r.employee });
     else results[i] = { status: 'Unmapped', message: r.reason };
   });
-  let insert = todo;
-  if (lookupFirst && todo.length > 0) {
-    const existing = await findCheckins(client, items, todo);
-    insert = [];
-    for (const t of todo) {
-      const name = existing.get(t.i);
-      if (name) results[t.i] = { status: 'Synced', checkin: name, via: 'found-existing' };
-      else insert.push(t);
-    }
+  const lookup = (t: readonly Todo[]) => findCheckins(client, items, t, opts.eventIdField);
+  const existing = todo.length > 0 ? await lookup(todo) : new Map<number, string>();
+  const insert: Todo[] = [];
+  for (const t of todo) {
+    const name = existing.get(t.i);
+    if (name) results[t.i] = { status: 'Synced', checkin: name, via: 'found-existing' };
+    else insert.push(t);
   }
-  const docs = insert.map(({ i, employee }) => checkinDoc(items[i]!.plan, employee));
-  const written = await insertManyIsolating(client, docs);
+  const docs = insert.map(({ i, employee }) => checkinDoc(items[i]!, employee));
+  const written = await insertManyIsolating(client, docs, async (at) => {
+    const there = await lookup(at.map((k) => insert[k]!));
+    return new Map(
+      at.flatMap((k) => (there.has(insert[k]!.i) ? [[k, there.get(insert[k]!.i)!] as const] : [])),
+    );
+  });
+  const unnamed: Todo[] = [];
   written.forEach((w, k) => {
-    const i = insert[k]!.i;
+    const t = insert[k]!;
     if ('name' in w) {
-      results[i] = { status: 'Synced', checkin: w.name, via: 'inserted' };
+      results[t.i] = { status: 'Synced', checkin: w.name, via: w.existing ? 'found-existing' : 'inserted' };
       return;
     }
     const err = w.error;
     if (err.kind === 'duplicate') {
-      results[i] = { status: 'Synced', checkin: checkinNameIn(err.messages), via: 'hrms-duplicate' };
+      const name = checkinNameIn(err.messages);
+      results[t.i] = { status: 'Synced', checkin: name, via: 'duplicate' };
+      if (!name) unnamed.push(t);
     } else if (err.kind === 'unmapped') {
-      results[i] = { status: 'Unmapped', message: err.frappeMessage };
+      results[t.i] = { status: 'Unmapped', message: err.frappeMessage };
     } else {
-      results[i] = { status: 'Error', message: err.frappeMessage };
+      results[t.i] = { status: 'Error', message: err.frappeMessage };
     }
   });
+  // the unique index names no document: find the one it protected, for the Raw Log's link
+  if (unnamed.length > 0) {
+    for (const [i, name] of await lookup(unnamed))
+      results[i] = { status: 'Synced', checkin: name, via: 'duplicate' };
+  }
   return results.map((r) => r ?? { status: 'Error', message: 'not written (internal)' });
 }
 
-function checkinDoc(plan: PunchPlan, employee: string): Record<string, unknown> {
-  const a = plan.addLog;
+interface Todo {
+  i: number;
+  employee: string;
+}
+
+function checkinDoc(item: BatchItem, employee: string): Record<string, unknown> {
+  const a = item.plan.addLog;
   return {
     doctype: CHECKIN_DOCTYPE,
     employee,
@@ -103,21 +131,30 @@ function checkinDoc(plan: PunchPlan, employee: string): Record<string, unknown> 
     device_id: a.device_id,
     // left unset for unknown codes: HRMS allows an empty log_type and matches null to null
     ...(a.log_type ? { log_type: a.log_type } : {}),
+    // Frappe drops a key that is no column, so a site without the field still takes the Checkin
+    [CHECKIN_EVENT_ID.fieldname]: item.event.id,
   };
 }
 
-/** Checkins already there for (employee, time, device_id, log_type), by item index; one GET. */
+/**
+ * Checkins already there for these punches, by item index; one GET. A row carrying the punch's event id
+ * is it; a row from before the field existed is matched on (employee, time, device_id, log_type).
+ */
 async function findCheckins(
   client: FrappeClient,
   items: readonly BatchItem[],
-  todo: ReadonlyArray<{ i: number; employee: string }>,
+  todo: readonly Todo[],
+  eventIdField: boolean,
 ): Promise<Map<number, string>> {
   // a time range, not a list of times: it keeps the query string short (see list-in.ts)
   const times = todo.map((t) => items[t.i]!.plan.addLog.timestamp).sort();
+  const fields = ['name', 'employee', 'time', 'log_type', 'device_id'];
+  // asking for a column the site lacks fails the whole query, so only when the meta shows it
+  if (eventIdField) fields.push(CHECKIN_EVENT_ID.fieldname);
   const rows = await listWhereIn<CheckinRow & Record<string, unknown>>(
     client,
     CHECKIN_DOCTYPE,
-    ['name', 'employee', 'time', 'log_type', 'device_id'],
+    fields,
     'employee',
     [...new Set(todo.map((t) => t.employee))],
     [
@@ -127,14 +164,18 @@ async function findCheckins(
   );
   const out = new Map<number, string>();
   for (const t of todo) {
-    const a = items[t.i]!.plan.addLog;
-    const hit = rows.find(
-      (r) =>
-        r.employee === t.employee &&
-        sameTime(r.time, a.timestamp) &&
-        (r.log_type || null) === a.log_type &&
-        (r.device_id ?? null) === a.device_id,
-    );
+    const { event, plan } = items[t.i]!;
+    const a = plan.addLog;
+    const hit =
+      rows.find((r) => r.x05_event_id === event.id) ??
+      rows.find(
+        (r) =>
+          !r.x05_event_id &&
+          r.employee === t.employee &&
+          sameTime(r.time, a.timestamp) &&
+          (r.log_type || null) === a.log_type &&
+          (r.device_id ?? null) === a.device_id,
+      );
     if (hit) out.set(t.i, hit.name);
   }
   return out;

@@ -122,6 +122,15 @@ export class FrappeClient {
     return json.message as T | undefined;
   }
 
+  /**
+   * GET a whitelisted method that only reads (GET is rolled back, contract.md §2); the whole JSON answer,
+   * since some methods (the desk's meta loader) answer beside `message`.
+   */
+  async readMethod(method: string, params: Record<string, string> = {}): Promise<Record<string, unknown>> {
+    const query = new URLSearchParams(params);
+    return this.request({ httpMethod: 'GET', path: methodPath(method), query, method });
+  }
+
   /** Cheap credential check (contract.md §1). */
   async loggedUser(): Promise<string> {
     const method = 'frappe.auth.get_logged_user';

@@ -23,12 +23,25 @@ export interface DocTypeSeed {
   permissions: Array<Record<string, string | number>>;
 }
 
-// HR User writes punches (it is also the role that may set Checkin `time`, contract.md §4)
-const perms: Array<Record<string, string | number>> = [
-  { role: 'System Manager', read: 1, write: 1, create: 1, delete: 1 },
-  { role: 'HR Manager', read: 1, write: 1, create: 1, delete: 1 },
-  { role: 'HR User', read: 1, write: 1, create: 1 },
-];
+/**
+ * The role `frappe setup` creates for the forwarder's run-time user. With HR User (which may set Checkin
+ * `time`, contract.md §4) it is all that user needs: HR staff can read the audit trail but not write it.
+ * Created as a plain Role (is_custom 0): Frappe refuses custom roles on a custom DocType's permissions
+ * unless Administrator sets them.
+ */
+export const INTEGRATION_ROLE = 'Biometric Integration';
+
+type Perm = Record<string, string | number>;
+const admin: Perm = { role: 'System Manager', read: 1, write: 1, create: 1, delete: 1 };
+const hrManager = (write: 0 | 1): Perm => ({
+  role: 'HR Manager',
+  read: 1,
+  write,
+  create: write,
+  delete: write,
+});
+const reader = (role: string): Perm => ({ role, read: 1 });
+const writer = (role: string): Perm => ({ role, read: 1, write: 1, create: 1 });
 
 const f = (
   fieldname: string,
@@ -59,7 +72,7 @@ export const DOCTYPE_SEEDS: readonly DocTypeSeed[] = [
       f('last_sync_at', 'Last Sync At', 'Datetime'),
       f('last_cursor', 'Last Cursor', 'Data'),
     ],
-    permissions: perms,
+    permissions: [admin, hrManager(1), reader('HR User'), writer(INTEGRATION_ROLE)],
   },
   {
     name: 'Biometric User Map',
@@ -73,7 +86,8 @@ export const DOCTYPE_SEEDS: readonly DocTypeSeed[] = [
       f('device', 'Device', 'Data', { in_list_view: 1 }),
       f('site', 'Site', 'Data', { in_list_view: 1 }),
     ],
-    permissions: perms,
+    // HR keeps the map; the forwarder only reads it
+    permissions: [admin, hrManager(1), writer('HR User'), reader(INTEGRATION_ROLE)],
   },
   {
     name: 'Attendance Raw Log',
@@ -96,6 +110,30 @@ export const DOCTYPE_SEEDS: readonly DocTypeSeed[] = [
       f('employee_checkin', 'Employee Checkin', 'Link', { options: 'Employee Checkin' }),
       f('error', 'Error', 'Long Text'),
     ],
-    permissions: perms,
+    permissions: [admin, hrManager(0), reader('HR User'), writer(INTEGRATION_ROLE)],
   },
 ];
+
+/** A Custom Field on a DocType of another app, as POST /api/resource/Custom Field takes it. */
+export interface CustomFieldSeed extends FieldSeed {
+  dt: string;
+  insert_after: string;
+  no_copy: 1;
+}
+
+/**
+ * The punch's event id on Employee Checkin. `unique` makes Frappe add a unique index to the table, so the
+ * database refuses a second Checkin of one punch even when two inserts race (HRMS's own same-timestamp
+ * check is a read before the insert and cannot, contract.md §4). Rows from before have it empty, which a
+ * unique index allows any number of times.
+ */
+export const CHECKIN_EVENT_ID: CustomFieldSeed = {
+  dt: 'Employee Checkin',
+  fieldname: 'x05_event_id',
+  label: 'Punch Event ID',
+  fieldtype: 'Data',
+  unique: 1,
+  read_only: 1,
+  no_copy: 1,
+  insert_after: 'device_id',
+};

@@ -1,8 +1,10 @@
 import { GatewayError } from '../../protocol/errors.js';
+import { CHECKIN_EVENT_ID } from './doctype-seed.js';
 
 /**
  * What the caller should do about a failed Frappe call:
- * - `duplicate`: the thing is already there (409 on the Raw Log name, or HRMS's same-timestamp check);
+ * - `duplicate`: the thing is already there (409 on the Raw Log name, HRMS's same-timestamp check, or the
+ *   unique index on the Checkin's event id);
  * - `unmapped`: no (active) employee for the device user — park it, it can be written later;
  * - `retryable`: 429, 5xx (incl. proxy HTML pages), network errors, timeouts — try again later;
  * - `auth`: 400 auth-header errors, 401, 403 — nothing will work until an operator fixes the key or roles;
@@ -116,6 +118,9 @@ export function isTlsFailure(code: string | undefined): boolean {
 const DUPLICATE_CHECKIN = 'already has a log with the same timestamp';
 const NO_EMPLOYEE = 'No Employee found for the given employee field value';
 const INACTIVE_EMPLOYEE = 'Transactions cannot be created for an Inactive Employee';
+// the unique index on the Checkin's event id: the key in the traceback line, the label in the message
+const EVENT_ID_KEY = `for key '${CHECKIN_EVENT_ID.fieldname}'`;
+const EVENT_ID_UNIQUE = `${CHECKIN_EVENT_ID.label} must be unique`;
 
 /** Status first, then exc_type, then message text (contract.md §3: "A robust client classifies by …"). */
 export function classifyFrappeError(
@@ -130,6 +135,12 @@ export function classifyFrappeError(
   if (status === 409 && excType === 'DuplicateEntryError') return 'duplicate';
   if (status === 417) {
     if (texts.some((t) => t.includes(DUPLICATE_CHECKIN))) return 'duplicate';
+    if (
+      excType === 'UniqueValidationError' &&
+      texts.some((t) => t.includes(EVENT_ID_KEY) || t.includes(EVENT_ID_UNIQUE))
+    ) {
+      return 'duplicate';
+    }
     if (excType === 'InactiveEmployeeStatusError') return 'unmapped';
     if (texts.some((t) => t.includes(NO_EMPLOYEE) || t.includes(INACTIVE_EMPLOYEE))) return 'unmapped';
   }

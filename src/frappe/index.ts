@@ -40,7 +40,6 @@ export {
   type RawLogDoc,
   type RawLogStatus,
 } from './punch-plan.js';
-export { FrappeRestWriter, type FrappeRestWriterOptions } from './rest-writer.js';
 export { type SetupReport, setupFrappe, TIME_WRITING_ROLES } from './setup.js';
 export { FRAPPE_DEFAULT_TIMEZONE, readSiteTimezone } from './site-settings.js';
 export { toSiteTime } from './site-time.js';

@@ -1,18 +1,27 @@
 import type { FrappeClient, FrappeDoc } from './client.js';
-import { DOCTYPE_SEEDS, type DocTypeSeed } from './doctype-seed.js';
+import {
+  CHECKIN_EVENT_ID,
+  type CustomFieldSeed,
+  DOCTYPE_SEEDS,
+  type DocTypeSeed,
+  INTEGRATION_ROLE,
+} from './doctype-seed.js';
 import { FrappeError } from './errors.js';
 import { CHECKIN_DOCTYPE } from './punch-plan.js';
 
 /** Roles that may write Employee Checkin `time` (permlevel 1, contract.md §4). */
 export const TIME_WRITING_ROLES = ['HR User', 'HR Manager', 'System Manager'];
 
+const GET_ROLES_METHOD = 'frappe.core.doctype.user.user.get_roles';
+
 export interface SetupReport {
   /** Who ran the setup (needs System Manager). */
   admin: string;
   /** The forwarder's API user, whose roles were checked. */
   user: string;
+  /** What this run created: the role, DocTypes, the Checkin's event id field. */
   created: string[];
-  /** Existing DocTypes that lacked fields; the fields were added. */
+  /** Existing DocTypes that lacked fields or the role's permission rows; those were added. */
   updated: string[];
   unchanged: string[];
   /** What an administrator must fix; empty when the site is ready. */
@@ -20,10 +29,11 @@ export interface SetupReport {
 }
 
 /**
- * Prepares a site for the forwarder over REST with the admin's token (contract.md §5): checks Frappe HR,
- * creates the custom DocTypes that are missing, adds missing fields to ones that exist (never removes or
- * changes a field), and checks that the API user may set Checkin `time`. Idempotent: a second run
- * reports everything unchanged and writes nothing.
+ * Prepares a site for the forwarder over REST with a System Manager's key (contract.md §5): checks Frappe
+ * HR, creates the Biometric Integration role, creates the custom DocTypes that are missing and adds
+ * missing fields and permission rows to ones that exist (never removes or changes anything), adds the
+ * unique event id field to Employee Checkin, and checks with the forwarder's own key that its user holds
+ * the run-time roles. Idempotent: a second run reports everything unchanged and writes nothing.
  */
 export async function setupFrappe(
   client: FrappeClient,
@@ -32,68 +42,126 @@ export async function setupFrappe(
   const admin = await client.loggedUser();
   const user = forwarder === client ? admin : await forwarder.loggedUser();
   const report: SetupReport = { admin, user, created: [], updated: [], unchanged: [], problems: [] };
-  if (!(await getDocType(client, CHECKIN_DOCTYPE))) {
+  const hrms = await getDoc(client, 'DocType', CHECKIN_DOCTYPE).catch((err: unknown) => {
+    // not allowed to read DocTypes: the steps below say that the user lacks System Manager
+    if (err instanceof FrappeError && err.kind === 'auth') return null;
+    throw err;
+  });
+  if (hrms === undefined) {
     report.problems.push(
       'Frappe HR is not installed: there is no Employee Checkin DocType (bench get-app hrms; bench --site SITE install-app hrms)',
     );
   }
-  for (const seed of DOCTYPE_SEEDS) {
+  const steps: Array<[string, () => Promise<void>]> = [
+    [`role ${INTEGRATION_ROLE}`, () => provisionRole(client, report)],
+    ...DOCTYPE_SEEDS.map((seed): [string, () => Promise<void>] => [
+      `DocType ${seed.name}`,
+      () => provisionDocType(client, seed, report),
+    ]),
+  ];
+  if (hrms) {
+    steps.push([
+      `Custom Field ${CHECKIN_EVENT_ID.dt}.${CHECKIN_EVENT_ID.fieldname}`,
+      () => provisionCustomField(client, CHECKIN_EVENT_ID, report),
+    ]);
+  }
+  for (const [what, step] of steps) {
     try {
-      await provision(client, seed, report);
+      await step();
     } catch (err) {
       if (!(err instanceof FrappeError) || err.kind !== 'auth') throw err;
       report.problems.push(
-        `cannot create or change DocType ${seed.name}: user ${admin} needs the System Manager role for setup (${err.frappeMessage})`,
+        `cannot create or change ${what}: user ${admin} needs the System Manager role for setup (${err.frappeMessage})`,
       );
     }
   }
-  // a user may read its own User document, so the forwarder's key is enough for this check
   await checkRoles(forwarder, user, report);
   return report;
 }
 
-async function provision(client: FrappeClient, seed: DocTypeSeed, report: SetupReport): Promise<void> {
-  const existing = await getDocType(client, seed.name);
+async function provisionRole(client: FrappeClient, report: SetupReport): Promise<void> {
+  if (await getDoc(client, 'Role', INTEGRATION_ROLE)) {
+    report.unchanged.push(`Role ${INTEGRATION_ROLE}`);
+    return;
+  }
+  // desk_access: the run-time user is a System User (HR User is a desk role)
+  await client.insertDoc('Role', { role_name: INTEGRATION_ROLE, desk_access: 1 });
+  report.created.push(`Role ${INTEGRATION_ROLE}`);
+}
+
+async function provisionDocType(client: FrappeClient, seed: DocTypeSeed, report: SetupReport): Promise<void> {
+  const existing = await getDoc(client, 'DocType', seed.name);
   if (!existing) {
     await client.insertDoc('DocType', { ...seed });
     report.created.push(seed.name);
     return;
   }
-  const have = new Set(
-    (Array.isArray(existing.fields) ? existing.fields : []).map((x) => String((x as FrappeDoc).fieldname)),
-  );
+  const fields = Array.isArray(existing.fields) ? (existing.fields as FrappeDoc[]) : [];
+  const have = new Set(fields.map((x) => String(x.fieldname)));
   const missing = seed.fields.filter((x) => !have.has(x.fieldname));
-  if (missing.length === 0) {
+  const perms = Array.isArray(existing.permissions) ? (existing.permissions as FrappeDoc[]) : [];
+  // a site set up before the role existed: add its rows, keep whatever the administrator granted
+  const granted = new Set(perms.map((p) => String(p.role)));
+  const newRoles = seed.permissions.filter((p) => !granted.has(String(p.role)));
+  if (missing.length === 0 && newRoles.length === 0) {
     report.unchanged.push(seed.name);
     return;
   }
-  await client.updateDoc('DocType', seed.name, { fields: [...(existing.fields as unknown[]), ...missing] });
-  report.updated.push(`${seed.name} (+${missing.map((x) => x.fieldname).join(', ')})`);
+  await client.updateDoc('DocType', seed.name, {
+    ...(missing.length > 0 ? { fields: [...fields, ...missing] } : {}),
+    ...(newRoles.length > 0 ? { permissions: [...perms, ...newRoles] } : {}),
+  });
+  const added = [...missing.map((x) => x.fieldname), ...newRoles.map((p) => `permission ${String(p.role)}`)];
+  report.updated.push(`${seed.name} (+${added.join(', ')})`);
 }
 
-async function getDocType(client: FrappeClient, name: string): Promise<FrappeDoc | undefined> {
+async function provisionCustomField(
+  client: FrappeClient,
+  seed: CustomFieldSeed,
+  report: SetupReport,
+): Promise<void> {
+  const name = `${seed.dt}-${seed.fieldname}`;
+  const label = `${seed.dt}.${seed.fieldname} (unique)`;
+  if (await getDoc(client, 'Custom Field', name)) {
+    report.unchanged.push(label);
+    return;
+  }
+  await client.insertDoc('Custom Field', { ...seed });
+  report.created.push(label);
+}
+
+async function getDoc(client: FrappeClient, doctype: string, name: string): Promise<FrappeDoc | undefined> {
   try {
-    return await client.getDoc('DocType', name);
+    return await client.getDoc(doctype, name);
   } catch (err) {
     if (err instanceof FrappeError && err.status === 404) return undefined;
     throw err;
   }
 }
 
-/** Without one of these roles Frappe silently stores the server's "now" as the punch time (sync-tool #64). */
+/**
+ * The forwarder's roles, asked with its own key through get_roles: its User document would not do, since
+ * Frappe strips the roles table (permission level 1) for a reader without System Manager.
+ */
 async function checkRoles(client: FrappeClient, user: string, report: SetupReport): Promise<void> {
   let roles: string[];
   try {
-    const doc = await client.getDoc('User', user);
-    roles = (Array.isArray(doc.roles) ? doc.roles : []).map((r) => String((r as FrappeDoc).role));
+    const json = await client.readMethod(GET_ROLES_METHOD, { uid: user });
+    roles = Array.isArray(json.message) ? json.message.map(String) : [];
   } catch (err) {
-    if (!(err instanceof FrappeError) || (err.status !== 403 && err.status !== 404)) throw err;
-    report.problems.push(`cannot read the roles of ${user}; make sure it has HR User or HR Manager`);
+    if (!(err instanceof FrappeError) || err.kind !== 'auth') throw err;
+    report.problems.push(`the forwarder's API key does not work: ${err.frappeMessage}`);
     return;
   }
+  // without one of these Frappe silently stores the server's "now" as the punch time (sync-tool #64)
   if (!roles.some((r) => TIME_WRITING_ROLES.includes(r))) {
     report.problems.push(
       `API user ${user} has none of ${TIME_WRITING_ROLES.join(', ')}: Employee Checkin "time" is a permission-level-1 field, so Frappe would store the server's current time instead of the punch time; give the user the HR User role`,
+    );
+  }
+  if (!roles.includes(INTEGRATION_ROLE) && !roles.includes('System Manager')) {
+    report.problems.push(
+      `API user ${user} lacks the ${INTEGRATION_ROLE} role, which may write the Attendance Raw Log and Biometric Device: add it under User → Roles`,
     );
   }
 }

@@ -39,7 +39,7 @@ export async function retryUnmapped(writer: FrappeBatchWriter): Promise<Unmapped
   const out: UnmappedRetryResult = { checked: rows.length, written: 0, stillUnmapped: 0 };
   for (let start = 0; start < events.length; start += INSERT_MANY_MAX) {
     const items = await writer.prepare(events.slice(start, start + INSERT_MANY_MAX));
-    const results = await writer.writeCheckins(items, true);
+    const results = await writer.writeCheckins(items);
     const changed = items.flatMap((_, i) => (results[i]!.status === 'Unmapped' ? [] : [i]));
     out.stillUnmapped += items.length - changed.length;
     out.written += changed.length;

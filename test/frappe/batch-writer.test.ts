@@ -37,7 +37,7 @@ async function setup(opts: StandinOptions = {}, more: Partial<FrappeBatchWriterO
 async function writeBatch(writer: FrappeBatchWriter, events: PunchEvent[]) {
   const items = await writer.prepare(events);
   const states = await writer.findRawLogs(items);
-  const results = await writer.writeCheckins(items, true);
+  const results = await writer.writeCheckins(items);
   const refused = await writer.recordRawLogs(items, results, states);
   return { results, refused };
 }

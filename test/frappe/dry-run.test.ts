@@ -24,7 +24,7 @@ function punch(i: number, userId: string): PunchEvent {
 async function writeBatch(writer: FrappeBatchWriter, events: PunchEvent[]) {
   const items = await writer.prepare(events);
   const states = await writer.findRawLogs(items);
-  const results = await writer.writeCheckins(items, true);
+  const results = await writer.writeCheckins(items);
   await writer.recordRawLogs(items, results, states);
 }
 

@@ -7,62 +7,99 @@ import { FrappeStandin, type StandinOptions } from '../helpers/frappe-standin.js
 async function site(opts: StandinOptions) {
   const s = await FrappeStandin.start({ apiKey: 'k', apiSecret: 's', timeZone: 'UTC', ...opts });
   t.teardown(() => s.close());
-  return { s, client: new FrappeClient({ url: s.url, apiKey: 'k', apiSecret: 's' }) };
+  return {
+    s,
+    // the forwarder's run-time key, and the System Manager's key setup runs with
+    client: new FrappeClient({ url: s.url, apiKey: 'k', apiSecret: 's' }),
+    admin: new FrappeClient({ url: s.url, apiKey: 'admin', apiSecret: 'admin-secret' }),
+  };
 }
+
+const CREATED = [
+  'Role Biometric Integration',
+  'Biometric Device',
+  'Biometric User Map',
+  'Attendance Raw Log',
+  'Employee Checkin.x05_event_id (unique)',
+];
 
 const writes = (s: FrappeStandin) => s.requests.filter((r) => r.method !== 'GET');
 
-t.test('a fresh site: the three DocTypes are created; a second run changes nothing', async (t) => {
-  const { s, client } = await site({ withoutCustomDoctypes: true });
-  const first = await setupFrappe(client);
-  t.same(first.created, ['Biometric Device', 'Biometric User Map', 'Attendance Raw Log']);
-  t.same(first.problems, []);
-  t.match(s.docs('DocType'), [
-    { name: 'Biometric Device', custom: 1, autoname: 'field:device_id' },
-    { name: 'Biometric User Map', custom: 1 },
-    // named by the punch id, so a second insert of a punch is a 409 (design.md)
-    { name: 'Attendance Raw Log', custom: 1, autoname: 'field:hash' },
-  ]);
-  s.requests.length = 0;
-  const second = await setupFrappe(client);
-  t.same(second.created, []);
-  t.same(second.unchanged, ['Biometric Device', 'Biometric User Map', 'Attendance Raw Log']);
-  t.same(writes(s), [], 'idempotent: no writes on the second run');
+t.test(
+  'a fresh site: role, DocTypes and the unique field are created; a second run changes nothing',
+  async (t) => {
+    const { s, client, admin } = await site({ withoutCustomDoctypes: true });
+    const first = await setupFrappe(admin, client);
+    t.same(first.created, CREATED);
+    t.same(first.problems, []);
+    t.match(first, { admin: 'setup@example.com', user: 'bio@example.com' });
+    t.match(s.docs('DocType'), [
+      { name: 'Biometric Device', custom: 1, autoname: 'field:device_id' },
+      { name: 'Biometric User Map', custom: 1 },
+      // named by the punch id, so a second insert of a punch is a 409 (design.md)
+      { name: 'Attendance Raw Log', custom: 1, autoname: 'field:hash' },
+    ]);
+    t.match(s.docs('Custom Field'), [{ name: 'Employee Checkin-x05_event_id', unique: 1 }]);
+    s.requests.length = 0;
+    const second = await setupFrappe(admin, client);
+    t.same(second.created, []);
+    t.same(second.unchanged, [
+      'Role Biometric Integration',
+      'Biometric Device',
+      'Biometric User Map',
+      'Attendance Raw Log',
+      'Employee Checkin.x05_event_id (unique)',
+    ]);
+    t.same(writes(s), [], 'idempotent: no writes on the second run');
 
-  // the fields the forwarder writes, from design.md's Attendance Raw Log, all exist in what setup made
-  const rawLog = s.docs('DocType').find((d) => d.name === 'Attendance Raw Log')!;
-  const fields = new Set((rawLog.fields as Array<{ fieldname: string }>).map((f) => f.fieldname));
-  const designFields =
-    'device device_user_id event_time event_type punch verify source received_at hash source_payload status employee_checkin error';
-  t.same(
-    designFields.split(' ').filter((f) => !fields.has(f)),
-    [],
-  );
-  // and the forwarder can now write a punch there
-  s.addEmployee({ employee_name: 'Jane', attendance_device_id: '1' });
-  const writer = new FrappeBatchWriter({ client, siteTimezone: 'UTC' });
-  const e = makePunchEvent({
-    deviceId: 'X05-1',
-    site: 'hq',
-    userId: '1',
-    deviceTime: '2024-05-01T08:00:00',
-    timezone: 'UTC',
-    punch: 0,
-    verify: 1,
-    source: 'pull',
-    receivedAt: new Date('2024-05-01T08:00:01Z'),
-    clockOffsetS: null,
-    raw: '',
-  });
-  t.match(await writer.writePunch(e), { status: 'Synced', via: 'inserted' });
-});
+    // the fields the forwarder writes, from design.md's Attendance Raw Log, all exist in what setup made
+    const rawLog = s.docs('DocType').find((d) => d.name === 'Attendance Raw Log')!;
+    const fields = new Set((rawLog.fields as Array<{ fieldname: string }>).map((f) => f.fieldname));
+    const designFields =
+      'device device_user_id event_time event_type punch verify source received_at hash source_payload status employee_checkin error';
+    t.same(
+      designFields.split(' ').filter((f) => !fields.has(f)),
+      [],
+    );
+    // and the forwarder can now write a punch there
+    s.addEmployee({ employee_name: 'Jane', attendance_device_id: '1' });
+    const writer = new FrappeBatchWriter({ client, siteTimezone: 'UTC' });
+    const e = makePunchEvent({
+      deviceId: 'X05-1',
+      site: 'hq',
+      userId: '1',
+      deviceTime: '2024-05-01T08:00:00',
+      timezone: 'UTC',
+      punch: 0,
+      verify: 1,
+      source: 'pull',
+      receivedAt: new Date('2024-05-01T08:00:01Z'),
+      clockOffsetS: null,
+      raw: '',
+    });
+    t.match(await writer.writePunch(e), { status: 'Synced', via: 'inserted' });
+    t.match(s.checkins, [{ x05_event_id: e.id }], 'the run-time user wrote it, event id and all');
+  },
+);
 
 t.test('what is missing is said: no Frappe HR, no System Manager, no HR role', async (t) => {
-  const { s, client } = await site({ withoutCustomDoctypes: true, withoutHrms: true, roles: ['Employee'] });
+  const { s, client, admin } = await site({
+    withoutCustomDoctypes: true,
+    withoutHrms: true,
+    roles: ['Employee'],
+  });
+  t.match((await setupFrappe(admin, client)).problems, [
+    /Frappe HR is not installed/,
+    /none of HR User/,
+    /lacks the Biometric/,
+  ]);
   const r = await setupFrappe(client);
   t.same(r.created, []);
-  t.equal(r.problems.length, 5);
-  t.match(r.problems[0], /Frappe HR is not installed/);
+  t.equal(r.problems.length, 6);
+  t.match(
+    r.problems[0],
+    /cannot create or change role Biometric Integration: user bio@example.com needs the System Manager role/,
+  );
   t.match(
     r.problems[1],
     /cannot create or change DocType Biometric Device: user bio@example.com needs the System Manager role/,
@@ -71,18 +108,60 @@ t.test('what is missing is said: no Frappe HR, no System Manager, no HR role', a
     r.problems[4],
     /has none of HR User, HR Manager, System Manager: Employee Checkin "time" is a permission-level-1 field/,
   );
-  t.equal(s.docs('DocType').length, 0);
+  t.match(r.problems[5], /lacks the Biometric Integration role/);
+  t.equal(s.docs('DocType').length, 3, 'only what the System Manager run created');
+});
+
+t.test('the run-time check reads roles through get_roles, not the stripped User document', async (t) => {
+  // HR User alone: the User document read with this key carries no roles at all
+  const { client, admin } = await site({ roles: ['HR User'] });
+  const r = await setupFrappe(admin, client);
+  t.same(r.problems.length, 1, 'HR User is seen; only the integration role is missing');
+  t.match(r.problems[0], /API user bio@example.com lacks the Biometric Integration role/);
+});
+
+t.test('a site set up by an older version: the field and the role’s permissions are added', async (t) => {
+  const { s, client, admin } = await site({ withoutCheckinEventId: true });
+  // as an older setup left it: HR User writes the Raw Log, no integration role rows, no Checkin field
+  const raw = (await admin.getDoc('DocType', 'Attendance Raw Log')) as Record<string, unknown>;
+  s.db.put({
+    ...raw,
+    name: 'Attendance Raw Log',
+    doctype: 'DocType',
+    permissions: [
+      { role: 'System Manager', read: 1, write: 1, create: 1, delete: 1 },
+      { role: 'HR User', read: 1, write: 1, create: 1 },
+    ],
+  });
+  const r = await setupFrappe(admin, client);
+  t.same(r.updated, ['Attendance Raw Log (+permission HR Manager, permission Biometric Integration)']);
+  t.same(r.created, ['Employee Checkin.x05_event_id (unique)']);
+  t.same(r.problems, []);
+  const perms = s.docs('DocType').find((d) => d.name === 'Attendance Raw Log')!.permissions as Array<{
+    role: string;
+    write?: number;
+  }>;
+  t.match(
+    perms.find((p) => p.role === 'HR User'),
+    { write: 1 },
+    'what the administrator had stays',
+  );
 });
 
 t.test('an existing DocType missing a field gets the field; nothing else changes', async (t) => {
-  const { s, client } = await site({ withoutCustomDoctypes: true });
-  await setupFrappe(client);
+  const { s, client, admin } = await site({ withoutCustomDoctypes: true });
+  await setupFrappe(admin, client);
   const dev = s.docs('DocType').find((d) => d.name === 'Biometric Device')!;
   const trimmed = (dev.fields as Array<{ fieldname: string }>).filter((f) => f.fieldname !== 'last_cursor');
   s.db.put({ ...dev, fields: trimmed });
-  const r = await setupFrappe(client);
+  const r = await setupFrappe(admin, client);
   t.same(r.updated, ['Biometric Device (+last_cursor)']);
-  t.same(r.unchanged, ['Biometric User Map', 'Attendance Raw Log']);
+  t.same(r.unchanged, [
+    'Role Biometric Integration',
+    'Biometric User Map',
+    'Attendance Raw Log',
+    'Employee Checkin.x05_event_id (unique)',
+  ]);
   const after = s.docs('DocType').find((d) => d.name === 'Biometric Device')!;
   t.same(
     (after.fields as Array<{ fieldname: string }>).map((f) => f.fieldname),

@@ -102,8 +102,6 @@ t.test('GET list: fields, list and dict filters, order_by, limit_page_length (§
     `/api/resource/Employee%20Checkin?fields=${encodeURIComponent('["time"]')}&order_by=time%20asc&limit_page_length=2`,
   );
   t.same(ordered.json.data, [{ time: '2024-05-01 08:00:00' }, { time: '2024-05-01 09:00:00' }]);
-  const tz = await frappeFetch(s.url, '/api/resource/System%20Settings/System%20Settings');
-  t.equal(tz.json.data.time_zone, 'Asia/Kolkata');
 });
 
 t.test('insert_many: ≤ 200, all-or-nothing, POST/PUT only (§2)', async (t) => {

@@ -24,8 +24,12 @@ export interface Ctx {
   withoutHrms: boolean;
   /** DocTypes not (yet) on the site: custom ones before `frappe setup`, HRMS ones without Frappe HR. */
   absent: Set<string>;
-  /** Roles of the API user (User doc), e.g. HR User; what `frappe setup` checks. */
+  /** Roles of the caller (its User doc), e.g. HR User. */
   roles: string[];
+  /** Every API user of the site and its roles, for frappe.core…get_roles and the User resource. */
+  users: ReadonlyMap<string, readonly string[]>;
+  /** Custom Fields added on this site, by DocType (a unique one gets a unique index). */
+  customFields: Map<string, Record<string, FieldSpec>>;
 }
 
 export interface DocTypeSpec {
@@ -157,9 +161,13 @@ const DEVICE: DocTypeSpec = {
   fields: {
     device_id: { label: 'Device ID', type: 'Data', reqd: true, unique: true },
     device_name: { label: 'Device Name', type: 'Data' },
+    host: { label: 'Host', type: 'Data' },
+    port: { label: 'Port', type: 'Int' },
+    mode: { label: 'Mode', type: 'Select', options: ['PULL', 'PUSH', 'FILE'] },
     site: { label: 'Site', type: 'Data' },
     timezone: { label: 'Time Zone', type: 'Data' },
     last_sync_at: { label: 'Last Sync At', type: 'Datetime' },
+    last_cursor: { label: 'Last Cursor', type: 'Data' },
   },
   autoname: (doc) => String(doc.device_id ?? ''),
 };

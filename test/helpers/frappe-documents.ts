@@ -1,6 +1,7 @@
 import type { Doc } from './frappe-db.js';
 import { type Ctx, canonicalDatetime, DOCTYPES, type DocTypeSpec } from './frappe-doctypes.js';
 import { doesNotExist, duplicateEntry, FrappeThrow, pythonError, uniqueValidation } from './frappe-errors.js';
+import { assertPermitted } from './frappe-perms.js';
 
 const DATA_MAX = 140;
 
@@ -8,7 +9,9 @@ export function specOf(doctype: string, ctx?: Ctx): DocTypeSpec {
   const spec = DOCTYPES.get(doctype);
   // custom DocTypes exist only once `frappe setup` (or an administrator) created them
   if (!spec || ctx?.absent.has(doctype)) throw doesNotExist(`DocType ${doctype} not found`);
-  return spec;
+  // Custom Fields are columns of the DocType's table like its own fields
+  const custom = ctx?.customFields.get(doctype);
+  return custom ? { ...spec, fields: { ...spec.fields, ...custom } } : spec;
 }
 
 /** Documents go out without null fields (v15+, contract.md §2, success envelopes). */
@@ -23,6 +26,8 @@ export function serialize(doc: Doc): Record<string, unknown> {
  */
 export function insertDoc(ctx: Ctx, doctype: string, input: Record<string, unknown>): Doc {
   const spec = specOf(doctype, ctx);
+  // Document.insert checks create permission (insert_many and add_log run as the caller)
+  assertPermitted(ctx, doctype, 'create');
   const now = ctx.now();
   // key order as Frappe's as_dict: standard fields, the DocType's fields, then `doctype`
   const fields: Record<string, unknown> = {};
@@ -37,7 +42,7 @@ export function insertDoc(ctx: Ctx, doctype: string, input: Record<string, unkno
   }
   doc.name = spec.autoname(doc, ctx);
   validate(ctx, spec, doc);
-  if (ctx.db.get(doctype, doc.name)) throw duplicateEntry(doctype, doc.name);
+  if (ctx.db.latest(doctype, doc.name)) throw duplicateEntry(doctype, doc.name);
   store(ctx, spec, doc);
   return doc;
 }
@@ -134,9 +139,9 @@ function store(ctx: Ctx, spec: DocTypeSpec, doc: Doc): void {
       row[field] = c;
     }
     if (f.type === 'JSON' && v !== null && typeof v !== 'string') row[field] = JSON.stringify(v);
-    if (f.unique && v !== null && v !== '') {
-      const other = ctx.db.all(spec.name).find((d) => d.name !== row.name && d[field] === v);
-      if (other) throw uniqueValidation(f.label, spec.name, row.name, String(v), field);
+    // the unique index sees committed rows the snapshot hides, and waits on uncommitted ones
+    if (f.unique && v !== null && v !== '' && ctx.db.holderOf(spec.name, field, String(v), row.name)) {
+      throw uniqueValidation(f.label, spec.name, row.name, String(v), field);
     }
   }
   for (const k of ['creation', 'modified']) row[k] = canonicalDatetime(row[k]) ?? row[k];

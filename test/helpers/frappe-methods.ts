@@ -1,6 +1,7 @@
 import type { Ctx } from './frappe-doctypes.js';
 import { insertDoc, serialize } from './frappe-documents.js';
 import { FrappeThrow, permissionError, pythonError, validationError } from './frappe-errors.js';
+import { docTypeBundle } from './frappe-meta.js';
 
 export interface MethodCall {
   httpMethod: string;
@@ -8,7 +9,13 @@ export interface MethodCall {
   args: Record<string, unknown>;
 }
 
-type Method = { guest?: boolean; verbs?: readonly string[]; run(ctx: Ctx, call: MethodCall): unknown };
+type Method = {
+  guest?: boolean;
+  verbs?: readonly string[];
+  /** The function writes frappe.response itself instead of returning `message`. */
+  raw?: boolean;
+  run(ctx: Ctx, call: MethodCall): unknown;
+};
 
 const ADD_LOG = 'add_log_based_on_employee_field';
 
@@ -74,9 +81,33 @@ function insertMany(ctx: Ctx, { args }: MethodCall): unknown {
   });
 }
 
+/** frappe.get_roles: the user's roles plus the automatic ones every user has. */
+function getRoles(ctx: Ctx, { args }: MethodCall): unknown {
+  // form_dict["uid"]: a KeyError without it
+  if (!('uid' in args)) throw pythonError('KeyError', "'uid'");
+  return [...(ctx.users.get(String(args.uid)) ?? []), 'All', 'Guest'];
+}
+
 const METHODS: ReadonlyMap<string, Method> = new Map<string, Method>([
   ['ping', { guest: true, run: () => 'pong' }],
   ['frappe.auth.get_logged_user', { run: (ctx) => ctx.user }],
+  // whitelisted for any logged-in user, whoever `uid` is
+  ['frappe.core.doctype.user.user.get_roles', { run: getRoles }],
+  // the site's default time zone, for anyone (allow_guest); null when System Settings has none
+  [
+    'frappe.client.get_time_zone',
+    {
+      guest: true,
+      run: (ctx) => ({ time_zone: ctx.db.get('System Settings', 'System Settings')?.time_zone ?? null }),
+    },
+  ],
+  [
+    'frappe.desk.form.load.getdoctype',
+    {
+      raw: true,
+      run: (ctx, { args }) => ({ docs: [docTypeBundle(ctx, String(args.doctype))], user_settings: '{}' }),
+    },
+  ],
   [`hrms.hr.doctype.employee_checkin.employee_checkin.${ADD_LOG}`, { run: addLog }],
   ['frappe.client.insert_many', { verbs: ['POST', 'PUT'], run: insertMany }],
 ]);
@@ -100,5 +131,8 @@ export function callMethod(ctx: Ctx, call: MethodCall): unknown {
     });
   }
   if (m.verbs && !m.verbs.includes(call.httpMethod)) throw permissionError('Not permitted');
-  return m.run(ctx, call);
+  const result = m.run(ctx, call);
+  // a function returning None gives `{}` (contract.md §2, success envelopes)
+  if (m.raw) return result;
+  return result === undefined ? {} : { message: result };
 }

@@ -1,13 +1,17 @@
 import { authenticationError, FrappeThrow, pythonError, validationError } from './frappe-errors.js';
 
 /**
- * frappe/auth.py validate_auth (contract.md §1): true for the right key pair, false for Guest (no header,
- * or not exactly two space-separated parts), throws 401/400 for a wrong or undecodable pair.
+ * frappe/auth.py validate_auth (contract.md §1): the user `find` gives for the key pair, undefined for
+ * Guest (no header, or not exactly two space-separated parts); throws 401/400 for an unknown or
+ * undecodable pair.
  */
-export function authenticate(header: string | undefined, apiKey: string, apiSecret: string): boolean {
-  if (!header) return false;
+export function authenticate<T>(
+  header: string | undefined,
+  find: (apiKey: string, apiSecret: string) => T | undefined,
+): T | undefined {
+  if (!header) return undefined;
   const parts = header.split(' ');
-  if (parts.length !== 2) return false;
+  if (parts.length !== 2) return undefined;
   const [scheme = '', token = ''] = parts;
   let pair: string;
   switch (scheme.toLowerCase()) {
@@ -29,11 +33,12 @@ export function authenticate(header: string | undefined, apiKey: string, apiSecr
       // no OAuth tokens are issued here, so every bearer token is unknown
       throw authenticationError();
     default:
-      return false;
+      return undefined;
   }
   const kv = pair.split(':');
-  if (kv.length !== 2 || kv[0] !== apiKey || kv[1] !== apiSecret) throw authenticationError();
-  return true;
+  const user = kv.length === 2 ? find(kv[0]!, kv[1]!) : undefined;
+  if (user === undefined) throw authenticationError();
+  return user;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Ctx } from './frappe-doctypes.js';
 import { insertDoc, serialize, specOf, updateDoc } from './frappe-documents.js';
-import { doesNotExist, permissionError, pythonError } from './frappe-errors.js';
-import { metaResource } from './frappe-meta.js';
+import { doesNotExist, pythonError } from './frappe-errors.js';
+import { META_DOCTYPES, metaResource } from './frappe-meta.js';
+import { assertPermitted } from './frappe-perms.js';
 import { queryDocs } from './frappe-query.js';
 
 export interface ResourceCall {
@@ -44,15 +45,20 @@ export function resource(ctx: Ctx, call: ResourceCall): Reply {
   if (!['GET', 'POST', 'PUT', 'DELETE'].includes(call.httpMethod)) {
     return { status: 405, html: true, body: 'Method Not Allowed' };
   }
-  if (call.doctype === 'DocType' || call.doctype === 'User') return metaResource(ctx, call);
+  if (META_DOCTYPES.includes(call.doctype)) return metaResource(ctx, call);
   const spec = specOf(call.doctype, ctx);
-  if (ctx.user === 'Guest') {
-    const perm = call.httpMethod === 'GET' ? 'read' : call.httpMethod === 'POST' ? 'create' : 'write';
-    throw permissionError(
-      `User <strong>Guest</strong> does not have doctype access via role permission for document <strong>${spec.name}</strong>`,
-      `Insufficient Permission for ${spec.name} (<strong>${perm}</strong>)`,
-    );
-  }
+  const { httpMethod } = call;
+  assertPermitted(
+    ctx,
+    spec.name,
+    httpMethod === 'GET'
+      ? 'read'
+      : httpMethod === 'POST'
+        ? 'create'
+        : httpMethod === 'DELETE'
+          ? 'delete'
+          : 'write',
+  );
   const { name } = call;
   if (name === undefined) {
     if (call.httpMethod === 'GET') {

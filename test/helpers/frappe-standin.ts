@@ -2,12 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Doc, FrappeDb } from './frappe-db.js';
+import { CHECKIN_EVENT_ID, INTEGRATION_ROLE } from '../../src/frappe/doctype-seed.js';
+import { type Doc, FrappeDb, LockWait } from './frappe-db.js';
 import type { Ctx } from './frappe-doctypes.js';
 import { insertDoc } from './frappe-documents.js';
 import { authenticationError, errorBody, FrappeThrow, pythonError } from './frappe-errors.js';
-import { CUSTOM_DOCTYPES } from './frappe-meta.js';
+import { addCustomField, CUSTOM_DOCTYPES, uniqueFields } from './frappe-meta.js';
 import { callMethod } from './frappe-methods.js';
+import { RUNTIME_ROLES, TIME_ROLES } from './frappe-perms.js';
 import { authenticate, formDict } from './frappe-request.js';
 import { type Reply, resource } from './frappe-resource.js';
 import { errorPage, proxyFault, siteNow } from './frappe-wire.js';
@@ -19,25 +21,35 @@ export interface EmployeeSeed {
 }
 
 export interface StandinOptions {
+  /** The API user the forwarder runs as. */
   apiKey?: string;
   apiSecret?: string;
-  /** The API key's user, answered by frappe.auth.get_logged_user. */
+  /** That key's user, answered by frappe.auth.get_logged_user. */
   user?: string;
+  /** Roles of that user. Default the run-time roles: HR User and Biometric Integration. */
+  roles?: string[];
+  /** A second key, a System Manager, for `frappe setup`. Default admin / admin-secret, setup@example.com. */
+  admin?: { apiKey?: string; apiSecret?: string; user?: string };
   employees?: EmployeeSeed[];
   /** System Settings time_zone. */
   timeZone?: string;
   /** Added to every request, to behave like a real site in benches. */
   latencyMs?: number;
-  /** false: the API user lacks permlevel-1 write, so Checkin `time` becomes "now" (contract.md §4). */
+  /** Overrides what the roles decide: false resets Checkin `time` to "now" (contract.md §4). */
   timeWritable?: boolean;
   /** Name of a shift "Strictly based on Log Type" that every punch falls in: empty log_type → 417. */
   strictShift?: string;
   /** Frappe HR not installed: the add_log method answers 417 "Failed to get method". */
   withoutHrms?: boolean;
-  /** A site where `frappe setup` has not run: no Attendance Raw Log, Biometric User Map, Biometric Device. */
+  /**
+   * A site where `frappe setup` has not run: no Attendance Raw Log, Biometric User Map, Biometric Device,
+   * no Biometric Integration role, no event id field on Employee Checkin.
+   */
   withoutCustomDoctypes?: boolean;
-  /** Roles of the API user. Default HR User and System Manager. */
-  roles?: string[];
+  /** A site set up by an older version: the custom DocTypes exist, the Checkin event id field does not. */
+  withoutCheckinEventId?: boolean;
+  /** How long a statement waits for a lock an uncommitted transaction holds (innodb_lock_wait_timeout). */
+  lockWaitTimeoutMs?: number;
   /** Serve HTTPS with this certificate and key (PEM) instead of HTTP, as a site behind a private CA would. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -55,12 +67,29 @@ export interface FaultOptions {
   status?: 429 | 502 | 503 | 504 | 'reset';
   /** Process and commit the request, then answer the failure (a timeout that still committed, §3). */
   afterCommit?: boolean;
-  /** Only requests whose `METHOD path` matches. */
+  /**
+   * The worker runs the request but commits only this many ms later, then answers (to a client that has
+   * usually given up): until then its rows are invisible and their keys locked, as on a loaded site.
+   */
+  commitAfterMs?: number;
+  /** Only requests whose `METHOD path` (and, with `body`, whose body) match. */
   match?: RegExp;
+  body?: RegExp;
 }
 
-interface Fault extends Required<Omit<FaultOptions, 'match'>> {
+interface Fault {
+  status: 429 | 502 | 503 | 504 | 'reset' | undefined;
+  afterCommit: boolean;
+  commitAfterMs: number | undefined;
   match: RegExp | undefined;
+  body: RegExp | undefined;
+}
+
+interface ApiUser {
+  apiKey: string;
+  apiSecret: string;
+  user: string;
+  roles: string[];
 }
 
 /**
@@ -76,6 +105,7 @@ export class FrappeStandin {
   tokenRevoked = false;
   private readonly faults: Fault[] = [];
   private readonly ctx: Ctx;
+  private readonly apiUsers: ApiUser[];
 
   private constructor(
     private readonly server: Server | HttpsServer,
@@ -83,20 +113,42 @@ export class FrappeStandin {
   ) {
     this.latencyMs = opts.latencyMs ?? 0;
     const zone = opts.timeZone ?? 'Asia/Kolkata';
+    const setUp = !opts.withoutCustomDoctypes;
+    this.apiUsers = [
+      {
+        apiKey: opts.apiKey ?? 'key',
+        apiSecret: opts.apiSecret ?? 'secret',
+        user: opts.user ?? 'bio@example.com',
+        roles: opts.roles ?? RUNTIME_ROLES,
+      },
+      {
+        apiKey: opts.admin?.apiKey ?? 'admin',
+        apiSecret: opts.admin?.apiSecret ?? 'admin-secret',
+        user: opts.admin?.user ?? 'setup@example.com',
+        roles: ['System Manager'],
+      },
+    ];
     this.ctx = {
       db: this.db,
-      user: opts.user ?? 'bio@example.com',
+      user: 'Administrator',
+      roles: [],
+      users: new Map(this.apiUsers.map((u) => [u.user, u.roles])),
       now: () => siteNow(zone),
-      timeWritable: opts.timeWritable ?? true,
+      timeWritable: true,
       strictShift: opts.strictShift,
       withoutHrms: opts.withoutHrms ?? false,
       absent: new Set([
-        ...(opts.withoutCustomDoctypes ? CUSTOM_DOCTYPES : []),
+        ...(setUp ? [] : CUSTOM_DOCTYPES),
         ...(opts.withoutHrms ? ['Employee Checkin', 'Shift Type'] : []),
       ]),
-      roles: opts.roles ?? ['HR User', 'System Manager'],
+      customFields: new Map(),
     };
+    this.db.uniqueFieldsOf = (doctype) => uniqueFields(this.ctx, doctype);
     this.db.put({ doctype: 'System Settings', name: 'System Settings', time_zone: opts.timeZone ?? null });
+    for (const role of [...STANDARD_ROLES, ...(setUp ? [INTEGRATION_ROLE] : [])]) {
+      this.db.put({ doctype: 'Role', name: role, role_name: role, is_custom: 0 });
+    }
+    if (setUp && !opts.withoutCheckinEventId) addCustomField(this.ctx, { ...CHECKIN_EVENT_ID });
     for (const e of opts.employees ?? []) this.addEmployee(e);
   }
 
@@ -143,9 +195,11 @@ export class FrappeStandin {
   failNext(count: number, opts: FaultOptions = {}): void {
     for (let i = 0; i < count; i++) {
       this.faults.push({
-        status: opts.status ?? 502,
+        status: opts.status ?? (opts.commitAfterMs === undefined ? 502 : undefined),
         afterCommit: opts.afterCommit ?? false,
+        commitAfterMs: opts.commitAfterMs,
         match: opts.match,
+        body: opts.body,
       });
     }
   }
@@ -164,16 +218,20 @@ export class FrappeStandin {
     const url = new URL(req.url ?? '/', 'http://site');
     const rawPath = url.pathname.replace(/^\/api\/v1\//, '/api/');
     const path = decodeURIComponent(rawPath);
-    const i = this.faults.findIndex((f) => !f.match || f.match.test(`${method} ${path}`));
+    const i = this.faults.findIndex(
+      (f) => (!f.match || f.match.test(`${method} ${path}`)) && (!f.body || f.body.test(rawBody)),
+    );
     const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
     let reply: Reply | undefined;
-    if (!fault || fault.afterCommit) reply = this.process(req, method, url, rawPath, rawBody);
+    if (!fault?.status || fault.afterCommit) {
+      reply = await this.process(req, method, url, rawPath, rawBody, fault?.commitAfterMs);
+    }
     if (fault?.status === 'reset') {
       this.requests.push({ method, path, status: 0 });
       req.socket.destroy();
       return;
     }
-    if (fault) reply = proxyFault(fault.status);
+    if (fault?.status) reply = proxyFault(fault.status);
     const r = reply!;
     this.requests.push({ method, path, status: r.status });
     const html = r.html || (r.status >= 400 && /^text/.test(req.headers.accept ?? ''));
@@ -185,21 +243,64 @@ export class FrappeStandin {
     res.end(html ? errorPage(r) : JSON.stringify(r.body));
   }
 
-  private process(req: IncomingMessage, method: string, url: URL, rawPath: string, rawBody: string): Reply {
-    try {
-      // init_request parses parameters before validate_auth runs (frappe/app.py)
-      const args = formDict(req.headers['content-type'], rawBody, url);
-      const { apiKey = 'key', apiSecret = 'secret' } = this.opts;
-      if (this.tokenRevoked && req.headers.authorization) throw authenticationError();
-      const user = authenticate(req.headers.authorization, apiKey, apiSecret) ? this.ctx.user : 'Guest';
-      const ctx: Ctx = { ...this.ctx, user };
-      // POST/PUT/DELETE commit; GET and any error roll back (contract.md §2, commit semantics)
-      const commit = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method);
-      return this.db.transaction(commit, () => this.route(ctx, method, rawPath, args, rawBody));
-    } catch (err) {
-      const t = err instanceof FrappeThrow ? err : pythonError((err as Error).name, (err as Error).message);
-      return { status: t.init.status, body: errorBody(t) };
+  /**
+   * Runs one request as one transaction. A statement that meets a lock an uncommitted (late) transaction
+   * holds waits for it, then the request goes on reading at the snapshot it started with, as InnoDB's
+   * REPEATABLE READ does; past the lock wait timeout it fails like MariaDB's 1205.
+   */
+  private async process(
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+    rawPath: string,
+    rawBody: string,
+    commitAfterMs?: number,
+  ): Promise<Reply> {
+    const snapshot = this.db.snapshot;
+    for (;;) {
+      try {
+        const ctx = this.requestCtx(req, url, rawBody);
+        const run = () => this.route(ctx, method, rawPath, ctx.args, rawBody);
+        // POST/PUT/DELETE commit; GET and any error roll back (contract.md §2, commit semantics)
+        const commit = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method);
+        if (commitAfterMs === undefined || !commit) return this.db.transaction(commit, run, snapshot);
+        const { result, late } = this.db.runLate(run, snapshot);
+        await sleep(commitAfterMs);
+        this.db.commitLate(late);
+        return result;
+      } catch (err) {
+        if (err instanceof LockWait) {
+          const waited = await Promise.race([
+            err.holder.settled.then(() => true),
+            sleep(this.opts.lockWaitTimeoutMs ?? 50_000).then(() => false),
+          ]);
+          if (waited) continue;
+          return failure(lockWaitTimeout());
+        }
+        return failure(err);
+      }
     }
+  }
+
+  private requestCtx(
+    req: IncomingMessage,
+    url: URL,
+    rawBody: string,
+  ): Ctx & { args: Record<string, unknown> } {
+    // init_request parses parameters before validate_auth runs (frappe/app.py)
+    const args = formDict(req.headers['content-type'], rawBody, url);
+    if (this.tokenRevoked && req.headers.authorization) throw authenticationError();
+    const who = authenticate(req.headers.authorization, (key, secret) =>
+      this.apiUsers.find((u) => u.apiKey === key && u.apiSecret === secret),
+    );
+    const roles = who ? who.roles : ['Guest'];
+    return {
+      ...this.ctx,
+      args,
+      user: who?.user ?? 'Guest',
+      roles,
+      timeWritable: this.opts.timeWritable ?? roles.some((r) => TIME_ROLES.includes(r)),
+    };
   }
 
   private route(
@@ -211,9 +312,7 @@ export class FrappeStandin {
   ): Reply {
     if (rawPath.startsWith('/api/method/')) {
       const cmd = decodeURIComponent(rawPath.slice('/api/method/'.length));
-      const result = callMethod(ctx, { httpMethod: method, cmd, args });
-      // a function returning None gives `{}` (contract.md §2, success envelopes)
-      return { status: 200, body: result === undefined ? {} : { message: result } };
+      return { status: 200, body: callMethod(ctx, { httpMethod: method, cmd, args }) };
     }
     const seg = rawPath.startsWith('/api/resource/') ? rawPath.slice('/api/resource/'.length).split('/') : [];
     if (seg.length === 1 || seg.length === 2) {
@@ -224,4 +323,20 @@ export class FrappeStandin {
       throw new FrappeThrow({ status: 404, excType: 'DoesNotExistError', module: 'frappe.exceptions' });
     return { status: 404, html: true, body: 'Not Found' };
   }
+}
+
+const STANDARD_ROLES = ['System Manager', 'HR Manager', 'HR User', 'Employee'];
+
+function failure(err: unknown): Reply {
+  const t = err instanceof FrappeThrow ? err : pythonError((err as Error).name, (err as Error).message);
+  return { status: t.init.status, body: errorBody(t) };
+}
+
+/** MariaDB 1205 surfaces as frappe.QueryTimeoutError, which has no HTTP code of its own: 500. */
+function lockWaitTimeout(): FrappeThrow {
+  return pythonError(
+    'QueryTimeoutError',
+    "(1205, 'Lock wait timeout exceeded; try restarting transaction')",
+    'frappe.exceptions',
+  );
 }
