@@ -23,21 +23,31 @@ export function implausibleTime(
   nowMs: number,
   bounds: TimeBounds = DEFAULT_TIME_BOUNDS,
 ): string | undefined {
-  const m = WALL.exec(wall);
-  if (!m) return `implausible time ${wall}: not YYYY-MM-DDTHH:MM:SS`;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const utc = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  const exists =
-    utc.getUTCFullYear() === y &&
-    utc.getUTCMonth() === mo - 1 &&
-    utc.getUTCDate() === d &&
-    utc.getUTCHours() === h &&
-    utc.getUTCMinutes() === mi &&
-    utc.getUTCSeconds() === s;
-  if (!exists || y < 1) return `implausible time ${wall}: no such date or time`;
+  if (!WALL.test(wall)) return `implausible time ${wall}: not YYYY-MM-DDTHH:MM:SS`;
+  if (!isCalendarTime(wall)) return `implausible time ${wall}: no such date or time`;
   if (wall.slice(0, 10) < bounds.min) return `implausible time ${wall}: before ${bounds.min}`;
   const ahead = (wallTimeToInstant(wall, zone) - nowMs) / 1000;
   if (ahead > bounds.maxFutureS)
     return `implausible time ${wall}: ${Math.round(ahead / 3600)} h ahead of this clock`;
   return undefined;
+}
+
+/**
+ * Whether a device wall time names a real moment a database datetime can hold: a date and time that exist
+ * (no month 13, 30 February or hour 25), in years 1000–9999 (MariaDB's DATETIME range).
+ */
+export function isCalendarTime(wall: string): boolean {
+  const m = WALL.exec(wall);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const utc = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  return (
+    y >= 1000 &&
+    utc.getUTCFullYear() === y &&
+    utc.getUTCMonth() === mo - 1 &&
+    utc.getUTCDate() === d &&
+    utc.getUTCHours() === h &&
+    utc.getUTCMinutes() === mi &&
+    utc.getUTCSeconds() === s
+  );
 }

@@ -62,7 +62,7 @@ export async function retrying<T>(
         if (!deps.stats.paused) {
           deps.logger.error(
             ctx,
-            'FRAPPE REFUSES THE FORWARDER: check frappe.api_key / api_secret and the API user roles (HR User or HR Manager); consuming paused, punches wait in the broker',
+            'FRAPPE REFUSES THE FORWARDER: check frappe.api_key / api_secret and the API user roles (HR User and Biometric Integration); consuming paused, punches wait in the broker',
           );
         }
         deps.stats.paused = true;

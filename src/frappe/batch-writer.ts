@@ -139,10 +139,22 @@ export class FrappeBatchWriter implements FrappeWriter {
       const there = await this.existingRawLogs(at.map(idOf));
       return new Map(at.flatMap((k) => (there.has(idOf(k)) ? [[k, idOf(k)] as const] : [])));
     });
+    const retry: Array<{ i: number; why: string }> = [];
     fresh.forEach((i, k) => {
       const w = written[k]!;
       // 409: a second forwarder wrote it meanwhile, with the same Checkin found by lookup
-      if ('error' in w && w.error.kind !== 'duplicate') refused[i] = w.error.frappeMessage;
+      if ('error' in w && w.error.kind !== 'duplicate') retry.push({ i, why: w.error.frappeMessage });
+    });
+    // refused as sent (a payload over the proxy's limit, a validation a site added): park it once more
+    // in the smallest form, so the punch is still in Frappe with the reason
+    const again = await insertManyIsolating(
+      this.client,
+      retry.map(({ i, why }) => trimmed(doc(i), why)),
+    );
+    retry.forEach(({ i, why }, k) => {
+      const w = again[k]!;
+      if ('error' in w && w.error.kind !== 'duplicate')
+        refused[i] = `${why}; trimmed: ${w.error.frappeMessage}`;
     });
     const stale = items.flatMap((_, i) => (states[i]?.kind === 'existing' ? [i] : []));
     await mapLimit(stale, this.#statusConcurrency, async (i) => {
@@ -213,6 +225,22 @@ function final(r: CheckinResult): Record<string, unknown> {
   return r.status === 'Synced'
     ? { status: 'Synced', employee_checkin: r.checkin ?? null, error: null }
     : { status: r.status, employee_checkin: null, error: r.message ?? null };
+}
+
+/** A Raw Log's bytes kept when Frappe refused the whole of it: well under any proxy's body limit. */
+const TRIMMED_PAYLOAD = 64 * 1024;
+
+function trimmed(doc: Record<string, unknown>, why: string): Record<string, unknown> {
+  const payload = String(doc.source_payload ?? '');
+  const note = `Frappe refused this Raw Log as sent: ${why}`;
+  return {
+    ...doc,
+    // JSON field: the cut text goes in as a JSON string
+    ...(payload.length > TRIMMED_PAYLOAD
+      ? { source_payload: JSON.stringify({ cut: payload.length, head: payload.slice(0, TRIMMED_PAYLOAD) }) }
+      : {}),
+    error: doc.error ? `${String(doc.error)}\n${note}` : note,
+  };
 }
 
 function msg(r: CheckinResult): { message?: string } {

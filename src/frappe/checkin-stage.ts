@@ -5,7 +5,7 @@ import { CHECKIN_EVENT_ID } from './doctype-seed.js';
 import type { EmployeeResolver } from './employee-resolver.js';
 import { insertManyIsolating } from './insert-many.js';
 import { listWhereIn } from './list-in.js';
-import { CHECKIN_DOCTYPE, type PunchPlan } from './punch-plan.js';
+import { CHECKIN_DOCTYPE, oversizeField, type PunchPlan } from './punch-plan.js';
 import type { WriteOutcome } from './writer.js';
 
 export interface BatchItem {
@@ -56,10 +56,12 @@ export async function writeCheckins(
   const nowMs = opts.nowMs ?? Date.now();
   const results: Array<CheckinResult | undefined> = new Array(items.length);
   // a time no terminal could have stamped (a reset clock, a forged line) is parked with its Raw Log, never
-  // a Checkin: HRMS would file it under that day, and a far-future one drags last_sync_of_checkin along
+  // a Checkin: HRMS would file it under that day, and a far-future one drags last_sync_of_checkin along;
+  // a user id no Employee field can hold is parked the same way, before any lookup carries it
   const plausible: number[] = [];
   items.forEach((it, i) => {
-    const why = implausibleTime(it.event.device_time, it.event.timezone, nowMs, bounds);
+    const why =
+      oversizeField(it.event) ?? implausibleTime(it.event.device_time, it.event.timezone, nowMs, bounds);
     if (why) results[i] = { status: 'Error', message: why };
     else plausible.push(i);
   });

@@ -195,7 +195,10 @@ export function frappeErrorFromResponse(
   const messages = decodeServerMessages(json._server_messages);
   if (typeof json._error_message === 'string') messages.push(json._error_message);
   const retryAfterS = retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  // a proxy's page says what it refused in its title, e.g. "413 Request Entity Too Large"
+  const title = /<title>([^<]{1,200})<\/title>/i.exec(body)?.[1]?.trim();
   return new FrappeError({
+    ...(title && messages.length === 0 && json.exception === undefined ? { detail: title } : {}),
     ...req,
     status,
     excType: typeof json.exc_type === 'string' ? json.exc_type : undefined,

@@ -1,3 +1,4 @@
+import { isCalendarTime } from '../event/plausible-time.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import { formatWallTimeIn } from '../event/wall-clock.js';
 import { toSiteTime } from './site-time.js';
@@ -10,6 +11,9 @@ export const EMPLOYEE_DOCTYPE = 'Employee';
 export const ADD_LOG_METHOD =
   'hrms.hr.doctype.employee_checkin.employee_checkin.add_log_based_on_employee_field';
 export const DEFAULT_EMPLOYEE_FIELDNAME = 'attendance_device_id';
+
+/** Frappe's Data fields hold at most 140 characters (contract.md §3, CharacterLengthExceededError). */
+export const DATA_MAX = 140;
 
 export type LogType = 'IN' | 'OUT';
 export type EventType = LogType | 'UNKNOWN';
@@ -57,21 +61,42 @@ export interface PunchPlan {
   addLog: AddLogArgs;
 }
 
+/** Why a punch cannot become a Checkin because a field is longer than Frappe keeps, else undefined. */
+export function oversizeField(e: PunchEvent): string | undefined {
+  for (const [what, v] of [
+    ['device user id', e.user_id],
+    ['device id', e.device_id],
+  ] as const) {
+    if (v.length > DATA_MAX) {
+      return `${what} has ${v.length} characters; Frappe keeps at most ${DATA_MAX} (the whole value is in source_payload)`;
+    }
+  }
+  return undefined;
+}
+
+/** A Data field's value cut to what Frappe keeps; the whole value stays in the Raw Log's source_payload. */
+function dataField(v: string): string {
+  return v.length <= DATA_MAX ? v : `${v.slice(0, DATA_MAX - 1)}…`;
+}
+
 /** The two documents a punch becomes, with every time already in the site's zone. */
 export function planPunch(e: PunchEvent, siteZone: string, employeeFieldname: string): PunchPlan {
   const siteTime = toSiteTime(e.device_time, e.timezone, siteZone);
+  const received = formatWallTimeIn(Date.parse(e.received_at), siteZone);
   return {
     rawLog: {
       hash: e.id,
-      device: e.device_id,
-      device_user_id: e.user_id,
-      event_time: siteTime,
+      device: dataField(e.device_id),
+      device_user_id: dataField(e.user_id),
+      // a time that does not exist (month 13) would be stored as some other real day, or refused by the
+      // database: the Raw Log is filed under its arrival, the device's text stays in source_payload
+      event_time: isCalendarTime(e.device_time) ? siteTime : received,
       event_type: eventTypeFor(e.punch),
       punch: e.punch,
       verify: e.verify,
       source: e.source,
       // Datetime fields take naive site time; an ISO string with Z is stored wrong or fails (contract.md §4)
-      received_at: formatWallTimeIn(Date.parse(e.received_at), siteZone),
+      received_at: received,
       source_payload: JSON.stringify(e),
       status: 'Pending',
     },

@@ -137,7 +137,8 @@ t.test(
 );
 
 t.test('one bad punch never blocks the rest: each parked with its reason', async (t) => {
-  const s = await site({ strictShift: 'Night' });
+  // a proxy with a 256 KB body limit, so one punch with a huge raw record is over it on its own
+  const s = await site({ strictShift: 'Night', maxBodyBytes: 256 * 1024 });
   s.addEmployee({ employee_name: 'Idle Ian', attendance_device_id: '13', status: 'Inactive' });
   const letters: Array<Record<string, unknown>> = [];
   const watcher = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'b-dl-watcher' });
@@ -150,13 +151,17 @@ t.test('one bad punch never blocks the rest: each parked with its reason', async
   const unmapped = punch(101, { user: '9999' });
   // no log_type for code 255, and the Night shift is "Strictly based on Log Type": HRMS says 417
   const refused = punch(102, { user: '4711', code: 255 });
-  // a device user id longer than a Data field (140): Frappe refuses the Raw Log itself
+  // device user ids longer than a Data field (140): no Employee can have them
   const tooLong = punch(103, { user: 'x'.repeat(150) });
-  await publish('poison', [...good.slice(0, 20), inactive, unmapped, refused, tooLong, ...good.slice(20)]);
-  await until('all acked', () => f.stats.acked === 44 && letters.length === 1, 30_000);
+  const huge = punch(104, { user: '7'.repeat(100_000) });
+  // a raw record of 300 KB: its Raw Log alone is over the proxy's limit (413)
+  const bulky = { ...punch(105, { user: '4711' }), raw: 'ab'.repeat(150_000) };
+  const bad = [inactive, unmapped, refused, tooLong, huge, bulky];
+  await publish('poison', [...good.slice(0, 20), ...bad, ...good.slice(20)]);
+  await until('all acked', () => f.stats.acked === 46, 30_000);
   await f.stop();
-  t.equal(synced(s), 40);
-  t.equal(s.checkins.length, 40);
+  t.equal(synced(s), 41, 'the 40 and the bulky one');
+  t.equal(s.checkins.length, 41);
   const log = (e: PunchEvent) => s.rawLogs.find((r) => r.name === e.id);
   t.match(log(inactive), { status: 'Unmapped', error: /Inactive/ });
   t.match(log(unmapped), { status: 'Unmapped', error: /no Employee with attendance_device_id = 9999/ });
@@ -164,12 +169,31 @@ t.test('one bad punch never blocks the rest: each parked with its reason', async
     status: 'Error',
     error: /Log Type is required for check-ins falling in the shift: Night/,
   });
-  t.equal(log(tooLong), undefined);
-  t.match(letters[0], {
-    reason: /^Frappe refused the Raw Log: .*will get truncated/,
-    forwarder: 'bfwd-poison',
+  t.match(log(tooLong), {
+    status: 'Error',
+    error: /device user id has 150 characters; Frappe keeps at most 140/,
   });
-  t.match(f.stats, { synced: 40, unmapped: 2, rejected: 1, deadLettered: 1 });
+  t.match(log(huge), {
+    status: 'Error',
+    error: /device user id has 100000 characters/,
+    device_user_id: /^7{139}…$/,
+  });
+  t.equal(JSON.parse(String(log(huge)!.source_payload)).user_id.length, 100_000, 'the whole id is kept');
+  t.match(log(bulky), {
+    status: 'Synced',
+    error: /Frappe refused this Raw Log as sent: .*Request Entity Too Large/,
+  });
+  t.same(letters, [], 'nothing had to go to the dead-letter topic');
+  t.same(
+    s.requests.filter((r) => r.status === 414 || r.status === 431),
+    [],
+    'no lookup carried the huge id',
+  );
+  t.ok(
+    s.requests.some((r) => r.status === 413),
+    'the 413 was met and bisected to its punch',
+  );
+  t.match(f.stats, { synced: 41, unmapped: 2, rejected: 3, deadLettered: 0 });
 });
 
 t.test('429, 502 and connections dropped after the commit: retried, exactly once', async (t) => {

@@ -48,6 +48,8 @@ export interface StandinOptions {
   withoutCustomDoctypes?: boolean;
   /** A site set up by an older version: the custom DocTypes exist, the Checkin event id field does not. */
   withoutCheckinEventId?: boolean;
+  /** nginx client_max_body_size. Default 50 MB, as bench's nginx config sets it. */
+  maxBodyBytes?: number;
   /** How long a statement waits for a lock an uncommitted transaction holds (innodb_lock_wait_timeout). */
   lockWaitTimeoutMs?: number;
   /** Serve HTTPS with this certificate and key (PEM) instead of HTTP, as a site behind a private CA would. */
@@ -103,6 +105,8 @@ export class FrappeStandin {
   latencyMs: number;
   /** The API key was rotated in the desk: every request that carries it answers 401 until set back. */
   tokenRevoked = false;
+  /** Requests that ran as late commits (a `commitAfterMs` fault), and how many of those committed. */
+  readonly late = { started: 0, committed: 0 };
   private readonly faults: Fault[] = [];
   private readonly ctx: Ctx;
   private readonly apiUsers: ApiUser[];
@@ -218,6 +222,20 @@ export class FrappeStandin {
     const url = new URL(req.url ?? '/', 'http://site');
     const rawPath = url.pathname.replace(/^\/api\/v1\//, '/api/');
     const path = decodeURIComponent(rawPath);
+    // nginx refuses these before Frappe sees them: request line over 8 KB (large_client_header_buffers),
+    // body over client_max_body_size; Node itself answers 431 past its 16 KB header limit
+    const limit =
+      `${method} ${req.url ?? ''} HTTP/1.1`.length > 8192
+        ? 414
+        : Buffer.byteLength(rawBody) > (this.opts.maxBodyBytes ?? 50 * 1024 * 1024)
+          ? 413
+          : undefined;
+    if (limit) {
+      this.requests.push({ method, path, status: limit });
+      res.writeHead(limit, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(errorPage(proxyFault(limit)));
+      return;
+    }
     const i = this.faults.findIndex(
       (f) => (!f.match || f.match.test(`${method} ${path}`)) && (!f.body || f.body.test(rawBody)),
     );
@@ -265,15 +283,19 @@ export class FrappeStandin {
         const commit = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method);
         if (commitAfterMs === undefined || !commit) return this.db.transaction(commit, run, snapshot);
         const { result, late } = this.db.runLate(run, snapshot);
+        this.late.started++;
         await sleep(commitAfterMs);
         this.db.commitLate(late);
+        this.late.committed++;
         return result;
       } catch (err) {
         if (err instanceof LockWait) {
+          const timer = new AbortController();
           const waited = await Promise.race([
             err.holder.settled.then(() => true),
-            sleep(this.opts.lockWaitTimeoutMs ?? 50_000).then(() => false),
+            sleep(this.opts.lockWaitTimeoutMs ?? 50_000, false, { signal: timer.signal }).catch(() => true),
           ]);
+          timer.abort();
           if (waited) continue;
           return failure(lockWaitTimeout());
         }

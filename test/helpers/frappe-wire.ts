@@ -3,13 +3,18 @@ import type { Reply } from './frappe-resource.js';
 const REASONS: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Large',
   502: 'Bad Gateway',
   503: 'Service Temporarily Unavailable',
   504: 'Gateway Time-out',
 };
 
-/** What nginx in front of gunicorn answers when workers are down or slow (contract.md §3, infrastructure). */
-export function proxyFault(status: 429 | 502 | 503 | 504): Reply {
+/**
+ * What nginx in front of gunicorn answers when workers are down or slow, or a request is over its limits
+ * (contract.md §3, infrastructure): an HTML page, never Frappe JSON.
+ */
+export function proxyFault(status: 413 | 414 | 429 | 502 | 503 | 504): Reply {
   if (status === 429) {
     return { status, body: { exc_type: 'TooManyRequestsError' } };
   }

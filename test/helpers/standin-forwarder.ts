@@ -10,6 +10,8 @@ export type StandinForwarderOptions = Partial<ForwarderOptions> &
     logger: Logger;
     /** The stand-in's System Settings zone. Default UTC. */
     siteTimezone?: string;
+    /** The Frappe client's request timeout. Default 5 s. */
+    frappeTimeoutMs?: number;
   };
 
 /**
@@ -17,13 +19,18 @@ export type StandinForwarderOptions = Partial<ForwarderOptions> &
  * retries fast enough for a test; anything else of ForwarderOptions may be set.
  */
 export function standinForwarder(o: StandinForwarderOptions): Promise<Forwarder> {
-  const { frappe, siteTimezone, ...rest } = o;
+  const { frappe, siteTimezone, frappeTimeoutMs, ...rest } = o;
   return startForwarder({
     sessionExpiryS: 300,
     retry: { initialMs: 20, maxMs: 200, slowMs: 100 },
     ...rest,
     writer: new FrappeBatchWriter({
-      client: new FrappeClient({ url: frappe.url, apiKey: 'k', apiSecret: 's', timeoutMs: 5000 }),
+      client: new FrappeClient({
+        url: frappe.url,
+        apiKey: 'k',
+        apiSecret: 's',
+        timeoutMs: frappeTimeoutMs ?? 5000,
+      }),
       siteTimezone: siteTimezone ?? 'UTC',
     }),
   });
