@@ -1,9 +1,9 @@
-import { formatWallTime, parseWallTime, wallTimeProblem } from '../zk/time.js';
+import { formatWallTime, parseWallTime } from '../zk/time.js';
 import { LineError } from './line-error.js';
 
 /**
  * Field checks shared by the text formats (push ATTLOG, USB attlog, CSV). A PIN is printable ASCII with
- * no spaces (adms-push.md §9: corrupt flash yields control bytes); a time is a real calendar instant.
+ * no spaces (adms-push.md §9: corrupt flash yields control bytes); a time has the YYYY-MM-DD HH:MM:SS shape.
  */
 const PIN = /^[\x21-\x7e]{1,24}$/;
 
@@ -13,12 +13,14 @@ export function checkPin(pin: string, line: number, text: string): string {
   return pin;
 }
 
-/** `YYYY-MM-DD HH:MM:SS` → PunchEvent form `YYYY-MM-DDTHH:MM:SS`; junk such as 2047-02-30 is refused. */
+/**
+ * `YYYY-MM-DD HH:MM:SS` → PunchEvent form `YYYY-MM-DDTHH:MM:SS`. A well-formed time that cannot exist
+ * (2047-02-30, month 13, hour 25) is passed through as written: the record is still a punch the terminal
+ * holds, kept as such and judged implausible downstream, never turned into another day.
+ */
 export function checkTime(time: string, line: number, text: string): string {
   const w = parseWallTime(time);
   if (!w) throw new LineError(line, text, `time ${JSON.stringify(time)} is not YYYY-MM-DD HH:MM:SS`);
-  const problem = wallTimeProblem(w);
-  if (problem) throw new LineError(line, text, `impossible time (${problem})`);
   return formatWallTime(w);
 }
 

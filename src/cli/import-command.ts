@@ -28,6 +28,9 @@ function printSummary(s: ImportSummary, dataDir: string): void {
   const out = [
     `file ${s.file} (${s.format}) → device ${s.device}, store ${dataDir}`,
     `read ${s.read}  new ${s.new}  duplicate ${s.duplicate}  rejected ${s.rejectedCount}`,
+    ...(s.implausible > 0
+      ? [`  ${s.implausible} new with an impossible time: stored, parked in Frappe as Error, never a Checkin`]
+      : []),
     ...s.rejected.slice(0, LISTED).map((r) => `  line ${r.line}: ${r.reason} | ${JSON.stringify(r.text)}`),
     ...(s.rejectedCount > LISTED ? [`  … and ${s.rejectedCount - LISTED} more (--json lists them)`] : []),
   ];
@@ -76,7 +79,6 @@ export async function runImport(file: string, o: ImportCommandOptions, logger: L
       timezone,
       sink: store,
       ...(dateOrder ? { csv: csvMapping(dateOrder) } : {}),
-      ...(cfg?.import?.earliest ? { earliest: cfg.import.earliest } : {}),
       onProgress: (done, total) => progress.update(done, total),
     });
   } finally {

@@ -136,11 +136,10 @@ export const ImportSchema = z
     timezone: ianaZone.optional(),
     /** Day/month order of CSV exports; CSV files are refused without it (never guessed). */
     csv_date_order: z.enum(['DMY', 'MDY', 'YMD']).optional(),
-    /** Punches dated earlier are junk (clock reset); YYYY-MM-DD. */
+    /** Replaced by `time.min`: an early punch is now kept and parked, no longer dropped at import. */
     earliest: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
-      .default('2001-01-01'),
+      .never({ error: 'replaced by time.min (punches before it are kept and parked, no longer dropped)' })
+      .optional(),
     scan_interval_s: z.number().positive().default(5),
   })
   .strict();

@@ -49,7 +49,6 @@ export async function startWatchFromConfig(
     sink,
     logger: logger.child({ component: 'import' }),
     resolveDevice: (name) => resolveFileDevice(cfg, name),
-    earliest: i.earliest,
     scanIntervalMs: i.scan_interval_s * 1000,
     ...(i.csv_date_order ? { csv: csvMapping(i.csv_date_order) } : {}),
   });

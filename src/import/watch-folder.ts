@@ -20,7 +20,6 @@ export interface WatchFolderOptions {
   /** The terminal that wrote a file, from its name (`1_attlog.dat`, `<SERIAL>_attlog.dat`); undefined = unknown. */
   resolveDevice: (fileName: string) => FileDevice | undefined;
   csv?: CsvMapping;
-  earliest?: string;
   /** Periodic rescan (fs.watch misses events on some file systems). Default 5 s. */
   scanIntervalMs?: number;
   onImported?: (s: ImportSummary) => void;
@@ -115,7 +114,6 @@ export class FolderWatcher {
         timezone: device.timezone,
         sink: this.o.sink,
         ...(this.o.csv ? { csv: this.o.csv } : {}),
-        ...(this.o.earliest ? { earliest: this.o.earliest } : {}),
       });
       const target = join(this.o.processedDir, `${stamp()}_${name}`);
       // the summary first: whoever sees the moved file finds its summary beside it

@@ -12,6 +12,8 @@ import { StoreError } from './store-error.js';
 export interface AcceptResult {
   stored: number;
   duplicates: number;
+  /** Of the stored ones, punches whose time cannot be real (kept like the rest, parked downstream). */
+  implausible: number;
 }
 
 /** What the store took from one device since it was opened: for metrics and `x05-gateway status`. */
@@ -240,7 +242,7 @@ export class PunchStore extends EventEmitter {
   }
 
   private async acceptNow(events: readonly PunchEvent[], opts: AcceptOptions): Promise<AcceptResult> {
-    if (events.length === 0 && !opts.cursor) return { stored: 0, duplicates: 0 };
+    if (events.length === 0 && !opts.cursor) return { stored: 0, duplicates: 0, implausible: 0 };
     let known: (string | undefined)[];
     try {
       known = await this.dedup.getMany(events.map((e) => e.id));
@@ -264,13 +266,13 @@ export class PunchStore extends EventEmitter {
     }
     if (fresh.length === 0 && !opts.cursor) {
       this.count(events, seen, now);
-      return { stored: 0, duplicates: events.length };
+      return { stored: 0, duplicates: events.length, implausible: 0 };
     }
     let next = 0;
     do next = await this.writeFrom(fresh, next, now, opts.cursor);
     while (next < fresh.length);
-    this.count(events, seen, now);
-    return { stored: fresh.length, duplicates: events.length - fresh.length };
+    const implausible = this.count(events, seen, now);
+    return { stored: fresh.length, duplicates: events.length - fresh.length, implausible };
   }
 
   /** Writes `fresh` from `start` up to WRITE_BYTES in one synced batch; returns where the next one starts. */
@@ -310,8 +312,10 @@ export class PunchStore extends EventEmitter {
     return next;
   }
 
-  private count(events: readonly PunchEvent[], stored: ReadonlySet<string>, now: number): void {
+  /** Updates the intake figures; returns how many of the stored ones have an implausible time. */
+  private count(events: readonly PunchEvent[], stored: ReadonlySet<string>, now: number): number {
     const counted = new Set<string>();
+    let implausible = 0;
     for (const e of events) {
       let d = this.intake.get(e.device_id);
       if (!d) {
@@ -327,11 +331,13 @@ export class PunchStore extends EventEmitter {
       d.lastStoredAt = now;
       if (implausibleTime(e.device_time, e.timezone, now, this.timeBounds)) {
         d.implausible++;
+        implausible++;
         // a far-future stamp must not become the terminal's "last punch"
         continue;
       }
       if (d.lastPunch === undefined || e.device_time > d.lastPunch) d.lastPunch = e.device_time;
     }
+    return implausible;
   }
 
   /** The oldest queued punches (not yet acknowledged by the broker), in arrival order (per-device order). */

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
 import { startGateway } from '../../src/cli/gateway.js';
@@ -47,17 +49,19 @@ t.test(
       '7\t2099-12-31 08:00:00\t0\t1\t0\t0',
       '8\t1999-12-31 23:00:00\t0\t1\t0\t0',
       '9\t2024-05-01 09:00:00\t0\t1\t0\t0',
+      // a date that does not exist: kept as written, never some other day
+      '8\t2024-02-30 08:00:00\t0\t1\t0\t0',
     ];
     const r = await fetch(`http://127.0.0.1:${pushPort}/iclock/cdata?SN=${SN}&table=ATTLOG&Stamp=1`, {
       method: 'POST',
       body: lines.join('\n'),
     });
-    t.equal(await r.text(), 'OK: 3', 'the terminal is told all three are taken (they are stored)');
-    await until('all three confirmed', () => gw.store.outboxDepth === 0 && fwd.stats.acked === 3, 20_000);
+    t.equal(await r.text(), 'OK: 4', 'the terminal is told all four are taken (they are stored)');
+    await until('all four confirmed', () => gw.store.outboxDepth === 0 && fwd.stats.acked === 4, 20_000);
 
     t.equal(frappe.checkins.length, 1, 'only the 2024 punch is a Checkin');
     const parked = frappe.rawLogs.filter((l) => l.status === 'Error');
-    t.equal(parked.length, 2, 'the other two are Raw Logs with status Error');
+    t.equal(parked.length, 3, 'the other three are Raw Logs with status Error');
     t.ok(
       parked.every((l) => /^implausible time/.test(String(l.error))),
       'reason: implausible time',
@@ -66,11 +70,13 @@ t.test(
     for await (const e of gw.store.rawLog()) raw.push(e.device_time);
     t.same(
       raw.sort(),
-      ['1999-12-31T23:00:00', '2024-05-01T09:00:00', '2099-12-31T08:00:00'],
+      ['1999-12-31T23:00:00', '2024-02-30T08:00:00', '2024-05-01T09:00:00', '2099-12-31T08:00:00'],
       'all kept in the raw log',
     );
     const m = await (await fetch(`http://${listen}/metrics`)).text();
-    t.equal(sample(m, `x05_punches_implausible_total{device="${SN}"}`), 2, 'counted at the gateway');
+    t.equal(sample(m, `x05_punches_implausible_total{device="${SN}"}`), 3, 'counted at the gateway');
+    const feb30 = frappe.rawLogs.find((l) => /2024-02-30/.test(String(l.error)))!;
+    t.match(feb30, { error: /no such date/ }, '30 February named as such');
     t.equal(
       gw.store.intakeByDevice.get(SN)?.lastPunch,
       '2024-05-01 09:00:00'.replace(' ', 'T'),
@@ -152,4 +158,53 @@ t.test('from a terminal over TCP, in its log and as a realtime event: stored, co
   t.equal(parked.length, 2, 'both parked in Frappe');
   t.ok(parked.every((l) => /^implausible time/.test(String(l.error))));
   t.equal(frappe.checkins.length, n - 1, 'every other punch is a Checkin');
+});
+
+t.test('from a USB export in the watched folder: stored, counted, parked', async (t) => {
+  const broker = await Mosquitto.start();
+  t.teardown(() => broker.close());
+  const frappe = await standinFor(t, [{ userId: '7' }, { userId: '8' }, { userId: '9' }]);
+  const fwd = await standinForwarder({
+    brokerUrl: broker.url,
+    frappe,
+    siteTimezone: 'Asia/Kolkata',
+    clientId: 'usb-when-fwd',
+    shareGroup: 'g-usb-when',
+    topic: 'x05/v1/usb-when/+/punch',
+    logger,
+  });
+  t.teardown(() => fwd.stop());
+  const watch = tempDir(t);
+  const gw = await startGateway(
+    SiteConfigSchema.parse({
+      site: 'usb-when',
+      data_dir: tempDir(t),
+      broker: { url: broker.url },
+      import: {
+        watch_dir: watch,
+        devices: { '1': 'USB-WHEN-1' },
+        timezone: 'Asia/Kolkata',
+        scan_interval_s: 0.2,
+      },
+      ops: { listen: null },
+    }),
+    logger,
+  );
+  t.teardown(() => gw.stop());
+  const lines = [
+    '        7\t2047-02-30 19:13:30\t1\t0\t1\t0',
+    '        8\t2075-03-01 08:00:00\t1\t0\t1\t0',
+    '        9\t2024-05-01 09:00:00\t1\t0\t1\t0',
+  ];
+  writeFileSync(join(watch, '1_attlog.dat'), `${lines.join('\r\n')}\r\n`, 'latin1');
+  await until(
+    'all three confirmed',
+    () => gw.store.intakeByDevice.get('USB-WHEN-1')?.stored === 3 && gw.store.outboxDepth === 0,
+    20_000,
+  );
+  t.equal(gw.store.intakeByDevice.get('USB-WHEN-1')?.implausible, 2, 'counted at the gateway');
+  t.equal(frappe.checkins.length, 1, 'only the 2024 punch is a Checkin');
+  const parked = frappe.rawLogs.filter((l) => l.status === 'Error').map((l) => String(l.error));
+  t.equal(parked.length, 2);
+  t.match(parked.sort(), [/2047-02-30T19:13:30: no such date/, /2075-03-01T08:00:00: \d+ h ahead/]);
 });

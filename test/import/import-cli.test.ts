@@ -12,15 +12,15 @@ t.test('import prints the summary and writes into the store', async (t) => {
   const args = ['import', fixture('1_attlog.dat'), '--device', 'X05-0001', '--timezone', 'Asia/Kolkata'];
   const r = await runCli([...args, '--data-dir', dataDir, '--site', 'hq']);
   t.equal(r.code, 0, r.output);
-  t.match(r.output, /read 5 {2}new 4 {2}duplicate 0 {2}rejected 1/);
-  t.match(r.output, /line 5: impossible time/);
+  t.match(r.output, /read 5 {2}new 5 {2}duplicate 0 {2}rejected 0/);
+  t.match(r.output, /1 new with an impossible time: stored, parked in Frappe as Error, never a Checkin/);
   const again = await runCli([...args, '--data-dir', dataDir, '--json']);
   t.equal(again.code, 0);
   const json = JSON.parse(again.output.split('\n').find((l) => l.startsWith('{"file"'))!);
-  t.match(json, { read: 5, new: 0, duplicate: 4, rejectedCount: 1, rejected: [{ line: 5 }] });
+  t.match(json, { read: 5, new: 0, duplicate: 5, implausible: 0, rejectedCount: 0, rejected: [] });
   const store = await PunchStore.open(dataDir);
   t.teardown(() => store.close());
-  t.equal(store.outboxDepth, 4, 'queued for the gateway publisher');
+  t.equal(store.outboxDepth, 5, 'queued for the gateway publisher');
 });
 
 t.test('a store held by a running gateway: exit 1 and a pointer to the watched folder', async (t) => {
@@ -60,7 +60,7 @@ t.test('bad usage exits 2', async (t) => {
     'UTC',
   ]);
   t.equal(ok.code, 0, ok.output);
-  t.match(ok.output, /read 6 {2}new 3 {2}duplicate 0 {2}rejected 2/);
+  t.match(ok.output, /read 6 {2}new 4 {2}duplicate 0 {2}rejected 1/);
   const noDevice = await runCli(['import', fixture('1_attlog.dat')]);
   t.equal(noDevice.code, 2);
 });

@@ -79,9 +79,16 @@ for (const c of lines) {
   });
 }
 
+t.test('a well-formed time that cannot exist is a record, judged implausible later', async (t) => {
+  t.match(parseAdmsAttlogLine('7\t2024-13-01 25:00:00\t0\t1', 3), {
+    userId: '7',
+    deviceTime: '2024-13-01T25:00:00',
+  });
+});
+
 t.test('ATTLOG junk lines are LineErrors with the line number', async (t) => {
   const bad: [string, RegExp][] = [
-    ['ZZZZZZZZZZ\t2047-02-30 19:13:30\t1\t90\t90\t1515870810', /impossible time/],
+    ['ZZZZZZZZZZ\t2047-02-30 19:13:30\t1\t900\t90\t1515870810', /verify "900"/],
     ['\x01\x02\t2024-05-06 08:01:15\t0\t1', /unprintable/],
     ['1043\t2024-05-06 08:01\t0\t1', /not YYYY-MM-DD/],
     ['1043\t2024-05-06 08:01:15\t256\t1', /status/],

@@ -16,7 +16,17 @@ t.test('push and import sections: defaults, and errors by key path', async (t) =
     timezone_option: 'auto',
     devices: [{ serial: 'S1', send_date: true }],
   });
-  t.match(cfg.import, { watch_dir: '/tmp/in', earliest: '2001-01-01', devices: {} });
+  t.match(cfg.import, { watch_dir: '/tmp/in', devices: {} });
+  t.throws(
+    () =>
+      parseConfig(
+        SiteConfigSchema,
+        `${base}import:\n  watch_dir: /tmp/in\n  earliest: "2001-01-01"\n`,
+        'site.yaml',
+      ),
+    { code: 'X05_CONFIG', key: 'import.earliest', message: /replaced by time\.min/ },
+    'an older config says what replaced the key',
+  );
   t.throws(
     () =>
       parseConfig(

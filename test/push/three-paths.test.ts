@@ -32,7 +32,7 @@ t.test('the same punches via TCP pull, push and a USB file end as one event each
   });
   t.equal(pulled.serial, SN);
   const first = await store.accept(pulled.events);
-  t.same(first, { stored: 1500, duplicates: 0 });
+  t.same(first, { stored: 1500, duplicates: 0, implausible: 0 });
 
   // 2. the same terminal in push mode
   const server = await startPushServer({

@@ -10,11 +10,11 @@ t.test('a punch is stored and queued once, however often it arrives', async (t) 
   const dir = tempDir(t);
   const store = await PunchStore.open(dir);
   const events = samplePunches(100);
-  t.same(await store.accept(events), { stored: 100, duplicates: 0 });
-  t.same(await store.accept(events.slice(0, 10)), { stored: 0, duplicates: 10 });
+  t.same(await store.accept(events), { stored: 100, duplicates: 0, implausible: 0 });
+  t.same(await store.accept(events.slice(0, 10)), { stored: 0, duplicates: 10, implausible: 0 });
   // a batch that repeats an id inside itself stores it once
   const fresh = samplePunches(3, 'OTHER');
-  t.same(await store.accept([...fresh, fresh[0]!]), { stored: 3, duplicates: 1 });
+  t.same(await store.accept([...fresh, fresh[0]!]), { stored: 3, duplicates: 1, implausible: 0 });
   t.equal(store.outboxDepth, 103);
   const queued = await store.readOutbox(1000);
   t.same(
@@ -38,7 +38,7 @@ t.test('state survives reopening: dedup index, outbox and sequence', async (t) =
   t.equal(store.outboxDepth, 10);
   t.same(
     await store.accept(events),
-    { stored: 5, duplicates: 15 },
+    { stored: 5, duplicates: 15, implausible: 0 },
     'published punches stay deduplicated after restart',
   );
   const rest = await store.readOutbox(100);
@@ -76,11 +76,13 @@ t.test('a device cursor is written with the punches it covers, and alone when no
   t.same(await store.accept(events, { cursor: { device: 'DEV-C', value: { records: 10 } } }), {
     stored: 10,
     duplicates: 0,
+    implausible: 0,
   });
   t.same(await store.cursor('DEV-C'), { records: 10 });
   t.same(await store.accept([], { cursor: { device: 'DEV-C', value: { records: 12 } } }), {
     stored: 0,
     duplicates: 0,
+    implausible: 0,
   });
   t.equal(await store.cursor('OTHER'), undefined);
   await store.close();
@@ -98,6 +100,7 @@ t.test('a large accept is written in memtable-sized batches, and lands whole wit
   t.same(await store.accept(events, { cursor: { device: 'DEV-L', value: { records: 20_000 } } }), {
     stored: 20_000,
     duplicates: 0,
+    implausible: 0,
   });
   const largest = Math.max(...readdirSync(dir).map((name) => statSync(join(dir, name)).size));
   t.ok(largest < 4 * 1024 * 1024, `no log or table over 4 MB (largest ${largest} bytes)`);
