@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { startGateway } from '../../src/cli/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
 import { startSimulator } from '../../src/sim/index.js';
@@ -15,22 +15,32 @@ import { until } from '../helpers/until.js';
 const logger = pino({ level: process.env.X05_TEST_LOG ?? 'silent' });
 const SN = 'PUSH-WHEN-1';
 
+/** A broker, a Frappe stand-in with these device users as employees, and a forwarder for `site`. */
+async function cloud(t: Test, site: string, users: ReadonlyArray<{ userId: string }>) {
+  const broker = await Mosquitto.start();
+  t.teardown(() => broker.close());
+  const frappe = await standinFor(t, users);
+  const fwd = await standinForwarder({
+    brokerUrl: broker.url,
+    frappe,
+    siteTimezone: 'Asia/Kolkata',
+    clientId: `${site}-fwd`,
+    shareGroup: `g-${site}`,
+    topic: `x05/v1/${site}/+/punch`,
+    logger,
+  });
+  t.teardown(() => fwd.stop());
+  return { broker, frappe, fwd };
+}
+
 t.test(
   'push lines dated 2099 or 1999 are stored, counted and parked in Frappe, never a Checkin',
   async (t) => {
-    const broker = await Mosquitto.start();
-    t.teardown(() => broker.close());
-    const frappe = await standinFor(t, [{ userId: '7' }, { userId: '8' }, { userId: '9' }]);
-    const fwd = await standinForwarder({
-      brokerUrl: broker.url,
-      frappe,
-      siteTimezone: 'Asia/Kolkata',
-      clientId: 'when-fwd',
-      shareGroup: 'g-when',
-      topic: 'x05/v1/when/+/punch',
-      logger,
-    });
-    t.teardown(() => fwd.stop());
+    const { broker, frappe, fwd } = await cloud(t, 'when', [
+      { userId: '7' },
+      { userId: '8' },
+      { userId: '9' },
+    ]);
     const pushPort = await freePort();
     const listen = `127.0.0.1:${await freePort()}`;
     const gw = await startGateway(
@@ -86,8 +96,6 @@ t.test(
 );
 
 t.test('from a terminal over TCP, in its log and as a realtime event: stored, counted, parked', async (t) => {
-  const broker = await Mosquitto.start();
-  t.teardown(() => broker.close());
   const sim = await startSimulator({ records: 20, users: 5, serial: 'TCP-WHEN-1', seed: 4, logger });
   t.teardown(() => sim.stop());
   const [a, b] = sim.device.users;
@@ -100,17 +108,7 @@ t.test('from a terminal over TCP, in its log and as a realtime event: stored, co
     deviceTime: '2099-12-31T08:00:00',
     workcode: 0,
   });
-  const frappe = await standinFor(t, sim.device.users);
-  const fwd = await standinForwarder({
-    brokerUrl: broker.url,
-    frappe,
-    siteTimezone: 'Asia/Kolkata',
-    clientId: 'tcp-when-fwd',
-    shareGroup: 'g-tcp-when',
-    topic: 'x05/v1/tcp-when/+/punch',
-    logger,
-  });
-  t.teardown(() => fwd.stop());
+  const { broker, frappe } = await cloud(t, 'tcp-when', sim.device.users);
   const gw = await startGateway(
     SiteConfigSchema.parse({
       site: 'tcp-when',
@@ -161,19 +159,7 @@ t.test('from a terminal over TCP, in its log and as a realtime event: stored, co
 });
 
 t.test('from a USB export in the watched folder: stored, counted, parked', async (t) => {
-  const broker = await Mosquitto.start();
-  t.teardown(() => broker.close());
-  const frappe = await standinFor(t, [{ userId: '7' }, { userId: '8' }, { userId: '9' }]);
-  const fwd = await standinForwarder({
-    brokerUrl: broker.url,
-    frappe,
-    siteTimezone: 'Asia/Kolkata',
-    clientId: 'usb-when-fwd',
-    shareGroup: 'g-usb-when',
-    topic: 'x05/v1/usb-when/+/punch',
-    logger,
-  });
-  t.teardown(() => fwd.stop());
+  const { broker, frappe } = await cloud(t, 'usb-when', [{ userId: '7' }, { userId: '8' }, { userId: '9' }]);
   const watch = tempDir(t);
   const gw = await startGateway(
     SiteConfigSchema.parse({

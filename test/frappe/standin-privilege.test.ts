@@ -1,10 +1,25 @@
 import t from 'tap';
 import { CHECKIN_EVENT_ID, INTEGRATION_ROLE } from '../../src/frappe/doctype-seed.js';
 import { contractSite, frappeFetch, JSON_CT, serverMessages } from '../helpers/frappe-http.js';
+import type { FrappeStandin } from '../helpers/frappe-standin.js';
 
 const site = (opts = {}) => contractSite(t, opts);
 const ADMIN = 'token admin:admin-secret';
 const SETTINGS = '/api/resource/System%20Settings/System%20Settings';
+
+/**
+ * One Employee Checkin insert_many for HR-EMP-00001 at 08:00 (with `more` fields), started as a late
+ * commit of `lateMs`; resolves once 50 ms have passed, with the late request and a function for the next.
+ */
+async function lateThenAgain(s: FrappeStandin, lateMs: number, more: Record<string, unknown> = {}) {
+  const doc = { doctype: 'Employee Checkin', employee: 'HR-EMP-00001', time: '2024-05-01 08:00:00', ...more };
+  const insert = () =>
+    frappeFetch(s.url, '/api/method/frappe.client.insert_many', { body: { docs: [doc] }, headers: JSON_CT });
+  s.failNext(1, { commitAfterMs: lateMs, match: /insert_many/ });
+  const late = insert();
+  await new Promise((r) => setTimeout(r, 50));
+  return { late, insert };
+}
 
 t.test('the run-time user: HR User and the integration role, nothing of System Manager', async (t) => {
   const s = await site({ timeZone: 'Europe/Berlin' });
@@ -104,17 +119,7 @@ t.test('Custom Field: System Manager only, 409 again, and a unique one refuses a
 
 t.test('a late commit: invisible until it lands, its keys locked, the waiting insert refused', async (t) => {
   const s = await site({ employees: [{ employee_name: 'A', attendance_device_id: '1' }] });
-  const doc = {
-    doctype: 'Employee Checkin',
-    employee: 'HR-EMP-00001',
-    time: '2024-05-01 08:00:00',
-    x05_event_id: 'e1',
-  };
-  const insert = () =>
-    frappeFetch(s.url, '/api/method/frappe.client.insert_many', { body: { docs: [doc] }, headers: JSON_CT });
-  s.failNext(1, { commitAfterMs: 300, match: /insert_many/ });
-  const late = insert();
-  await new Promise((r) => setTimeout(r, 50));
+  const { late, insert } = await lateThenAgain(s, 300, { x05_event_id: 'e1' });
   const look = await frappeFetch(s.url, '/api/resource/Employee%20Checkin?fields=["name"]');
   t.same(look.json.data, [], 'a lookup before the commit sees nothing');
   const t0 = Date.now();
@@ -132,12 +137,7 @@ t.test('a late commit without the unique field: the retry doubles the Checkin', 
     withoutCheckinEventId: true,
     employees: [{ employee_name: 'A', attendance_device_id: '1' }],
   });
-  const doc = { doctype: 'Employee Checkin', employee: 'HR-EMP-00001', time: '2024-05-01 08:00:00' };
-  const insert = () =>
-    frappeFetch(s.url, '/api/method/frappe.client.insert_many', { body: { docs: [doc] }, headers: JSON_CT });
-  s.failNext(1, { commitAfterMs: 200, match: /insert_many/ });
-  const late = insert();
-  await new Promise((r) => setTimeout(r, 50));
+  const { late, insert } = await lateThenAgain(s, 200);
   t.equal((await insert()).status, 200, 'the series waited; HRMS’s check saw the old snapshot');
   await late;
   t.equal(s.checkins.length, 2, 'what a check before insert cannot prevent');
@@ -148,12 +148,7 @@ t.test('a lock held past innodb_lock_wait_timeout: 500 QueryTimeoutError', async
     lockWaitTimeoutMs: 100,
     employees: [{ employee_name: 'A', attendance_device_id: '1' }],
   });
-  const doc = { doctype: 'Employee Checkin', employee: 'HR-EMP-00001', time: '2024-05-01 08:00:00' };
-  const insert = () =>
-    frappeFetch(s.url, '/api/method/frappe.client.insert_many', { body: { docs: [doc] }, headers: JSON_CT });
-  s.failNext(1, { commitAfterMs: 400, match: /insert_many/ });
-  const late = insert();
-  await new Promise((r) => setTimeout(r, 50));
+  const { late, insert } = await lateThenAgain(s, 400);
   const waited = await insert();
   t.equal(waited.status, 500);
   t.equal(waited.json.exc_type, 'QueryTimeoutError');

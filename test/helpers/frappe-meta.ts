@@ -10,7 +10,7 @@ import {
   pythonError,
   validationError,
 } from './frappe-errors.js';
-import { assertPermitted, permitted } from './frappe-perms.js';
+import { assertPermitted, permitted, ptypeOf } from './frappe-perms.js';
 import type { Reply, ResourceCall } from './frappe-resource.js';
 
 /** The DocTypes `x05-gateway frappe setup` creates (design.md, Frappe side). */
@@ -58,15 +58,6 @@ function body(call: ResourceCall): Record<string, unknown> {
   }
   throw pythonError('AttributeError', 'data is not a dict');
 }
-
-const ptypeOf = (httpMethod: string) =>
-  httpMethod === 'GET'
-    ? 'read'
-    : httpMethod === 'POST'
-      ? 'create'
-      : httpMethod === 'DELETE'
-        ? 'delete'
-        : 'write';
 
 /**
  * /api/resource/{DocType|User|Custom Field|Role}: what provisioning reads and writes (contract.md §5), all

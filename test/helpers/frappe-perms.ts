@@ -42,6 +42,13 @@ function rulesOf(ctx: Ctx, doctype: string): Rule[] {
   return BUILT_IN[doctype] ?? [];
 }
 
+/** The permission a REST verb needs: GET read, POST create, DELETE delete, PUT write. */
+export function ptypeOf(httpMethod: string): PermType {
+  if (httpMethod === 'GET') return 'read';
+  if (httpMethod === 'POST') return 'create';
+  return httpMethod === 'DELETE' ? 'delete' : 'write';
+}
+
 export function permitted(ctx: Ctx, doctype: string, ptype: PermType): boolean {
   if (ctx.user === 'Administrator') return true;
   return rulesOf(ctx, doctype).some((r) => ctx.roles.includes(r.role) && Number(r[ptype] ?? 0) === 1);

@@ -2,7 +2,7 @@ import type { Ctx } from './frappe-doctypes.js';
 import { insertDoc, serialize, specOf, updateDoc } from './frappe-documents.js';
 import { doesNotExist, pythonError } from './frappe-errors.js';
 import { META_DOCTYPES, metaResource } from './frappe-meta.js';
-import { assertPermitted } from './frappe-perms.js';
+import { assertPermitted, ptypeOf } from './frappe-perms.js';
 import { queryDocs } from './frappe-query.js';
 
 export interface ResourceCall {
@@ -47,18 +47,7 @@ export function resource(ctx: Ctx, call: ResourceCall): Reply {
   }
   if (META_DOCTYPES.includes(call.doctype)) return metaResource(ctx, call);
   const spec = specOf(call.doctype, ctx);
-  const { httpMethod } = call;
-  assertPermitted(
-    ctx,
-    spec.name,
-    httpMethod === 'GET'
-      ? 'read'
-      : httpMethod === 'POST'
-        ? 'create'
-        : httpMethod === 'DELETE'
-          ? 'delete'
-          : 'write',
-  );
+  assertPermitted(ctx, spec.name, ptypeOf(call.httpMethod));
   const { name } = call;
   if (name === undefined) {
     if (call.httpMethod === 'GET') {
