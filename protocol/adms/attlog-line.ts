@@ -1,4 +1,4 @@
-import { checkCode, checkPin, checkTime } from './fields.js';
+import { checkCode, checkLineLength, checkPin, checkTime } from './fields.js';
 import { LineError } from './line-error.js';
 
 /**
@@ -21,6 +21,7 @@ export interface AdmsAttlogLine {
 }
 
 export function parseAdmsAttlogLine(text: string, line = 1): AdmsAttlogLine {
+  checkLineLength(text, line);
   const f = text.split('\t');
   if (f.length < 4) throw new LineError(line, text, `${f.length} fields, an ATTLOG line has at least 4`);
   // push sends no padding (§5.1), but a stray space must not split one user into two ids

@@ -7,6 +7,23 @@ import { LineError } from './line-error.js';
  */
 const PIN = /^[\x21-\x7e]{1,24}$/;
 
+/**
+ * The longest text record line taken: a push ATTLOG line with every firmware's extra fields, an
+ * attlog.dat line or a CSV report row stays well under 256 characters; a longer one is not a punch, and
+ * its text would otherwise travel on as the punch's raw bytes.
+ */
+export const MAX_LINE_CHARS = 1024;
+
+/** Refuses a line past MAX_LINE_CHARS before any field of it is looked at. */
+export function checkLineLength(text: string, line: number): void {
+  if (text.length > MAX_LINE_CHARS)
+    throw new LineError(
+      line,
+      text,
+      `line of ${text.length} characters; a record line is at most ${MAX_LINE_CHARS}`,
+    );
+}
+
 export function checkPin(pin: string, line: number, text: string): string {
   if (!PIN.test(pin))
     throw new LineError(line, text, `user id ${JSON.stringify(pin)} is empty or unprintable`);

@@ -1,4 +1,4 @@
-import { checkCode, checkPin, checkTime } from '../adms/fields.js';
+import { checkCode, checkLineLength, checkPin, checkTime } from '../adms/fields.js';
 import { LineError } from '../adms/line-error.js';
 
 /**
@@ -123,6 +123,7 @@ export function parseCsvRecord(
   m: CsvMapping,
   line: number,
 ): CsvRecord {
+  checkLineLength(text, line);
   const f = splitCsvRow(text);
   const userId = checkPin((f[cols.user] ?? '').trim(), line, text);
   const deviceTime = checkTime(csvDateTime(f[cols.time] ?? '', m.dateOrder, line, text), line, text);

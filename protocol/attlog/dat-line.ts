@@ -1,4 +1,4 @@
-import { checkCode, checkPin, checkTime } from '../adms/fields.js';
+import { checkCode, checkLineLength, checkPin, checkTime } from '../adms/fields.js';
 import { LineError } from '../adms/line-error.js';
 
 /**
@@ -25,6 +25,7 @@ export interface DatRecord {
  * import report can tell it from a corrupt record.
  */
 export function parseDatLine(text: string, line = 1): DatRecord {
+  checkLineLength(text, line);
   const f = text.split('\t');
   if (f.length < 5 || !/^\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s*$/.test(f[1] ?? ''))
     throw new NonRecordLineError(line, text);

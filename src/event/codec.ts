@@ -1,5 +1,5 @@
 import { GatewayError } from '../../protocol/errors.js';
-import { type PunchEvent, PunchEventSchema, punchEventId } from './punch-event.js';
+import { MAX_PUNCH_PAYLOAD_BYTES, type PunchEvent, PunchEventSchema, punchEventId } from './punch-event.js';
 
 /** A payload that is not a valid PunchEvent; `reason` says which field, for the dead-letter topic. */
 export class PayloadError extends GatewayError {
@@ -17,6 +17,11 @@ export function encodePunchEvent(e: PunchEvent): Buffer {
 
 /** Parses and validates an MQTT payload, including that the id really is the hash of its fields. */
 export function decodePunchEvent(payload: Uint8Array | string): PunchEvent {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  // refused before parsing: nothing of a payload this size can be a punch
+  if (size > MAX_PUNCH_PAYLOAD_BYTES) {
+    throw new PayloadError(`${size} bytes; a PunchEvent is at most ${MAX_PUNCH_PAYLOAD_BYTES}`, '');
+  }
   let json: unknown;
   try {
     json = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));

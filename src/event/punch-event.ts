@@ -7,22 +7,41 @@ export type PunchSource = z.infer<typeof PunchSource>;
 
 const WALL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 
+/**
+ * Field sizes, each past the widest real layout: terminal serials and site names are short words (topic
+ * levels), user ids at most 24 characters on any ZK firmware (255 leaves room for odd exports, and Frappe
+ * itself parks anything past its 140-character Data fields), zone names under 40, and the raw record at
+ * most a 1,024-character text line (a binary record is 40 bytes at most) as hex.
+ */
+export const PUNCH_BOUNDS = { device_id: 64, site: 64, user_id: 255, timezone: 64, raw_hex: 2048 } as const;
+
+/** The largest JSON a PunchEvent within PUNCH_BOUNDS can be, escapes included, with room to spare. */
+export const MAX_PUNCH_PAYLOAD_BYTES = 16 * 1024;
+
+// a character class, not a repeated group: a repeated capture group recurses per repetition in V8 and a
+// multi-megabyte string overflows the stack (a 4.5 MB push line once stopped every forwarder that way)
+const HEX = /^[0-9a-f]*$/;
+
 /** The one normalized event every source produces; its JSON form is the MQTT payload. */
 export const PunchEventSchema = z
   .object({
     v: z.literal(1),
     id: z.string().regex(/^[0-9a-f]{40}$/),
-    device_id: z.string().min(1),
-    site: z.string().min(1),
-    user_id: z.string().min(1),
+    device_id: z.string().min(1).max(PUNCH_BOUNDS.device_id),
+    site: z.string().min(1).max(PUNCH_BOUNDS.site),
+    user_id: z.string().min(1).max(PUNCH_BOUNDS.user_id),
     device_time: z.string().regex(WALL_TIME),
-    timezone: z.string().min(1),
+    timezone: z.string().min(1).max(PUNCH_BOUNDS.timezone),
     punch: z.number().int().min(0).max(255),
     verify: z.number().int().min(0).max(255),
     source: PunchSource,
     received_at: z.iso.datetime(),
     clock_offset_s: z.number().nullable(),
-    raw: z.string().regex(/^([0-9a-f]{2})*$/),
+    raw: z
+      .string()
+      .max(PUNCH_BOUNDS.raw_hex)
+      .regex(HEX)
+      .refine((h) => h.length % 2 === 0, 'an odd number of hex digits'),
   })
   .strict();
 

@@ -1,10 +1,9 @@
-import { PayloadError } from '../event/codec.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import type { BatchItem, CheckinResult, FrappeBatchWriter } from '../frappe/batch-writer.js';
 import type { AckSlot } from './ack-window.js';
 import type { HeldPunches } from './confirmer.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';
-import { parsePunchPayload } from './deliver.js';
+import { readPunch } from './deliver.js';
 import { Aborted, type RetryDeps, retrying } from './retry.js';
 import type { ShiftSync } from './shift-sync.js';
 
@@ -53,19 +52,16 @@ export class BatchPipeline {
   submit(topic: string, payload: Buffer, slot: AckSlot): void {
     const d = this.#deps;
     d.stats.received++;
-    let event: PunchEvent;
-    try {
-      event = parsePunchPayload(topic, payload);
-    } catch (err) {
-      if (!(err instanceof PayloadError)) throw err;
-      const dl = deadLetter(err.reason, err.path, topic, payload, d.forwarder);
-      this.track(this.sendDeadLetter(dl, [slot]));
+    const read = readPunch(topic, payload, d.forwarder);
+    if ('letter' in read) {
+      this.track(this.sendDeadLetter(read.letter, [slot]));
       d.logger.warn(
-        { topic, reason: err.reason, path: err.path },
+        { topic, reason: read.letter.reason, path: read.letter.path },
         'bad payload sent to the dead-letter topic',
       );
       return;
     }
+    const { event } = read;
     d.shiftSync?.received(event.device_id);
     this.#open.push({ topic, event, slot });
     if (this.#open.length >= d.batchSize) this.flush();

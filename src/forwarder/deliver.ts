@@ -30,21 +30,17 @@ export async function deliver(
   signal: AbortSignal,
 ): Promise<boolean> {
   deps.stats.received++;
-  let event: PunchEvent;
-  try {
-    event = parsePunchPayload(topic, payload);
-  } catch (err) {
-    if (!(err instanceof PayloadError)) throw err;
-    const dl = deadLetter(err.reason, err.path, topic, payload, deps.forwarder);
-    if (!(await untilAborted(deps.publishDeadLetter(dl), signal))) return false;
+  const read = readPunch(topic, payload, deps.forwarder);
+  if ('letter' in read) {
+    if (!(await untilAborted(deps.publishDeadLetter(read.letter), signal))) return false;
     deps.stats.deadLettered++;
     deps.logger.warn(
-      { topic, reason: err.reason, path: err.path },
+      { topic, reason: read.letter.reason, path: read.letter.path },
       'bad payload sent to the dead-letter topic',
     );
     return true;
   }
-  const e = event;
+  const e = read.event;
   return deps.serial.run(e.user_id, () => writeWithRetry(deps, topic, e, signal));
 }
 
@@ -63,6 +59,25 @@ async function writeWithRetry(
   } catch (err) {
     if (err instanceof Aborted) return false;
     throw err;
+  }
+}
+
+/**
+ * One MQTT message as a PunchEvent, or the dead letter that takes its place. Never throws: whatever goes
+ * wrong with one message (a payload no check foresaw included) is that message's dead letter, so one
+ * poisoned message can neither end the process nor come back on every restart.
+ */
+export function readPunch(
+  topic: string,
+  payload: Buffer,
+  forwarder: string,
+): { event: PunchEvent } | { letter: DeadLetter } {
+  try {
+    return { event: parsePunchPayload(topic, payload) };
+  } catch (err) {
+    const [reason, path] =
+      err instanceof PayloadError ? [err.reason, err.path] : [`could not be read: ${String(err)}`, ''];
+    return { letter: deadLetter(reason, path, topic, payload, forwarder) };
   }
 }
 

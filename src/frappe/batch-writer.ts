@@ -145,8 +145,8 @@ export class FrappeBatchWriter implements FrappeWriter {
       // 409: a second forwarder wrote it meanwhile, with the same Checkin found by lookup
       if ('error' in w && w.error.kind !== 'duplicate') retry.push({ i, why: w.error.frappeMessage });
     });
-    // refused as sent (a payload over the proxy's limit, a validation a site added): park it once more
-    // in the smallest form, so the punch is still in Frappe with the reason
+    // refused as sent (over a proxy's body limit, a validation a site added): park it once more in its
+    // smallest form, so the punch is still in Frappe with the reason
     const again = await insertManyIsolating(
       this.client,
       retry.map(({ i, why }) => trimmed(doc(i), why)),
@@ -227,18 +227,17 @@ function final(r: CheckinResult): Record<string, unknown> {
     : { status: r.status, employee_checkin: null, error: r.message ?? null };
 }
 
-/** A Raw Log's bytes kept when Frappe refused the whole of it: well under any proxy's body limit. */
-const TRIMMED_PAYLOAD = 64 * 1024;
-
+/**
+ * The smallest form of a Raw Log Frappe refused as sent: the punch's own fields and status stay, the
+ * source payload (the bulk of the document) is left out, and `error` says why.
+ */
 function trimmed(doc: Record<string, unknown>, why: string): Record<string, unknown> {
   const payload = String(doc.source_payload ?? '');
   const note = `Frappe refused this Raw Log as sent: ${why}`;
   return {
     ...doc,
-    // JSON field: the cut text goes in as a JSON string
-    ...(payload.length > TRIMMED_PAYLOAD
-      ? { source_payload: JSON.stringify({ cut: payload.length, head: payload.slice(0, TRIMMED_PAYLOAD) }) }
-      : {}),
+    // a JSON field: what was left out, as JSON
+    source_payload: JSON.stringify({ omitted_bytes: Buffer.byteLength(payload) }),
     error: doc.error ? `${String(doc.error)}\n${note}` : note,
   };
 }
