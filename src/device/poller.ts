@@ -7,6 +7,7 @@ import { type PullOptions, type SyncReport, syncDevice } from './pull.js';
 import type { PunchBatch } from './punch-batches.js';
 import { runRealtimeSession } from './realtime.js';
 import { type AddressStatus, TerminalAddress } from './terminal-address.js';
+import { UidDirectory } from './uid-directory.js';
 
 /**
  * Where punches go; the store implements it. A sync hands its punches over in batches, each with the cursor
@@ -83,6 +84,8 @@ export class DevicePoller {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly abort = new AbortController();
+  /** The terminal's user list, for uid-only layouts: read once, again only when its user count changes. */
+  private readonly uidDirectory = new UidDirectory();
   private clockWarned = false;
   /** Where the terminal is reached now: the configured host until discovery finds it elsewhere. */
   private readonly where: TerminalAddress;
@@ -133,6 +136,7 @@ export class DevicePoller {
       ...(o.recordSize ? { recordSize: o.recordSize } : {}),
       ...(o.setTime ? { setTime: true, setTimeAboveS: o.driftWarnS ?? 60 } : {}),
       ...(o.expectedSerial ? { expectedSerial: o.expectedSerial } : {}),
+      uidDirectory: this.uidDirectory,
       since: async (serial) => {
         const c = await o.sink.cursor?.(serial);
         return isLogCursor(c) ? c : undefined;

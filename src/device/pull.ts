@@ -2,13 +2,14 @@ import type { FrameError, RecordError } from '../../protocol/errors.js';
 import type { AttlogSlots } from '../../protocol/zk/attlog-dataset.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
-import { type PunchEvent, punchEventMaker } from '../event/punch-event.js';
+import { type OwnPunchFacts, type PunchEvent, punchEventMaker } from '../event/punch-event.js';
 import { formatWallTimeIn, wallTimeToInstant } from '../event/wall-clock.js';
 import type { ReadProgress } from './buffered-read.js';
 import { DeviceIdentityError } from './errors.js';
 import { type LogChange, type LogCursor, sliceNew, unchangedSince } from './log-cursor.js';
 import { type NewSlots, type PunchBatchSink, sendInBatches } from './punch-batches.js';
 import { DeviceSession, type SessionOptions } from './session.js';
+import { UidDirectory } from './uid-directory.js';
 
 export interface PullOptions {
   host: string;
@@ -38,6 +39,8 @@ export interface PullOptions {
   transport?: 'tcp' | 'udp';
   /** Configured serial: another terminal answering at this address fails before any punch is made. */
   expectedSerial?: string;
+  /** Keeps the user list between syncs for uid-only layouts; without it the list is read each time. */
+  uidDirectory?: UidDirectory;
 }
 
 /** What one sync found and did; its punches went to the batch sink. */
@@ -79,6 +82,8 @@ export interface LogRead extends NewSlots {
   /** Device clock minus gateway clock, seconds, measured with the device's zone applied. */
   clockOffsetS: number;
   clockSet: boolean;
+  /** User ids by uid, when the log's layout carries only the uid. */
+  userIds: ReadonlyMap<number, string> | undefined;
 }
 
 export function sessionOptions(opts: PullOptions, label: string): SessionOptions {
@@ -162,13 +167,18 @@ export async function readLog(session: DeviceSession, serial: string, opts: Pull
   const slice = log
     ? sliceNew(log, since)
     : { from: since!.records, change: 'none' as const, cursor: since! };
+  // 8-byte records carry the uid alone: the user list says whose it is (zk-tcp.md §11.5)
+  const userIds =
+    log?.recordSize === 8
+      ? await (opts.uidDirectory ?? new UidDirectory()).userIds(session, freeSizes.users)
+      : undefined;
   const { deviceTime, clockOffsetS } = await measureClock(session, opts.timezone);
   let clockSet = false;
   if (opts.setTime && Math.abs(clockOffsetS) > (opts.setTimeAboveS ?? 1)) {
     await session.setTime(formatWallTimeIn(Date.now(), opts.timezone).replace(' ', 'T'));
     clockSet = true;
   }
-  return { serial, freeSizes, log, since, unchanged, deviceTime, clockOffsetS, clockSet, ...slice };
+  return { serial, freeSizes, log, since, unchanged, deviceTime, clockOffsetS, clockSet, userIds, ...slice };
 }
 
 /** The read's new punches to `sink`, batch by batch, and what the sync found. */
@@ -185,7 +195,12 @@ export async function sendLog(
     receivedAt: new Date(),
     clockOffsetS: read.clockOffsetS,
   });
-  const { punches, rejected } = await sendInBatches(read, make, sink);
+  const { userIds } = read;
+  const { punches, rejected } = await sendInBatches(
+    read,
+    userIds ? (r, hex) => withUserId(make, userIds, r, hex) : make,
+    sink,
+  );
   return {
     serial: read.serial,
     freeSizes: read.freeSizes,
@@ -211,4 +226,19 @@ export async function measureClock(
   const deviceTime = await session.deviceTime();
   const deviceMs = wallTimeToInstant(deviceTime, timezone);
   return { deviceTime, clockOffsetS: Math.round((deviceMs - (before + Date.now()) / 2) / 1000) };
+}
+
+/**
+ * The punch of a uid-only record under its user's id. A uid the user list does not know (a deleted user)
+ * keeps the uid as its user id, and the event says so (`uid_only`), so nobody mistakes it for a badge.
+ */
+function withUserId(
+  make: (r: OwnPunchFacts, rawHex: string) => PunchEvent,
+  userIds: ReadonlyMap<number, string>,
+  r: OwnPunchFacts & { uid: number },
+  rawHex: string,
+): PunchEvent {
+  const userId = userIds.get(r.uid);
+  if (userId) return make({ ...r, userId }, rawHex);
+  return { ...make(r, rawHex), uid_only: true };
 }

@@ -50,7 +50,7 @@ export interface NewSlots {
  */
 export async function sendInBatches(
   read: NewSlots,
-  make: (record: OwnPunchFacts, rawHex: string) => PunchEvent,
+  make: (record: OwnPunchFacts & { uid: number }, rawHex: string) => PunchEvent,
   sink: PunchBatchSink,
 ): Promise<{ punches: number; rejected: RecordError[] }> {
   const { serial, log, from } = read;

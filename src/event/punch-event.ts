@@ -42,6 +42,11 @@ export const PunchEventSchema = z
       .max(PUNCH_BOUNDS.raw_hex)
       .regex(HEX)
       .refine((h) => h.length % 2 === 0, 'an odd number of hex digits'),
+    /**
+     * Set when user_id is the terminal's internal uid: the record carried only the uid and the terminal's
+     * user list has no user with it.
+     */
+    uid_only: z.literal(true).optional(),
   })
   .strict();
 

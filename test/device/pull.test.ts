@@ -1,8 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
 import { pullDevice } from '../../src/device/index.js';
 import { punchEventId } from '../../src/event/index.js';
 import { startSimulator } from '../../src/sim/index.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -30,7 +33,8 @@ for (const recordSize of [40, 49, 22, 16, 8] as const) {
     t.equal(r.rejected.length, 0);
     t.equal(r.events.length, 2000);
     const expected = sim.device.records.map((rec) => ({
-      user_id: recordSize === 8 ? String(rec.uid) : rec.userId,
+      // 8-byte records carry the uid alone: the terminal's user list gives the user id back
+      user_id: rec.userId,
       device_time: rec.deviceTime,
       punch: rec.punch,
       verify: rec.verify,
@@ -100,4 +104,39 @@ t.test('clock drift is measured against the device zone', async (t) => {
     timeoutMs: 5000,
   });
   t.ok(r.clockOffsetS !== null && Math.abs(r.clockOffsetS - 300) <= 2, `offset ${r.clockOffsetS} s ≈ 300 s`);
+});
+
+t.test('8-byte records: badge numbers from the user list, whatever the slot numbers', async (t) => {
+  // slots as a terminal leaves them after deletions: uids 3 and 17, badge numbers unrelated to them
+  const file = join(tempDir(t), 'users.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      users: [
+        { uid: 3, userId: '880412', name: 'A' },
+        { uid: 17, userId: '990001', name: 'B' },
+      ],
+      records: [
+        { userId: '990001', deviceTime: '2024-05-01T08:00:00' },
+        { userId: '880412', deviceTime: '2024-05-01T08:01:00', punch: 1 },
+      ],
+    }),
+  );
+  const sim = await startSimulator({ dataFile: file, recordSize: 8, serial: 'SIM-UID', logger });
+  t.teardown(() => sim.stop());
+  const r = await pullDevice({
+    host: sim.host,
+    port: sim.port,
+    site: 'hq',
+    timezone: 'UTC',
+    timeoutMs: 5000,
+  });
+  t.equal(r.recordSize, 8);
+  t.same(
+    r.events.map((e) => [e.user_id, e.punch, 'uid_only' in e]),
+    [
+      ['990001', 0, false],
+      ['880412', 1, false],
+    ],
+  );
 });

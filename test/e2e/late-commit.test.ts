@@ -59,13 +59,13 @@ async function run(t: Test, n: number, faults: number, site: StandinOptions): Pr
     logger,
   });
   t.teardown(() => fwd.stop());
-  let injected = 0;
-  // the last fault lands well before the end, so it always meets a Checkin insert to delay
+  // one fault at a time, the next once the last became a late commit (a fault a refused retry meets
+  // does not), spread so the last lands well before the stream ends
   const spread = Math.floor(n / (faults + 2));
   const injector = setInterval(() => {
-    while (injected < faults && frappe.checkins.length >= injected * spread) {
+    const done = frappe.late.started;
+    if (done < faults && frappe.faultsPending === 0 && frappe.checkins.length >= done * spread) {
       frappe.failNext(1, { commitAfterMs: LATE_MS, match: /insert_many/, body: /"Employee Checkin"/ });
-      injected++;
     }
   }, 5);
   t.teardown(() => clearInterval(injector));

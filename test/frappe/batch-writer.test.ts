@@ -111,3 +111,29 @@ t.test('Unmapped punches are written once a mapping appears (forwarder --retry-u
   t.match(await retryUnmapped(writer), { checked: 0, written: 0 }, 'a second pass finds nothing');
   t.equal(site.checkins.length, 3);
 });
+
+t.test('a Checkin written before the event id field existed is found, not written again', async (t) => {
+  const { site, writer } = await setup();
+  const [old, fresh] = [punch(0, '4711'), punch(1, '4711')];
+  // as an older forwarder (or the sync tool) left it: no event id
+  const before = site.insert('Employee Checkin', {
+    employee: 'HR-EMP-00001',
+    time: '2024-05-01 09:30:00',
+    device_id: 'X05-1',
+    log_type: 'IN',
+  });
+  const { results } = await writeBatch(writer, [old, fresh]);
+  t.match(results, [
+    { status: 'Synced', checkin: before.name, via: 'found-existing' },
+    { status: 'Synced', via: 'inserted' },
+  ]);
+  t.equal(site.checkins.length, 2);
+  t.match(
+    site.rawLogs.find((r) => r.name === old.id),
+    { employee_checkin: before.name },
+  );
+  t.match(
+    site.checkins.find((c) => c.name !== before.name),
+    { x05_event_id: fresh.id },
+  );
+});

@@ -196,6 +196,11 @@ export class FrappeStandin {
     return this.db.transaction(true, () => insertDoc(this.ctx, doctype, { ...fields }));
   }
 
+  /** Faults queued by failNext that no request has met yet. */
+  get faultsPending(): number {
+    return this.faults.length;
+  }
+
   failNext(count: number, opts: FaultOptions = {}): void {
     for (let i = 0; i < count; i++) {
       this.faults.push({
