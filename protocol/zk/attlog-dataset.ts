@@ -10,7 +10,7 @@ import {
   readAttlogFields,
 } from './attlog-record.js';
 import { CStringTable } from './c-string.js';
-import { PackedTimeText } from './time.js';
+import { PackedTimeText, parseWallTime, wallTimeProblem } from './time.js';
 
 /**
  * A record of a dataset: `index` is its slot in the log (rejected records keep their slots), for incremental
@@ -88,7 +88,10 @@ export function inferRecordSize(
   return best;
 }
 
-/** Share of the first 16 records that cannot be punches; year 2000 counts as failing (implausible, §11.1). */
+/**
+ * Share of the first 16 records that cannot be punches; year 2000 and dates that do not exist count as
+ * failing (implausible, §11.1): bytes read in the wrong layout make such times, a real log rarely does.
+ */
 function failingShare(recordBytes: Buffer, size: AttlogRecordSize): number {
   const sample = Math.min(recordBytes.length / size, 16);
   if (sample === 0) return 0;
@@ -96,7 +99,8 @@ function failingShare(recordBytes: Buffer, size: AttlogRecordSize): number {
   for (let i = 0; i < sample; i++) {
     try {
       const r = decodeAttlogRecord(recordBytes.subarray(i * size, (i + 1) * size), size);
-      if (r.deviceTime.startsWith('2000-')) bad++;
+      const wall = parseWallTime(r.deviceTime);
+      if (r.deviceTime.startsWith('2000-') || !wall || wallTimeProblem(wall)) bad++;
     } catch {
       bad++;
     }

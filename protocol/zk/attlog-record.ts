@@ -141,9 +141,10 @@ function isPrintableId(id: string): boolean {
 }
 
 /**
- * The device_time of fields read from the record at `offset` of `bytes`. Throws RecordError for a record
- * that cannot be a punch (impossible date, empty or unprintable user id), so the caller rejects that one
- * record and keeps the rest (zk-tcp.md §15).
+ * The device_time of fields read from the record at `offset` of `bytes`. A date that cannot exist (the
+ * packed form can say 30 February) is kept as written: the terminal holds that punch, and whoever places
+ * it in time judges it. Throws RecordError for a record that cannot be a punch at all (an empty or
+ * unprintable user id), so the caller rejects that one record and keeps the rest (zk-tcp.md §15).
  */
 export function attlogDeviceTime(
   f: AttlogFields,
@@ -154,9 +155,6 @@ export function attlogDeviceTime(
   index: number,
   offset: number,
 ): string {
-  const problem = times.problem(f.time);
-  if (problem)
-    throw new RecordError(index, offset, bytes.subarray(at, at + size), `impossible time (${problem})`);
   if (!isPrintableId(f.userId)) {
     throw new RecordError(
       index,
@@ -169,8 +167,8 @@ export function attlogDeviceTime(
 }
 
 /**
- * Decodes one record. Throws RecordError for a record that cannot be a punch (impossible date, empty or
- * unprintable user id), so the caller rejects that one record and keeps the rest (zk-tcp.md §15).
+ * Decodes one record. Throws RecordError for a record that cannot be a punch (an empty or unprintable user
+ * id), so the caller rejects that one record and keeps the rest (zk-tcp.md §15).
  */
 export function decodeAttlogRecord(
   bytes: Buffer,

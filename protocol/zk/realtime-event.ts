@@ -57,9 +57,13 @@ function layoutOf(length: number): { layout: RealtimeLayout; shape: Shape } | un
   return undefined;
 }
 
+/** Two digits a field: a month 13 still has the shape of a time, a month 200 does not. */
+const WALL_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
+
 /**
  * Decodes one EF_ATTLOG payload. Throws RecordError (index = 0, offset = the byte at fault) for a length
- * with no known layout, an impossible time or an empty user id, so the caller rejects that one event.
+ * with no known layout, a time field that is no number or an empty user id, so the caller rejects that one
+ * event.
  */
 export function decodeRealtimeAttlog(data: Buffer): RealtimeAttlog {
   const found = layoutOf(data.length);
@@ -74,8 +78,12 @@ export function decodeRealtimeAttlog(data: Buffer): RealtimeAttlog {
         : cString(data.subarray(0, 24));
   const at = shape.verifyAt;
   const wall = decodeTime6(data, at + 2);
+  // a field that is no number (too short a payload) or no two-digit number is not a time; one that
+  // cannot exist (month 13, 30 February) is still the terminal's punch, kept as written and judged where
+  // it is placed in time
   const problem = wallTimeProblem(wall);
-  if (problem) throw new RecordError(0, at + 2, data, `impossible event time (${problem})`);
+  if (problem && !WALL_SHAPE.test(formatWallTime(wall)))
+    throw new RecordError(0, at + 2, data, `impossible event time (${problem})`);
   if (userId === '' || !/^[\x21-\x7e]+$/.test(userId))
     throw new RecordError(0, 0, data, `user id ${JSON.stringify(userId)} is empty or unprintable`);
   return {

@@ -108,6 +108,15 @@ t.test('from a terminal over TCP, in its log and as a realtime event: stored, co
     deviceTime: '2099-12-31T08:00:00',
     workcode: 0,
   });
+  // and a date the packed form can hold but no calendar has
+  sim.device.addPunch({
+    uid: b!.uid,
+    userId: b!.userId,
+    verify: 1,
+    punch: 0,
+    deviceTime: '2024-02-30T08:00:00',
+    workcode: 0,
+  });
   const { broker, frappe } = await cloud(t, 'tcp-when', sim.device.users);
   const gw = await startGateway(
     SiteConfigSchema.parse({
@@ -148,14 +157,15 @@ t.test('from a terminal over TCP, in its log and as a realtime event: stored, co
   await until('all confirmed', () => gw.store.outboxDepth === 0, 20_000);
 
   const intake = gw.store.intakeByDevice.get('TCP-WHEN-1')!;
-  t.equal(intake.implausible, 2, 'both counted at the gateway');
+  t.equal(intake.implausible, 3, 'all three counted at the gateway');
   const sources: string[] = [];
   for await (const e of gw.store.rawLog()) if (e.device_time.startsWith('2099')) sources.push(e.source);
   t.same(sources.sort(), ['pull', 'realtime'], 'kept in the raw log, one from each path');
   const parked = frappe.rawLogs.filter((l) => l.status === 'Error');
-  t.equal(parked.length, 2, 'both parked in Frappe');
+  t.equal(parked.length, 3, 'all three parked in Frappe');
   t.ok(parked.every((l) => /^implausible time/.test(String(l.error))));
-  t.equal(frappe.checkins.length, n - 1, 'every other punch is a Checkin');
+  t.ok(parked.some((l) => /2024-02-30T08:00:00: no such date/.test(String(l.error))));
+  t.equal(frappe.checkins.length, n - 2, 'every other punch is a Checkin');
 });
 
 t.test('from a USB export in the watched folder: stored, counted, parked', async (t) => {

@@ -124,13 +124,15 @@ t.test('punch 255 ("no state") is kept as is', async (t) => {
 t.test('bad payloads are typed RecordErrors, never a crash', async (t) => {
   t.throws(() => decodeRealtimeAttlog(hex('01 02 03')), { code: 'X05_RECORD', offset: 0 });
   t.throws(() => decodeRealtimeAttlog(Buffer.alloc(20)), { code: 'X05_RECORD' });
+  t.equal(
+    decodeRealtimeAttlog(bytes(chars('1001', 24), u8(1), u8(0), hex('18 02 1e 00 00 00'))).deviceTime,
+    '2024-02-30T00:00:00',
+    'Feb 30 is kept as the terminal sent it (judged implausible downstream)',
+  );
   t.throws(
-    () => decodeRealtimeAttlog(bytes(chars('1001', 24), u8(1), u8(0), hex('18 02 1e 00 00 00'))),
-    {
-      code: 'X05_RECORD',
-      offset: 26,
-    },
-    'Feb 30',
+    () => decodeRealtimeAttlog(bytes(chars('1001', 24), u8(1), u8(0), hex('18 c8 01 00 00 00'))),
+    { code: 'X05_RECORD', offset: 26 },
+    'month 200 has no shape of a time',
   );
   t.throws(() => decodeRealtimeAttlog(bytes(chars('', 24), u8(1), u8(0), time6)), { code: 'X05_RECORD' });
 });
