@@ -9,6 +9,10 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const logger = pino({ level: 'silent' });
 
+/** One complete download from a simulator. */
+const pullFrom = (sim: { host: string; port: number }, timezone: string) =>
+  pullDevice({ host: sim.host, port: sim.port, site: 'hq', timezone, timeoutMs: 5000 });
+
 for (const recordSize of [40, 49, 22, 16, 8] as const) {
   t.test(`downloads every punch of a ${recordSize}-byte-record terminal`, async (t) => {
     const sim = await startSimulator({
@@ -20,13 +24,7 @@ for (const recordSize of [40, 49, 22, 16, 8] as const) {
       logger,
     });
     t.teardown(() => sim.stop());
-    const r = await pullDevice({
-      host: sim.host,
-      port: sim.port,
-      site: 'hq',
-      timezone: 'Asia/Kolkata',
-      timeoutMs: 5000,
-    });
+    const r = await pullFrom(sim, 'Asia/Kolkata');
     t.equal(r.serial, `SIM-${recordSize}`);
     t.equal(r.recordSize, recordSize, 'layout inferred from the data');
     t.equal(r.freeSizes.records, 2000);
@@ -124,13 +122,7 @@ t.test('8-byte records: badge numbers from the user list, whatever the slot numb
   );
   const sim = await startSimulator({ dataFile: file, recordSize: 8, serial: 'SIM-UID', logger });
   t.teardown(() => sim.stop());
-  const r = await pullDevice({
-    host: sim.host,
-    port: sim.port,
-    site: 'hq',
-    timezone: 'UTC',
-    timeoutMs: 5000,
-  });
+  const r = await pullFrom(sim, 'UTC');
   t.equal(r.recordSize, 8);
   t.same(
     r.events.map((e) => [e.user_id, e.punch, 'uid_only' in e]),
