@@ -59,13 +59,13 @@ async function run(t: Test, n: number, faults: number, site: StandinOptions): Pr
     logger,
   });
   t.teardown(() => fwd.stop());
-  // one fault at a time, the next once the last became a late commit (a fault a refused retry meets
-  // does not), spread so the last lands well before the stream ends
+  // each fault waits for a Checkin insert that commits; spread so the last lands well before the end
+  let injected = 0;
   const spread = Math.floor(n / (faults + 2));
   const injector = setInterval(() => {
-    const done = frappe.late.started;
-    if (done < faults && frappe.faultsPending === 0 && frappe.checkins.length >= done * spread) {
+    while (injected < faults && frappe.checkins.length >= injected * spread) {
       frappe.failNext(1, { commitAfterMs: LATE_MS, match: /insert_many/, body: /"Employee Checkin"/ });
+      injected++;
     }
   }, 5);
   t.teardown(() => clearInterval(injector));

@@ -71,7 +71,8 @@ export interface FaultOptions {
   afterCommit?: boolean;
   /**
    * The worker runs the request but commits only this many ms later, then answers (to a client that has
-   * usually given up): until then its rows are invisible and their keys locked, as on a loaded site.
+   * usually given up): until then its rows are invisible and their keys locked, as on a loaded site. It
+   * waits for the next matching request that commits: one refused outright leaves it queued.
    */
   commitAfterMs?: number;
   /** Only requests whose `METHOD path` (and, with `body`, whose body) match. */
@@ -196,11 +197,6 @@ export class FrappeStandin {
     return this.db.transaction(true, () => insertDoc(this.ctx, doctype, { ...fields }));
   }
 
-  /** Faults queued by failNext that no request has met yet. */
-  get faultsPending(): number {
-    return this.faults.length;
-  }
-
   failNext(count: number, opts: FaultOptions = {}): void {
     for (let i = 0; i < count; i++) {
       this.faults.push({
@@ -247,7 +243,10 @@ export class FrappeStandin {
     const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
     let reply: Reply | undefined;
     if (!fault?.status || fault.afterCommit) {
+      const lateBefore = this.late.started;
       reply = await this.process(req, method, url, rawPath, rawBody, fault?.commitAfterMs);
+      // a late-commit fault is for a write that commits: one refused before it could stays queued
+      if (fault?.commitAfterMs !== undefined && this.late.started === lateBefore) this.faults.unshift(fault);
     }
     if (fault?.status === 'reset') {
       this.requests.push({ method, path, status: 0 });
