@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { SiteConfig } from '../config/schema.js';
 import type { DeviceStatus } from '../device/poller.js';
-import type { Logger } from '../ops/log.js';
+import { type Logger, redactUrl } from '../ops/log.js';
 import { gatewayRegistry } from '../ops/metrics.js';
 import {
   type Health,
@@ -90,7 +90,7 @@ export async function startGatewayOps(
         free_mb: Math.round(d.freeBytes / MB),
         disk_low: d.low,
       },
-      broker: { url: cfg.broker.url, connected: client.connected },
+      broker: { url: redactUrl(cfg.broker.url), connected: client.connected },
       publish: { published: publisher.stats.published, in_flight: publisher.stats.inFlight },
       ...(confirmations
         ? {

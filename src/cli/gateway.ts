@@ -2,7 +2,7 @@ import type { SiteConfig } from '../config/schema.js';
 import { DevicePoller, type DeviceStatus } from '../device/poller.js';
 import { startWatchFromConfig } from '../import/from-config.js';
 import type { FolderWatcher } from '../import/watch-folder.js';
-import type { Logger } from '../ops/log.js';
+import { type Logger, redactUrl } from '../ops/log.js';
 import type { OpsServer } from '../ops/ops-server.js';
 import { ConfirmationListener } from '../publish/confirmations.js';
 import { OutboxPublisher } from '../publish/outbox-publisher.js';
@@ -50,7 +50,7 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
     ? new ConfirmationListener(client, store, cfg.site, logger)
     : undefined;
   client.on('connect', () => {
-    logger.info({ broker: cfg.broker.url }, 'broker connected');
+    logger.info({ broker: redactUrl(cfg.broker.url) }, 'broker connected');
     client.publish(willTopic, 'online', { qos: 1, retain: true });
   });
   client.on('offline', () =>
@@ -59,7 +59,7 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
       'broker unreachable; punches stay queued on disk',
     ),
   );
-  client.on('error', (err) => logger.error({ err, broker: cfg.broker.url }, 'broker error'));
+  client.on('error', (err) => logger.error({ err, broker: redactUrl(cfg.broker.url) }, 'broker error'));
   // a refused CONNACK (bad credentials, ACL) is a config problem the operator must see on every retry
   client.on('packetreceive', (p) => {
     const code = p.cmd === 'connack' ? (p.returnCode ?? p.reasonCode ?? 0) : 0;

@@ -28,3 +28,35 @@ export function createLogger(
     pino.destination(2),
   );
 }
+
+/** Query parameters that carry secrets: the push comm key, tokens, passwords, API secrets. */
+const SECRET_PARAMS = /^(pushcommkey|commkey|comm_key|key|token|secret|api_secret|password|pass)$/i;
+
+/**
+ * A URL or request path fit for a log line or a status page: a password in the user part
+ * (`mqtt://site:pw@host`) and the values of secret query parameters (`?pushcommkey=…`) replaced. Text that
+ * is no URL at all is returned unchanged.
+ */
+export function redactUrl(url: string): string {
+  const withoutPassword = url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:[redacted]@');
+  const q = withoutPassword.indexOf('?');
+  if (q < 0) return withoutPassword;
+  const query = withoutPassword
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return eq >= 0 && SECRET_PARAMS.test(decodeURIComponentSafe(name)) ? `${name}=[redacted]` : pair;
+    })
+    .join('&');
+  return `${withoutPassword.slice(0, q)}?${query}`;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { GatewayError } from '../../protocol/errors.js';
-import type { Logger } from './log.js';
+import { type Logger, redactUrl } from './log.js';
 
 /** Stage by stage health; `ok` false answers 503 on /healthz. */
 export interface Health {
@@ -138,7 +138,7 @@ export async function startOpsServer<S>(o: OpsServerOptions<S>): Promise<OpsServ
   };
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      o.logger.error({ err, path: req.url }, 'ops request failed');
+      o.logger.error({ err, path: redactUrl(req.url ?? '') }, 'ops request failed');
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
       else res.destroy();
     });

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../ops/log.js';
+import { type Logger, redactUrl } from '../ops/log.js';
 import { CommandQueue } from './command-queue.js';
 import type { DeviceState, PushDevice } from './device-state.js';
 import { type PushSettings, type Reply, type RouteContext, route } from './routes.js';
@@ -131,7 +131,13 @@ export async function startPushServer(o: PushServerOptions): Promise<PushServer>
       if (lastWarned.size > 10_000) lastWarned.clear();
       lastWarned.set(key, now);
       logger.warn(
-        { device: serial, ip, path: req.url?.slice(0, 200), why, refused_total: counters.refused },
+        {
+          device: serial,
+          ip,
+          path: redactUrl(req.url ?? '').slice(0, 200),
+          why,
+          refused_total: counters.refused,
+        },
         'push request refused',
       );
     }
