@@ -17,6 +17,10 @@ import { EXIT_USAGE } from './exit-codes.js';
 // short command such as `status` started in 0.53 s instead of 0.86–0.94 (built CLI; 1.1 s instead of
 // 1.7–2.4 under tsx), and a gateway process holds neither the demo's broker, the simulator nor the
 // forwarder.
+// whatever started the process (a shell with umask 022, a unit without UMask=): the punch store, captures
+// and downloads it writes hold employees' punches and are for its own user only
+process.umask(0o077);
+
 const program = new Command('x05-gateway')
   .description('Attendance punches from ZK-family terminals into Frappe HRMS, exactly once.')
   .exitOverride((err) => {

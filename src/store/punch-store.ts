@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AbstractIteratorOptions, AbstractSublevel } from 'abstract-level';
 import type { IteratorOptions } from 'classic-level';
 import { Level } from 'level';
@@ -198,9 +199,11 @@ export class PunchStore extends EventEmitter {
   ): Promise<PunchStore> {
     let db: Db;
     try {
-      mkdirSync(path, { recursive: true });
+      mkdirSync(path, { recursive: true, mode: 0o700 });
       db = new Level<string, string>(path, { valueEncoding: 'utf8', ...LEVEL_OPTIONS });
       await db.open();
+      // a store made by an older version, or by a process with a looser umask, becomes private too
+      ownerOnly(path);
     } catch (err) {
       throw new StoreError(path, 'open', undefined, err);
     }
@@ -658,5 +661,13 @@ export class PunchStore extends EventEmitter {
   /** classic-level's compactRange, which is what runs on Node (level's types omit it). */
   private compactRange(start: string, end: string): Promise<void> {
     return (this.db as unknown as Compactable).compactRange(start, end);
+  }
+}
+
+/** The store's directory 0700 and its files 0600: punches are personal data. */
+function ownerOnly(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile()) chmodSync(join(dir, entry.name), 0o600);
   }
 }

@@ -1,7 +1,12 @@
+import { chmodSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { startGateway } from '../../src/cli/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
 import { redactUrl } from '../../src/ops/log.js';
+import { PunchStore } from '../../src/store/index.js';
+import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -67,5 +72,43 @@ t.test('a broker password and a push comm key appear in no log line, status or p
   t.match(
     lines.find((l) => l.msg === 'push request refused'),
     { path: /pushcommkey=\[redacted\]/ },
+  );
+});
+
+t.test('the data dir is 0700 and its files 0600, whatever umask started the process', async (t) => {
+  const prev = process.umask(0o022);
+  t.teardown(() => process.umask(prev));
+  const dataDir = join(tempDir(t), 'store');
+  const fixture = fileURLToPath(new URL('../fixtures/usb/1_attlog.dat', import.meta.url));
+  const r = await runCli([
+    'import',
+    fixture,
+    '--device',
+    'X05-0001',
+    '--timezone',
+    'UTC',
+    '--data-dir',
+    dataDir,
+  ]);
+  t.equal(r.code, 0, r.output);
+  const mode = (p: string) => statSync(p).mode & 0o777;
+  t.equal(mode(dataDir), 0o700, 'the directory');
+  const files = readdirSync(dataDir);
+  t.ok(files.length > 3, files.join(', '));
+  t.same(
+    files.filter((f) => mode(join(dataDir, f)) !== 0o600),
+    [],
+    'every LevelDB file 0600',
+  );
+  // a store left world-readable by an older version is made private when opened (with the CLI's umask)
+  chmodSync(dataDir, 0o755);
+  for (const f of files) chmodSync(join(dataDir, f), 0o644);
+  process.umask(0o077);
+  const store = await PunchStore.open(dataDir);
+  await store.close();
+  t.equal(mode(dataDir), 0o700);
+  t.same(
+    readdirSync(dataDir).filter((f) => mode(join(dataDir, f)) !== 0o600),
+    [],
   );
 });
