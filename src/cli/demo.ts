@@ -66,7 +66,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Running
     },
     time: { min: '2000-01-01', max_future_s: 86_400 },
     // the demo's gateway has the status page; the forwarder's counts are in its final log line
-    ops: { listen: null },
+    ops: { listen: null, host_names: [] },
     log_level: 'info',
   };
   const writer = await frappeWriterFor(cloud, logger, o.frappeUrl ? undefined : process.stdout);

@@ -50,6 +50,7 @@ export async function startForwarderOps(
   const maxInHandS = cfg.forwarder?.max_in_hand_age_s ?? 600;
   return startOpsServerOrLog({
     listen: cfg.ops.listen,
+    hostNames: cfg.ops.host_names,
     registry: forwarderRegistry({
       counts: () => fwd.stats,
       paused: () => fwd.stats.paused,

@@ -154,6 +154,7 @@ export async function startGatewayOps(
     : {};
   return startOpsServerOrLog({
     listen: cfg.ops.listen,
+    hostNames: cfg.ops.host_names,
     registry,
     title: `x05-gateway ${cfg.site}`,
     status,

@@ -165,6 +165,11 @@ export const OpsSchema = z
       .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464')
       .nullable()
       .default('127.0.0.1:9464'),
+    /**
+     * DNS names the endpoint may be reached by, besides IP addresses and localhost (e.g. `gw-hq.lan`):
+     * a request naming any other host is refused, which stops a web page from reading it by DNS rebinding.
+     */
+    host_names: z.array(z.string().min(1)).default([]),
   })
   .strict();
 
@@ -232,7 +237,7 @@ export const SiteConfigSchema = z
       .strict()
       .default({ max_unconfirmed_age_s: 3600 }),
     /** /metrics, /healthz, /status and a status page; `null` turns it off (README, Operations). */
-    ops: OpsSchema.default({ listen: '127.0.0.1:9464' }),
+    ops: OpsSchema.default({ listen: '127.0.0.1:9464', host_names: [] }),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .strict();
@@ -306,7 +311,7 @@ export const CloudConfigSchema = z
       .array(z.object({ name: z.string().min(1), devices: z.array(z.string().min(1)).min(1) }).strict())
       .optional(),
     /** /status, /healthz, /metrics of the forwarder; a second forwarder on one machine needs its own port. */
-    ops: OpsSchema.default({ listen: '127.0.0.1:9465' }),
+    ops: OpsSchema.default({ listen: '127.0.0.1:9465', host_names: [] }),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .strict();

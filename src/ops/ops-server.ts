@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import { GatewayError } from '../../protocol/errors.js';
 import { type Logger, redactUrl } from './log.js';
@@ -33,10 +34,24 @@ export interface OpsServerOptions<S> {
   health(): Promise<Health>;
   /** Extra JSON routes by path, e.g. `/push/commands`. */
   actions?: Record<string, OpsAction>;
+  /** DNS names accepted in the Host header besides IP addresses and localhost (config `ops.host_names`). */
+  hostNames?: readonly string[];
   logger: Logger;
 }
 
 const BODY_LIMIT = 64 * 1024;
+
+/**
+ * Whether the Host header names this endpoint: an IP address (whatever the machine is reached by on the
+ * LAN), localhost, or a configured name. A DNS-rebinding page reaches the port under its own name, which
+ * is none of these.
+ */
+export function hostAllowed(host: string | undefined, names: readonly string[]): boolean {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  if (isIP(name) || name === 'localhost') return true;
+  return names.some((n) => n.toLowerCase() === name.toLowerCase());
+}
 
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses. */
 export const isLoopback = (address: string): boolean => address === '::1' || /^(::ffff:)?127\./.test(address);
@@ -106,6 +121,12 @@ export async function startOpsServer<S>(o: OpsServerOptions<S>): Promise<OpsServ
     if (req.method === 'GET' && action.get) return json(res, action.get(url.searchParams));
     if (req.method !== 'POST' || !action.post)
       return json(res, { status: 405, body: { error: `${req.method} not allowed here` } });
+    // a form or text/plain POST is what any web page may send without asking; JSON needs a preflight
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+      return json(res, { status: 415, body: { error: 'send the body as application/json' } });
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`)
+      return json(res, { status: 403, body: { error: `requests from ${origin} are refused` } });
     // the ops port may face the site LAN for a scraper; changing a terminal stays a local act
     if (!isLoopback(req.socket.remoteAddress ?? ''))
       return json(res, { status: 403, body: { error: 'actions are accepted from this machine only' } });
@@ -118,6 +139,8 @@ export async function startOpsServer<S>(o: OpsServerOptions<S>): Promise<OpsServ
     return json(res, action.post(body));
   };
   const route = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!hostAllowed(req.headers.host, o.hostNames ?? []))
+      return send(res, 421, 'text/plain', 'unknown host name: add it to ops.host_names\n');
     const url = new URL(req.url ?? '/', 'http://ops');
     const path = url.pathname;
     const action = o.actions?.[path];

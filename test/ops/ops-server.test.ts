@@ -1,7 +1,8 @@
+import { request } from 'node:http';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import t from 'tap';
-import { isLoopback, startOpsServer } from '../../src/ops/ops-server.js';
+import { hostAllowed, isLoopback, startOpsServer } from '../../src/ops/ops-server.js';
 import { formatStatus, type StatusReport } from '../../src/ops/status-report.js';
 
 const report: StatusReport = {
@@ -42,7 +43,8 @@ t.test('routes, methods and actions of the ops endpoint', async (t) => {
   t.equal((await fetch(`${server.url}/status`, { method: 'POST' })).status, 405);
   t.equal((await fetch(`${server.url}/nope`)).status, 404);
   t.same(await (await fetch(`${server.url}/echo?x=1`)).json(), { q: '1' });
-  const post = (body: string) => fetch(`${server.url}/echo`, { method: 'POST', body });
+  const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    fetch(`${server.url}/echo`, { method: 'POST', body, headers });
   const ok = await post('{"a":1}');
   t.equal(ok.status, 202);
   t.same(posted, [{ a: 1 }]);
@@ -51,7 +53,46 @@ t.test('routes, methods and actions of the ops endpoint', async (t) => {
   t.match(await bad.json(), { error: /^body: / });
   const huge = await post(JSON.stringify({ s: 'x'.repeat(70_000) }));
   t.equal(huge.status, 400, 'a body over 64 KiB is refused');
+  // what a web page in the gateway machine's browser could send without a preflight
+  t.equal((await post('{"a":2}', { 'content-type': 'text/plain' })).status, 415, 'text/plain refused');
+  const foreign = await post('{"a":3}', {
+    'content-type': 'application/json',
+    origin: 'http://evil.example',
+  });
+  t.equal(foreign.status, 403, 'a foreign Origin refused');
   t.equal(posted.length, 1);
+});
+
+t.test('a Host header naming another site is refused (DNS rebinding)', async (t) => {
+  t.ok(hostAllowed('127.0.0.1:9464', []));
+  t.ok(hostAllowed('[::1]:9464', []));
+  t.ok(hostAllowed('localhost:9464', []));
+  t.ok(hostAllowed('192.168.1.20:9464', []), 'the machine by its LAN address');
+  t.ok(hostAllowed('GW-HQ.lan:9464', ['gw-hq.lan']), 'a configured name');
+  t.notOk(hostAllowed('attacker.example:9464', ['gw-hq.lan']));
+  t.notOk(hostAllowed(undefined, []));
+  const server = await startOpsServer({
+    listen: '127.0.0.1:0',
+    registry: new Registry(),
+    title: 't',
+    status: async () => ({}),
+    statusText: () => '',
+    health: async () => ({ ok: true, stages: {} }),
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => server.stop());
+  const { port } = new URL(server.url);
+  const raw = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/status', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  t.equal(await raw(`attacker.example:${port}`), 421);
+  t.equal(await raw(`127.0.0.1:${port}`), 200);
 });
 
 t.test('actions are for this machine only', async (t) => {
