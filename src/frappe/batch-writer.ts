@@ -15,7 +15,7 @@ import {
   RAW_LOG_DOCTYPE,
   type RawLogStatus,
 } from './punch-plan.js';
-import { hasField, readSiteTimezone } from './site-settings.js';
+import { hasField, readOnce, readSiteTimezone } from './site-settings.js';
 import type { FrappeWriter, WriteOutcome } from './writer.js';
 
 export type { BatchItem, CheckinResult };
@@ -56,8 +56,13 @@ export class FrappeBatchWriter implements FrappeWriter {
   readonly #deviceLogTypes: Readonly<Record<string, LogType>>;
   readonly #statusConcurrency: number;
   readonly #fieldname: string;
-  #siteZone: Promise<string> | undefined;
-  #eventIdField: Promise<boolean> | undefined;
+  /** The site's system zone (configured, or read once from the site). */
+  readonly siteZone: () => Promise<string>;
+  /**
+   * Whether Employee Checkin has the unique event id field (`frappe setup` adds it): read once from the
+   * DocType's meta, which the run-time user may load. Without it exactly-once rests on the lookup alone.
+   */
+  readonly checkinEventId: () => Promise<boolean>;
   readonly #timeBounds: TimeBounds;
 
   constructor(opts: FrappeBatchWriterOptions) {
@@ -67,7 +72,8 @@ export class FrappeBatchWriter implements FrappeWriter {
     this.#timeBounds = opts.timeBounds ?? DEFAULT_TIME_BOUNDS;
     this.#deviceLogTypes = opts.deviceLogTypes ?? {};
     this.#statusConcurrency = opts.statusConcurrency ?? 16;
-    if (opts.siteTimezone) this.#siteZone = Promise.resolve(opts.siteTimezone);
+    this.siteZone = readOnce(() => readSiteTimezone(this.client), opts.siteTimezone || undefined);
+    this.checkinEventId = readOnce(() => hasField(this.client, CHECKIN_DOCTYPE, CHECKIN_EVENT_ID.fieldname));
   }
 
   /** Both documents of each punch, times in the site zone, per-device log_type override applied. */
@@ -99,21 +105,6 @@ export class FrappeBatchWriter implements FrappeWriter {
       bounds: this.#timeBounds,
       eventIdField: await this.checkinEventId(),
     });
-  }
-
-  /**
-   * Whether Employee Checkin has the unique event id field (`frappe setup` adds it): read once from the
-   * DocType's meta, which the run-time user may load. Without it exactly-once rests on the lookup alone.
-   */
-  checkinEventId(): Promise<boolean> {
-    if (!this.#eventIdField) {
-      const reading = hasField(this.client, CHECKIN_DOCTYPE, CHECKIN_EVENT_ID.fieldname);
-      reading.catch(() => {
-        if (this.#eventIdField === reading) this.#eventIdField = undefined;
-      });
-      this.#eventIdField = reading;
-    }
-    return this.#eventIdField;
   }
 
   /**
@@ -183,19 +174,6 @@ export class FrappeBatchWriter implements FrappeWriter {
     }
     const r = results[0]!;
     return { status: r.status, rawLog: e.id, checkin: r.checkin, via: r.via, ...msg(r) };
-  }
-
-  /** The site's System Settings zone (configured, or read once from the site). */
-  siteZone(): Promise<string> {
-    if (!this.#siteZone) {
-      const reading = readSiteTimezone(this.client);
-      // forget a failed read so the next batch asks again
-      reading.catch(() => {
-        if (this.#siteZone === reading) this.#siteZone = undefined;
-      });
-      this.#siteZone = reading;
-    }
-    return this.#siteZone;
   }
 
   private async existingRawLogs(ids: string[]): Promise<Map<string, RawLogState>> {

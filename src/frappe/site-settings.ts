@@ -39,3 +39,21 @@ export async function hasField(client: FrappeClient, doctype: string, fieldname:
   const fields = Array.isArray(meta?.fields) ? (meta.fields as Array<{ fieldname?: unknown }>) : [];
   return fields.some((f) => f.fieldname === fieldname);
 }
+
+/**
+ * `read`, done once and its answer kept (or `known` instead of reading at all); a failed read is forgotten,
+ * so the next call asks the site again.
+ */
+export function readOnce<T>(read: () => Promise<T>, known?: T): () => Promise<T> {
+  let kept: Promise<T> | undefined = known === undefined ? undefined : Promise.resolve(known);
+  return () => {
+    if (!kept) {
+      const reading = read();
+      reading.catch(() => {
+        if (kept === reading) kept = undefined;
+      });
+      kept = reading;
+    }
+    return kept;
+  };
+}
