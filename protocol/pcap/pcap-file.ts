@@ -5,6 +5,8 @@ import { CaptureError } from './capture-error.js';
 export interface CapturedPacket {
   /** Position in the file (0-based): the order the capture point saw the packets in. */
   index: number;
+  /** File offset of the record (pcap) or block (pcapng) holding the frame: what an error names. */
+  offset: number;
   /** Capture time, microseconds since the Unix epoch. */
   tsUs: number;
   linkType: number;
@@ -98,6 +100,7 @@ function readPcap(bytes: Buffer, name: string): CapturedPacket[] {
       });
     out.push({
       index: out.length,
+      offset: at,
       tsUs: r.sec * 1e6 + (nano ? Math.floor(r.frac / 1000) : r.frac),
       linkType: head.linkType,
       data: bytes.subarray(at + 16, end),
@@ -161,6 +164,7 @@ function readPcapng(bytes: Buffer, name: string): CapturedPacket[] {
       if (body + 20 + capLen > at + len - 4) throw truncated('packet data runs past its block');
       out.push({
         index: out.length,
+        offset: at,
         tsUs: toMicros(ts, iface.unitsPerSecond),
         linkType: iface.linkType,
         data: bytes.subarray(body + 20, body + 20 + capLen),
@@ -179,6 +183,7 @@ function readPcapng(bytes: Buffer, name: string): CapturedPacket[] {
       const capLen = Math.min(origLen, len - 16);
       out.push({
         index: out.length,
+        offset: at,
         tsUs: 0,
         linkType: iface.linkType,
         data: bytes.subarray(body + 4, body + 4 + capLen),

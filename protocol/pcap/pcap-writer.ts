@@ -1,6 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { IpProtocol } from './ip-packet.js';
+import { ipv4Bytes, ipv4Frame } from './ipv4-frame.js';
 import { LinkType } from './pcap-file.js';
 import { TcpFlag } from './tcp-segment.js';
+import { encodeUdp } from './udp-datagram.js';
 
 /** Classic pcap, microsecond timestamps, little-endian: what tcpdump writes and every reader opens. */
 export function pcapFileHeader(linkType: number = LinkType.ETHERNET, snaplen = 262144): Buffer {
@@ -31,28 +34,51 @@ export interface Endpoint {
 /** Largest TCP payload in one IPv4 datagram (65535 − 20 IP − 20 TCP); bigger writes become several segments. */
 export const MAX_SEGMENT = 65495;
 
-const clientMac = Buffer.from([0x02, 0, 0, 0, 0, 0x02]);
-const serverMac = Buffer.from([0x02, 0, 0, 0, 0, 0x01]);
+type Side = 'client' | 'server';
+
+const wallClockUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+/** What the TCP and UDP recorders share: the two ends, the IPv4 id counter, the clock and the pcap records. */
+abstract class SessionFrames {
+  private ipId = 1;
+
+  constructor(
+    private readonly write: (record: Buffer) => void,
+    protected readonly client: Endpoint,
+    protected readonly server: Endpoint,
+    private readonly now: () => number = wallClockUs,
+  ) {}
+
+  /** The sender's and the receiver's end. */
+  protected ends(from: Side): [Endpoint, Endpoint] {
+    return from === 'client' ? [this.client, this.server] : [this.server, this.client];
+  }
+
+  protected frame(from: Side, protocol: number, segment: Buffer): void {
+    const [src, dst] = this.ends(from);
+    const frame = ipv4Frame({ from, src: src.address, dst: dst.address, protocol, id: this.ipId++, segment });
+    this.write(pcapRecord(frame, this.now()));
+  }
+}
 
 /**
  * Turns one TCP session's payload, as seen by one side, into Ethernet/IPv4/TCP frames with correct
  * lengths, checksums and sequence/acknowledgement numbers: handshake, data in the order it crossed the
  * socket, and FIN or RST at the end. `write` receives each pcap record.
  */
-export class TcpSessionRecorder {
+export class TcpSessionRecorder extends SessionFrames {
   private seq = { client: 0, server: 0 };
-  private ipId = 1;
   private opened = false;
   private ended = false;
 
   constructor(
-    private readonly write: (record: Buffer) => void,
-    private readonly client: Endpoint,
-    private readonly server: Endpoint,
-    private readonly now: () => number = () =>
-      Math.round((performance.timeOrigin + performance.now()) * 1000),
+    write: (record: Buffer) => void,
+    client: Endpoint,
+    server: Endpoint,
+    now: () => number = wallClockUs,
     isn = { client: 0x10000000, server: 0x20000000 },
   ) {
+    super(write, client, server, now);
     this.seq = { ...isn };
   }
 
@@ -67,7 +93,7 @@ export class TcpSessionRecorder {
     this.segment('client', TcpFlag.ACK, Buffer.alloc(0));
   }
 
-  data(from: 'client' | 'server', bytes: Buffer): void {
+  data(from: Side, bytes: Buffer): void {
     if (this.ended) return;
     this.open();
     for (let at = 0; at < bytes.length; at += MAX_SEGMENT) {
@@ -78,7 +104,7 @@ export class TcpSessionRecorder {
   }
 
   /** Orderly close started by `from` (FIN, FIN, ACK), or an abort (RST) as a dropped connection shows. */
-  end(from: 'client' | 'server', how: 'fin' | 'rst' = 'fin'): void {
+  end(from: Side, how: 'fin' | 'rst' = 'fin'): void {
     if (this.ended) return;
     this.open();
     this.ended = true;
@@ -94,8 +120,8 @@ export class TcpSessionRecorder {
     this.segment(from, TcpFlag.ACK, Buffer.alloc(0));
   }
 
-  private segment(from: 'client' | 'server', flags: number, payload: Buffer, withAck = true): void {
-    const [src, dst] = from === 'client' ? [this.client, this.server] : [this.server, this.client];
+  private segment(from: Side, flags: number, payload: Buffer, withAck = true): void {
+    const [src, dst] = this.ends(from);
     const ack = withAck ? this.seq[from === 'client' ? 'server' : 'client'] : 0;
     const tcp = Buffer.alloc(20 + payload.length);
     tcp.writeUInt16BE(src.port, 0);
@@ -106,87 +132,60 @@ export class TcpSessionRecorder {
     tcp[13] = flags;
     tcp.writeUInt16BE(65535, 14);
     payload.copy(tcp, 20);
-    const s = ipv4Bytes(src.address);
-    const d = ipv4Bytes(dst.address);
-    // TCP checksum covers a pseudo header: source, destination, zero, protocol 6, TCP length (RFC 793 §3.1)
-    const pseudo = Buffer.alloc(12);
-    s.copy(pseudo, 0);
-    d.copy(pseudo, 4);
-    pseudo[9] = 6;
-    pseudo.writeUInt16BE(tcp.length, 10);
-    tcp.writeUInt16BE(internetChecksum([pseudo, tcp]), 16);
-    const ip = Buffer.alloc(20);
-    ip[0] = 0x45;
-    ip.writeUInt16BE(20 + tcp.length, 2);
-    ip.writeUInt16BE(this.ipId++ & 0xffff, 4);
-    ip.writeUInt16BE(0x4000, 6); // don't fragment
-    ip[8] = 64;
-    ip[9] = 6;
-    s.copy(ip, 12);
-    d.copy(ip, 16);
-    ip.writeUInt16BE(internetChecksum([ip]), 10);
-    const eth = Buffer.alloc(14);
-    (from === 'client' ? serverMac : clientMac).copy(eth, 0);
-    (from === 'client' ? clientMac : serverMac).copy(eth, 6);
-    eth.writeUInt16BE(0x0800, 12);
-    this.write(pcapRecord(Buffer.concat([eth, ip, tcp]), this.now()));
+    this.frame(from, IpProtocol.TCP, tcp);
   }
 }
 
-function ipv4Bytes(address: string): Buffer {
-  const parts = address.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
-    throw new RangeError(`not a dotted IPv4 address: ${address}`);
-  return Buffer.from(parts);
-}
-
-/** RFC 1071 over the concatenation of `parts` (each part even-length except possibly the last). */
-function internetChecksum(parts: Buffer[]): number {
-  let sum = 0;
-  let odd: number | undefined;
-  for (const p of parts) {
-    let i = 0;
-    if (odd !== undefined && p.length > 0) {
-      sum += (odd << 8) | p[0]!;
-      odd = undefined;
-      i = 1;
-    }
-    for (; i + 1 < p.length; i += 2) sum += (p[i]! << 8) | p[i + 1]!;
-    if (i < p.length) odd = p[i]!;
+/**
+ * Turns one UDP session, as seen by one side, into Ethernet/IPv4/UDP frames: one frame per datagram, as
+ * the ZK UDP variant sends one packet per datagram (zk-tcp.md §14). Nothing opens or closes a UDP session.
+ */
+export class UdpSessionRecorder extends SessionFrames {
+  /** One datagram. */
+  data(from: Side, payload: Buffer): void {
+    const [src, dst] = this.ends(from);
+    this.frame(from, IpProtocol.UDP, encodeUdp(src.port, dst.port, payload));
   }
-  if (odd !== undefined) sum += odd << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
 }
 
 /**
  * Records one client session into a pcap file as it happens. Writes are synchronous so the file is valid
  * up to the last packet even when the process dies mid-session (the broken-session captures need that).
- * `direction` follows ZkTcpConnection's onBytes: 'out' is client → device, 'in' device → client.
+ * `direction` follows ZkTcpConnection's onBytes: 'out' is client → device, 'in' device → client; over UDP
+ * each call is one datagram (wire.ts reports every datagram sent and received).
  */
 export class SessionCaptureFile {
   private readonly fd: number;
-  private readonly recorder: TcpSessionRecorder;
+  private readonly recorder: TcpSessionRecorder | UdpSessionRecorder;
   private closed = false;
 
-  constructor(path: string, client: Endpoint, server: Endpoint) {
+  constructor(path: string, client: Endpoint, server: Endpoint, transport: 'tcp' | 'udp' = 'tcp') {
     // checked before the file exists, so a bad address leaves no open descriptor behind
     ipv4Bytes(client.address);
     ipv4Bytes(server.address);
     this.fd = openSync(path, 'w');
     writeSync(this.fd, pcapFileHeader());
-    this.recorder = new TcpSessionRecorder((r) => writeSync(this.fd, r), client, server);
-    this.recorder.open();
+    const write = (r: Buffer) => writeSync(this.fd, r);
+    if (transport === 'udp') this.recorder = new UdpSessionRecorder(write, client, server);
+    else {
+      const tcp = new TcpSessionRecorder(write, client, server);
+      // the handshake goes in first, so even a session that never sent a byte shows its connection
+      tcp.open();
+      this.recorder = tcp;
+    }
   }
 
   readonly onBytes = (direction: 'in' | 'out', bytes: Buffer): void => {
     if (!this.closed) this.recorder.data(direction === 'out' ? 'client' : 'server', bytes);
   };
 
-  /** Ends the recorded connection (FIN by the client after a clean session, RST after a failure). */
-  close(how: 'fin' | 'rst' = 'fin', from: 'client' | 'server' = 'client'): void {
+  /**
+   * Ends the recorded connection (FIN by the client after a clean session, RST after a failure). A UDP
+   * session has no end on the wire: only the file is closed.
+   */
+  close(how: 'fin' | 'rst' = 'fin', from: Side = 'client'): void {
     if (this.closed) return;
-    this.recorder.end(from, how);
+    if (this.recorder instanceof TcpSessionRecorder) this.recorder.end(from, how);
     this.closed = true;
     closeSync(this.fd);
   }

@@ -1,3 +1,4 @@
+import { byConversation, ends, sentBy, ZK_PORT } from './conversation.js';
 import { TcpFlag, type TcpSegment } from './tcp-segment.js';
 
 /** A piece of a reassembled stream and the captured segment that brought it. */
@@ -32,6 +33,7 @@ export interface HalfStream {
 }
 
 export interface TcpConversation {
+  transport: 'tcp';
   /** The side that opened the connection (sent SYN), else the one not on port 4370, else the higher port. */
   client: { address: string; port: number };
   server: { address: string; port: number };
@@ -40,46 +42,27 @@ export interface TcpConversation {
   firstIndex: number;
 }
 
-export const ZK_PORT = 4370;
-
-const endpoint = (a: string, p: number) => `${a}|${p}`;
-
 /**
  * Groups segments into connections and each direction into its byte stream by sequence number, so capture
  * order never matters (the swapped-reads fixture: two 256-byte segments listed out of order, zk-tcp.md §1).
  * Overlapping and retransmitted segments contribute only bytes not seen yet; the first copy wins.
  */
 export function reassemble(segments: readonly TcpSegment[]): TcpConversation[] {
-  const byConnection = new Map<string, TcpSegment[]>();
-  for (const s of segments) {
-    const a = endpoint(s.src, s.srcPort);
-    const b = endpoint(s.dst, s.dstPort);
-    const key = a < b ? `${a}/${b}` : `${b}/${a}`;
-    const list = byConnection.get(key);
-    if (list) list.push(s);
-    else byConnection.set(key, [s]);
-  }
   const out: TcpConversation[] = [];
-  for (const list of byConnection.values()) {
+  for (const list of byConversation(segments)) {
     const first = list[0]!;
     const syn = list.find((s) => s.flags & TcpFlag.SYN && !(s.flags & TcpFlag.ACK));
     let clientIsSrc: boolean;
     if (syn) clientIsSrc = syn.src === first.src && syn.srcPort === first.srcPort;
     else if (first.dstPort === ZK_PORT || first.srcPort === ZK_PORT) clientIsSrc = first.dstPort === ZK_PORT;
     else clientIsSrc = first.srcPort > first.dstPort;
-    const client = clientIsSrc
-      ? { address: first.src, port: first.srcPort }
-      : { address: first.dst, port: first.dstPort };
-    const server = clientIsSrc
-      ? { address: first.dst, port: first.dstPort }
-      : { address: first.src, port: first.srcPort };
-    const from = (e: { address: string; port: number }) =>
-      list.filter((s) => s.src === e.address && s.srcPort === e.port);
+    const { client, server } = ends(first, clientIsSrc);
     out.push({
+      transport: 'tcp',
       client,
       server,
-      toServer: halfStream(from(client), client, server),
-      toClient: halfStream(from(server), server, client),
+      toServer: halfStream(sentBy(list, client), client, server),
+      toClient: halfStream(sentBy(list, server), server, client),
       firstIndex: first.index,
     });
   }
