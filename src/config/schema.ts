@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { discoverEntryProblem } from '../device/address-range.js';
+import { allowedIpProblem } from './ip-allow-list.js';
 
 const ianaZone = z.string().refine(
   (tz) => {
@@ -91,8 +92,23 @@ export const PushDeviceSchema = z
     serial: z.string().min(1),
     /** IANA zone of the terminal clock: sent as the handshake `TimeZone=` and written into each punch. */
     timezone: ianaZone,
-    /** Push comm key set on the terminal; required on its handshake when set. A secret: redacted from logs. */
+    /**
+     * Push comm key set on the terminal. When set, every request must carry it, or come from the address
+     * of the terminal's last keyed handshake (old firmware sends it on the handshake only). A secret.
+     */
     token: z.string().min(1).optional(),
+    /** Refuse any request without the key (firmware that sends it on every request). Default false. */
+    key_every_request: z.boolean().default(false),
+    /** Addresses or CIDR ranges the terminal may call from, e.g. ["192.168.1.20", "10.0.5.0/24"]. */
+    allowed_ips: z
+      .array(
+        z.string().superRefine((entry, ctx) => {
+          const problem = allowedIpProblem(entry);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      )
+      .min(1)
+      .optional(),
     /** false: no `Date` header, so the gateway's own clock never sets this terminal's. Default true. */
     send_date: z.boolean().default(true),
   })

@@ -11,7 +11,10 @@ export type DeviceGauge = Pick<DeviceStatus, 'device' | 'state' | 'last_sync' | 
 export type DeviceCounts = Pick<DeviceIntake, 'stored' | 'duplicates' | 'implausible' | 'lastStoredAt'>;
 
 /** The push receiver's counters that become metrics. */
-export type PushCounts = Pick<PushCounters, 'requests' | 'refused' | 'tooLarge' | 'lines' | 'rejected'>;
+export type PushCounts = Pick<
+  PushCounters,
+  'requests' | 'refused' | 'tooLarge' | 'lines' | 'rejected' | 'usersDropped'
+>;
 
 /** Live state a gateway exposes; read at scrape time, so nothing is counted twice or kept stale. */
 /** The confirmation loop's counters. */
@@ -220,10 +223,14 @@ function registerPush(registry: Registry, counts: () => Readonly<PushCounts>): v
     requests: ['x05_push_requests_total', 'HTTP requests from push terminals'],
     refused: [
       'x05_push_refused_total',
-      'Push requests refused (unknown serial, wrong token, no SN): answered 403 and stored nowhere',
+      'Push requests refused (unknown serial, no SN, wrong or missing token, address not allowed): answered 403 and stored nowhere',
     ],
     tooLarge: ['x05_push_too_large_total', 'Push bodies over the size limit (413)'],
     lines: ['x05_push_lines_total', 'ATTLOG lines received from push terminals'],
     rejected: ['x05_push_lines_rejected_total', 'ATTLOG lines that could not be parsed'],
+    usersDropped: [
+      'x05_push_users_dropped_total',
+      'OPERLOG/USERINFO user rows not kept: past the per-terminal bound',
+    ],
   });
 }

@@ -1,12 +1,12 @@
-import type { DeviceCursor } from '../store/punch-store.js';
+import type { PushAdmission, PushCredentials } from './admission.js';
+import type { PushCursor } from './push-cursor.js';
+import type { UserNames } from './user-names.js';
 
 /** A terminal allowed to push (config `push.devices`). */
-export interface PushDevice {
+export interface PushDevice extends PushCredentials {
   serial: string;
   /** IANA zone of the terminal clock: PunchEvent.timezone and the handshake `TimeZone=` (adms-push.md §7). */
   timezone: string;
-  /** If set, the handshake must carry it as `pushcommkey` (and any later request that carries one). */
-  token?: string;
   /** false: no `Date` header, so the gateway's clock never moves this terminal's (§7). Default true. */
   sendDate?: boolean;
 }
@@ -14,20 +14,18 @@ export interface PushDevice {
 /** What the receiver knows about one terminal while it runs. */
 export interface DeviceState {
   config: PushDevice;
-  /** Last real stamps per table (§4.3), loaded from the store on first use. */
-  stamps: DeviceCursor | undefined;
+  admission: PushAdmission;
+  /** Stamps, newest punch held and handshake address (push-cursor.ts), loaded from the store on first use. */
+  cursor: PushCursor | undefined;
   /** Offset (minutes) sent in the last handshake; a change (DST) queues a CHECK. */
   sentOffsetMin: number | undefined;
   /** User id → name from OPERLOG/USERINFO uploads. */
-  users: Map<string, string>;
+  users: UserNames;
   /** `getrequest INFO=` and `table=options` values. */
   info: Record<string, string>;
   pushver: string | undefined;
   lastSeen: Date | undefined;
 }
-
-/** Store key for a terminal's push stamps; a TCP pull's cursor lives under the bare serial. */
-export const stampCursorKey = (serial: string) => `${serial}/push`;
 
 /** `getrequest INFO=` order (adms-push.md §6.1). */
 const INFO_FIELDS = [

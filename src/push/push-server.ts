@@ -1,11 +1,14 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { plainAddress } from '../config/ip-allow-list.js';
 import { type Logger, redactUrl } from '../ops/log.js';
+import { PushAdmission } from './admission.js';
 import { CommandQueue } from './command-queue.js';
 import type { DeviceState, PushDevice } from './device-state.js';
 import { type PushSettings, type Reply, type RouteContext, route } from './routes.js';
-import type { PushSink, PushUpload, UploadCounters } from './uploads.js';
+import { loadCursor, type PushSink, type PushUpload, type UploadCounters } from './uploads.js';
+import { UserNames } from './user-names.js';
 
 export interface PushServerOptions {
   /** Default 127.0.0.1; a site LAN address in production (adms-push.md §8). */
@@ -27,7 +30,7 @@ export interface PushServerOptions {
 
 export interface PushCounters extends UploadCounters {
   requests: number;
-  /** Unknown serial, wrong token or no SN: answered 403 and stored nowhere. */
+  /** Unknown serial, no SN, or not admitted (token, address): answered 403 and stored nowhere. */
   refused: number;
   tooLarge: number;
 }
@@ -91,6 +94,7 @@ export async function startPushServer(o: PushServerOptions): Promise<PushServer>
     refused: 0,
     tooLarge: 0,
     lines: 0,
+    usersDropped: 0,
     stored: 0,
     duplicates: 0,
     rejected: 0,
@@ -110,9 +114,10 @@ export async function startPushServer(o: PushServerOptions): Promise<PushServer>
       d.serial,
       {
         config: d,
-        stamps: undefined,
+        admission: new PushAdmission(d),
+        cursor: undefined,
         sentOffsetMin: undefined,
-        users: new Map(),
+        users: new UserNames(),
         info: {},
         pushver: undefined,
         lastSeen: undefined,
@@ -154,12 +159,16 @@ export async function startPushServer(o: PushServerOptions): Promise<PushServer>
     const serial = url.searchParams.get('SN');
     const state = serial ? states.get(serial) : undefined;
     if (!state) return refuse(req, res, serial, serial ? 'serial not configured' : 'no SN');
-    const token = state.config.token;
-    const key = url.searchParams.get('pushcommkey');
-    const handshake = url.searchParams.get('options') === 'all';
-    // old firmware sends pushcommkey only on the handshake (§4.1, §8)
-    if (token !== undefined && (key !== null || handshake) && key !== token)
-      return refuse(req, res, serial, 'wrong or missing pushcommkey');
+    const address = plainAddress(req.socket.remoteAddress ?? '');
+    const admission = state.admission.admit(
+      {
+        address,
+        key: url.searchParams.get('pushcommkey'),
+        handshake: url.searchParams.get('options') === 'all',
+      },
+      (await loadCursor(ctx, state)).address,
+    );
+    if (!admission.admitted) return refuse(req, res, serial, admission.why);
     const declared = Number(req.headers['content-length'] ?? 0);
     let body: Buffer;
     try {
@@ -172,7 +181,14 @@ export async function startPushServer(o: PushServerOptions): Promise<PushServer>
       return send(res, { status: 413, body: `body over ${limit} bytes` }, true, true);
     }
     state.lastSeen = new Date();
-    const reply = await route(ctx, state, req.method ?? 'GET', m[1]!.toLowerCase(), url.searchParams, body);
+    const reply = await route(ctx, state, {
+      method: req.method ?? 'GET',
+      endpoint: m[1]!.toLowerCase(),
+      query: url.searchParams,
+      body,
+      address,
+      trusted: admission.trusted,
+    });
     send(res, reply, state.config.sendDate ?? true);
   };
 
@@ -203,6 +219,12 @@ export async function startPushServer(o: PushServerOptions): Promise<PushServer>
   const { port, address } = server.address() as AddressInfo;
   const host = o.host ?? '127.0.0.1';
   logger.info({ host: address, port, devices: states.size }, 'push receiver listening');
+  for (const d of o.devices)
+    if (d.token === undefined && d.allowedIps === undefined)
+      logger.warn(
+        { device: d.serial },
+        'push terminal with neither token nor allowed_ips: any host that can reach the receiver can post as it',
+      );
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     host,

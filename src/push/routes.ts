@@ -4,8 +4,9 @@ import { encodePackedTime, parseWallTime } from '../../protocol/zk/time.js';
 import { formatWallTimeIn } from '../event/wall-clock.js';
 import type { CommandQueue } from './command-queue.js';
 import { type DeviceState, decodeDeviceText, parseInfoParam, parseOptionsUpload } from './device-state.js';
+import type { PushCursor } from './push-cursor.js';
 import { offsetHHMM, zoneOffsetMinutes } from './time-zone.js';
-import { acceptAttlog, acceptOperlog, loadStamps, type UploadContext } from './uploads.js';
+import { acceptAttlog, acceptOperlog, bindAddress, loadCursor, type UploadContext } from './uploads.js';
 
 export interface PushSettings {
   delayS: number;
@@ -32,11 +33,35 @@ const ok = (body = 'OK'): Reply => ({ status: 200, body });
 /** Tables the terminal may post that the gateway has no use for: acknowledged so they are not re-sent. */
 const DROPPED_TABLES = new Set(['ATTPHOTO', 'BIODATA', 'USERPIC', 'BIOPHOTO', 'ERRORLOG', 'IDCARD', 'FACE']);
 
-const stampOut = (v: unknown) => (typeof v === 'string' ? v : 'None');
+/** One admitted request: what it asks and whether it proved to be the terminal (admission.ts). */
+export interface PushRequest {
+  method: string;
+  /** The path after `/iclock/`, `.aspx` dropped, lower case. */
+  endpoint: string;
+  query: URLSearchParams;
+  body: Buffer;
+  address: string;
+  trusted: boolean;
+}
+
+/**
+ * A stored ATTLOG stamp is announced only while it is no later than the newest punch held: one kept before
+ * that bound existed (or by a store restored from elsewhere) becomes `None`, and the terminal re-sends.
+ */
+function announcedStamps(cursor: PushCursor): { attlog: string; operlog: string } {
+  const attlog = cursor.ATTLOG;
+  const held = cursor.heldPacked ?? 0;
+  return {
+    attlog: attlog !== undefined && Number(attlog) <= held ? attlog : 'None',
+    operlog: cursor.OPERLOG ?? 'None',
+  };
+}
 
 /** The handshake option block (§4.2) with the stamps we hold and the zone's offset right now (§7). */
-async function handshake(ctx: RouteContext, d: DeviceState, q: URLSearchParams): Promise<Reply> {
-  const stamps = await loadStamps(ctx, d);
+async function handshake(ctx: RouteContext, d: DeviceState, r: PushRequest): Promise<Reply> {
+  const q = r.query;
+  if (r.trusted) await bindAddress(ctx, d, r.address);
+  const stamps = announcedStamps(await loadCursor(ctx, d));
   const offset = zoneOffsetMinutes(d.config.timezone);
   d.sentOffsetMin = offset;
   d.pushver = q.get('pushver') ?? undefined;
@@ -53,8 +78,8 @@ async function handshake(ctx: RouteContext, d: DeviceState, q: URLSearchParams):
   );
   return ok(
     encodeOptionsBlock(d.config.serial, {
-      attlogStamp: stampOut(stamps.ATTLOG),
-      operlogStamp: stampOut(stamps.OPERLOG),
+      attlogStamp: stamps.attlog,
+      operlogStamp: stamps.operlog,
       attphotoStamp: 'None',
       errorDelayS: s.errorDelayS,
       delayS: s.delayS,
@@ -68,10 +93,14 @@ async function handshake(ctx: RouteContext, d: DeviceState, q: URLSearchParams):
   );
 }
 
-/** `getrequest` (§6.1): queued commands, or `OK`. A DST change since the handshake queues a CHECK (§7). */
-function poll(ctx: RouteContext, d: DeviceState, q: URLSearchParams): Reply {
+/**
+ * `getrequest` (§6.1): queued commands, or `OK`. A DST change since the handshake queues a CHECK (§7).
+ * Commands go only to a poll that proved to be the terminal: a REBOOT handed to a LAN host is lost.
+ */
+function poll(ctx: RouteContext, d: DeviceState, r: PushRequest): Reply {
   const serial = d.config.serial;
-  const info = q.get('INFO');
+  const q = r.query;
+  const info = r.trusted ? q.get('INFO') : null;
   if (info) Object.assign(d.info, parseInfoParam(info));
   const offset = zoneOffsetMinutes(d.config.timezone);
   if (d.sentOffsetMin !== undefined && offset !== d.sentOffsetMin) {
@@ -85,14 +114,23 @@ function poll(ctx: RouteContext, d: DeviceState, q: URLSearchParams): Reply {
     }
     d.sentOffsetMin = offset;
   }
+  if (!r.trusted) return ok();
   const cmds = ctx.commands.take(serial);
   if (cmds.length === 0) return ok();
   for (const c of cmds) ctx.logger.info({ device: serial, id: c.id, command: c.command }, 'command sent');
   return ok(`${cmds.map((c) => encodeCommandLine(c.id, c.command)).join('\n')}\n`);
 }
 
-function deviceCmd(ctx: RouteContext, d: DeviceState, body: Buffer): Reply {
-  for (const r of parseDeviceCommandResults(decodeDeviceText(body))) {
+/** Command results (§6.3), believed only from a request that proved to be the terminal. */
+function deviceCmd(ctx: RouteContext, d: DeviceState, req: PushRequest): Reply {
+  if (!req.trusted) {
+    ctx.logger.warn(
+      { device: d.config.serial, ip: req.address },
+      'command results from an unproven address ignored',
+    );
+    return ok();
+  }
+  for (const r of parseDeviceCommandResults(decodeDeviceText(req.body))) {
     const done = ctx.commands.complete(d.config.serial, r);
     ctx.logger.info(
       { device: d.config.serial, id: r.id, cmd: r.cmd, return: r.returnCode, known: done !== undefined },
@@ -131,19 +169,13 @@ function securityConfig(ctx: RouteContext, d: DeviceState): Reply {
   );
 }
 
-/** Dispatches one request from an admitted terminal; `endpoint` is the path after `/iclock/`, `.aspx` dropped. */
-export async function route(
-  ctx: RouteContext,
-  d: DeviceState,
-  method: string,
-  endpoint: string,
-  q: URLSearchParams,
-  body: Buffer,
-): Promise<Reply> {
+/** Dispatches one request from an admitted terminal. */
+export async function route(ctx: RouteContext, d: DeviceState, r: PushRequest): Promise<Reply> {
+  const { method, endpoint, query: q, body } = r;
   const table = q.get('table');
   switch (`${method} ${endpoint}`) {
     case 'GET cdata':
-      if (q.get('options') === 'all') return handshake(ctx, d, q);
+      if (q.get('options') === 'all') return handshake(ctx, d, r);
       // old firmware asking for an unknown user's templates (§3): we hold none
       if (q.has('PIN')) return ok('NONE');
       return ok();
@@ -180,9 +212,9 @@ export async function route(
     case 'POST fdata':
       return ok();
     case 'GET getrequest':
-      return poll(ctx, d, q);
+      return poll(ctx, d, r);
     case 'POST devicecmd':
-      return deviceCmd(ctx, d, body);
+      return deviceCmd(ctx, d, r);
     case 'GET ping':
       return ok();
     case 'POST registry':

@@ -2,11 +2,17 @@ import { parseAdmsAttlogLine } from '../../protocol/adms/attlog-line.js';
 import { splitLines } from '../../protocol/adms/fields.js';
 import { LineError } from '../../protocol/adms/line-error.js';
 import { parseOperlogLine } from '../../protocol/adms/operlog.js';
-import { isPlaceholderStamp } from '../../protocol/adms/options.js';
 import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
 import type { Logger } from '../ops/log.js';
 import type { AcceptOptions, AcceptResult, DeviceCursor } from '../store/punch-store.js';
-import { type DeviceState, decodeDeviceText, stampCursorKey } from './device-state.js';
+import { type DeviceState, decodeDeviceText } from './device-state.js';
+import {
+  judgeStamp,
+  type PushCursor,
+  packedWallTime,
+  pushCursorKey,
+  type StampVerdict,
+} from './push-cursor.js';
 
 /** Where pushed punches go; PunchStore implements it (stamps ride in the same batch as the punches). */
 export interface PushSink {
@@ -16,6 +22,8 @@ export interface PushSink {
 
 export interface UploadCounters {
   lines: number;
+  /** USER rows not kept: over the per-terminal bound (user-names.ts). */
+  usersDropped: number;
   stored: number;
   duplicates: number;
   rejected: number;
@@ -39,21 +47,29 @@ export interface UploadContext {
   onUpload?: ((u: PushUpload) => void) | undefined;
 }
 
-export async function loadStamps(ctx: UploadContext, d: DeviceState): Promise<DeviceCursor> {
-  d.stamps ??= (await ctx.sink.cursor(stampCursorKey(d.config.serial))) ?? {};
-  return d.stamps;
+export async function loadCursor(ctx: UploadContext, d: DeviceState): Promise<PushCursor> {
+  d.cursor ??= ((await ctx.sink.cursor(pushCursorKey(d.config.serial))) ?? {}) as PushCursor;
+  return d.cursor;
 }
 
-/** The stamp cursor to write with this batch, if the terminal sent a real one (adms-push.md §4.3). */
-async function stampCursor(
-  ctx: UploadContext,
-  d: DeviceState,
-  table: string,
-  stamp: string | null,
-): Promise<AcceptOptions> {
-  if (isPlaceholderStamp(stamp)) return {};
-  const value = { ...(await loadStamps(ctx, d)), [table]: stamp };
-  return { cursor: { device: stampCursorKey(d.config.serial), value } };
+/** The cursor to write with a batch (one synced write with its punches); `d.cursor` follows once stored. */
+const cursorWrite = (d: DeviceState, value: PushCursor): AcceptOptions => ({
+  cursor: { device: pushCursorKey(d.config.serial), value: { ...value } },
+});
+
+/** Keeps the handshake's address so that old firmware's later, keyless requests are recognised (§8). */
+export async function bindAddress(ctx: UploadContext, d: DeviceState, address: string): Promise<void> {
+  const cursor = await loadCursor(ctx, d);
+  if (cursor.address === address) return;
+  const next = { ...cursor, address };
+  await ctx.sink.accept([], cursorWrite(d, next));
+  d.cursor = next;
+}
+
+/** Logs a posted stamp that is not kept for a reason worth an operator's look. */
+function noteStamp(ctx: UploadContext, d: DeviceState, table: string, stamp: string | null, v: StampVerdict) {
+  if (v.keep === undefined && v.why)
+    ctx.logger.warn({ device: d.config.serial, table, stamp, why: v.why }, 'posted stamp not kept');
 }
 
 /**
@@ -96,8 +112,24 @@ export async function acceptAttlog(
       rejected.push(err);
     }
   }
-  const result = await ctx.sink.accept(events, await stampCursor(ctx, d, 'ATTLOG', stamp));
-  if (!isPlaceholderStamp(stamp)) d.stamps = { ...d.stamps, ATTLOG: stamp };
+  const cursor = await loadCursor(ctx, d);
+  const newest = events.reduce(
+    (m, e) => Math.max(m, packedWallTime(e.device_time) ?? 0),
+    cursor.heldPacked ?? 0,
+  );
+  const verdict = judgeStamp('ATTLOG', stamp, {
+    heldPacked: newest,
+    timezone: d.config.timezone,
+    now: receivedAt.getTime(),
+  });
+  noteStamp(ctx, d, 'ATTLOG', stamp, verdict);
+  const next: PushCursor = {
+    ...cursor,
+    heldPacked: newest,
+    ...(verdict.keep ? { ATTLOG: verdict.keep } : {}),
+  };
+  const result = await ctx.sink.accept(events, cursorWrite(d, next));
+  d.cursor = next;
   ctx.counters.lines += lines.length;
   ctx.counters.stored += result.stored;
   ctx.counters.duplicates += result.duplicates;
@@ -126,18 +158,28 @@ export async function acceptOperlog(
 ): Promise<number> {
   const lines = splitLines(decodeDeviceText(body));
   let users = 0;
+  let dropped = 0;
   for (const { text } of lines) {
     const rec = parseOperlogLine(text);
-    if (rec?.kind === 'USER') {
-      d.users.set(rec.user.userId, rec.user.name);
-      users++;
-    }
+    if (rec?.kind !== 'USER') continue;
+    if (d.users.set(rec.user.userId, rec.user.name)) users++;
+    else dropped++;
   }
-  const opts = await stampCursor(ctx, d, 'OPERLOG', stamp);
-  if (opts.cursor) {
-    await ctx.sink.accept([], opts);
-    d.stamps = opts.cursor.value;
+  ctx.counters.usersDropped += dropped;
+  const verdict = judgeStamp('OPERLOG', stamp, {
+    heldPacked: undefined,
+    timezone: d.config.timezone,
+    now: Date.now(),
+  });
+  noteStamp(ctx, d, 'OPERLOG', stamp, verdict);
+  if (verdict.keep) {
+    const next = { ...(await loadCursor(ctx, d)), OPERLOG: verdict.keep };
+    await ctx.sink.accept([], cursorWrite(d, next));
+    d.cursor = next;
   }
-  ctx.logger.info({ device: d.config.serial, lines: lines.length, users, stamp }, 'push OPERLOG read');
+  const log = { device: d.config.serial, lines: lines.length, users, users_dropped: dropped, stamp };
+  if (dropped > 0)
+    ctx.logger.warn({ ...log, users_held: d.users.size }, 'push OPERLOG user rows over the bound');
+  else ctx.logger.info(log, 'push OPERLOG read');
   return lines.length;
 }

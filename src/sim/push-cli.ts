@@ -9,6 +9,8 @@ export interface PushSimulateOptions {
   users?: number;
   records?: number;
   dataFile?: string;
+  /** Push comm key set on the terminal. */
+  pushKey?: string;
   logLevel?: string;
 }
 
@@ -25,6 +27,7 @@ export async function runPushSimulateCommand(o: PushSimulateOptions): Promise<vo
     ...(o.users === undefined ? {} : { users: o.users }),
     ...(o.records === undefined ? {} : { records: o.records }),
     ...(o.dataFile === undefined ? {} : { dataFile: o.dataFile }),
+    ...(o.pushKey === undefined ? {} : { token: o.pushKey }),
     logger: log,
   });
   log.info(

@@ -49,4 +49,22 @@ t.test('push and import sections: defaults, and errors by key path', async (t) =
       ),
     { code: 'X05_CONFIG', key: 'import.csv_date_order' },
   );
+  const withIps = (ips: string) =>
+    `${base}push:\n  devices:\n    - serial: S1\n      timezone: UTC\n      allowed_ips: ${ips}\n`;
+  t.match(
+    parseConfig(SiteConfigSchema, withIps('["192.168.1.20", "10.0.0.0/8", "fd00::/8"]'), 'site.yaml').push,
+    {
+      devices: [{ allowed_ips: ['192.168.1.20', '10.0.0.0/8', 'fd00::/8'], key_every_request: false }],
+    },
+  );
+  t.throws(() => parseConfig(SiteConfigSchema, withIps('["10.0.0.0/33"]'), 'site.yaml'), {
+    code: 'X05_CONFIG',
+    key: 'push.devices[0].allowed_ips[0]',
+    message: /prefix length out of range/,
+  });
+  t.throws(() => parseConfig(SiteConfigSchema, withIps('["terminal.local"]'), 'site.yaml'), {
+    code: 'X05_CONFIG',
+    key: 'push.devices[0].allowed_ips[0]',
+    message: /not an IP address or CIDR/,
+  });
 });

@@ -219,6 +219,8 @@ t.test('getrequest: OK when idle, queued commands once, results recorded by id (
       terminalRequest('GET', `/iclock/getrequest?SN=${SN}&INFO=Ver%206.60,35,62,18240,192.168.1.201`),
     );
   t.equal((await poll()).body, 'OK', 'never an empty body');
+  // commands go only to the address of the terminal's handshake
+  await rawRequest(server.port, terminalRequest('GET', `/iclock/cdata?SN=${SN}&options=all`));
   const id = server.commands.enqueue(SN, {
     kind: 'DATA QUERY ATTLOG',
     start: '2024-05-06 00:00:00',

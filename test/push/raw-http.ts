@@ -6,10 +6,13 @@ export interface RawReply {
   body: string;
 }
 
-/** Sends bytes exactly as given (a terminal's HTTP/1.0 request) and reads the reply until the server closes. */
-export function rawRequest(port: number, request: string | Buffer): Promise<RawReply> {
+/**
+ * Sends bytes exactly as given (a terminal's HTTP/1.0 request) and reads the reply until the server closes.
+ * `from`: a local address such as 127.0.0.2, for a second host on the loopback network.
+ */
+export function rawRequest(port: number, request: string | Buffer, from?: string): Promise<RawReply> {
   return new Promise((resolve, reject) => {
-    const s = connect({ port, host: '127.0.0.1' });
+    const s = connect({ port, host: '127.0.0.1', ...(from ? { localAddress: from } : {}) });
     const chunks: Buffer[] = [];
     s.on('data', (c) => chunks.push(c));
     s.on('error', reject);

@@ -53,11 +53,17 @@ export function registerSimulateCommand(program: Command): void {
       int('drop-every-nth-datagram'),
     )
     .option('--push <url>', 'act as a push-mode (ADMS) terminal calling this server instead of serving TCP')
-    .action(async (o: SimulateCommandOptions & { push?: string }) => {
+    .option('--push-key <key>', 'with --push: push comm key, sent on the handshake only (as old firmware)')
+    .action(async (o: SimulateCommandOptions & { push?: string; pushKey?: string }) => {
       const logger = createLogger();
-      const { push, ...tcp } = o;
+      const { push, pushKey, ...tcp } = o;
       await runCommand(logger, async () => {
-        if (push) await (await import('../../sim/push-cli.js')).runPushSimulateCommand({ ...o, push });
+        if (push)
+          await (await import('../../sim/push-cli.js')).runPushSimulateCommand({
+            ...tcp,
+            push,
+            ...(pushKey === undefined ? {} : { pushKey }),
+          });
         else await (await import('../../sim/cli.js')).runSimulateCommand(tcp);
       });
     });
