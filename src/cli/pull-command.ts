@@ -29,13 +29,12 @@ export interface PullCommandOptions {
  * written fails at once, not after the download.
  */
 export async function runPullCommand(o: PullCommandOptions, logger: Logger): Promise<void> {
-  // the capture writer synthesises one TCP stream; UDP datagrams have no envelope to frame them there
-  if (o.capture && o.udp)
-    throw new UsageError('--capture records TCP sessions; it cannot be used with --udp');
   const out = await openOutput(o.out);
   const progress = progressReporter('download', 'bytes', logger);
   let report: SyncReport;
-  const capture = o.capture ? openSessionCapture(o.capture, o.host, o.port) : undefined;
+  const capture = o.capture
+    ? openSessionCapture(o.capture, o.host, o.port, o.udp ? 'udp' : 'tcp')
+    : undefined;
   let failure: unknown;
   try {
     report = await syncDevice(

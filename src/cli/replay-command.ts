@@ -1,12 +1,11 @@
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { readTcpConversations } from '../../protocol/pcap/index.js';
-import type { TcpConversation } from '../../protocol/pcap/tcp-stream.js';
+import { readConversations, ZK_PORT } from '../../protocol/pcap/index.js';
 import type { Logger } from '../ops/log.js';
 import { UsageError } from './exit-codes.js';
 import { SessionDecoder } from './replay-decode.js';
 import { deviceScript, startReplayDevice } from './replay-device.js';
-import { zkTimeline } from './replay-timeline.js';
+import { type ZkConversation, zkTimeline } from './replay-timeline.js';
 
 export interface ReplayCommandOptions {
   file: string;
@@ -14,26 +13,49 @@ export interface ReplayCommandOptions {
   port: number;
   host: string;
   once?: boolean;
-  /** Keep only connections to this terminal port; default: every TCP connection in the file. */
+  /**
+   * Keep only conversations with this terminal port; default: every TCP connection in the file, and the
+   * UDP conversations on port 4370.
+   */
   devicePort?: number;
 }
 
-/** The ZK sessions in a capture: connections to the terminal port, or all of them. */
-export async function zkConversations(file: string, devicePort?: number): Promise<TcpConversation[]> {
+/** The ZK sessions in a capture, TCP and UDP, in the order they started. */
+export async function zkConversations(
+  file: string,
+  devicePort: number | undefined,
+  logger: Logger,
+): Promise<ZkConversation[]> {
   const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read capture ${file} (${err.code ?? err.message})`);
   });
-  return readTcpConversations(bytes, file).filter(
-    (c) => devicePort === undefined || c.server.port === devicePort,
+  const { tcp, udp, unreadable } = readConversations(bytes, file, devicePort);
+  for (const err of unreadable) logger.warn({ err }, 'unreadable UDP frame left out');
+  return [...tcp.filter((c) => devicePort === undefined || c.server.port === devicePort), ...udp].sort(
+    (a, b) => a.firstIndex - b.firstIndex,
   );
 }
 
-/** Every line `x05-gateway replay FILE` prints for one connection. */
-export function* replayLines(conv: TcpConversation): Generator<Record<string, unknown>> {
-  yield {
+/** A session's first line: its transport, its two ends, and what each sent. */
+function connectionLine(conv: ZkConversation): Record<string, unknown> {
+  const ends = {
     kind: 'connection',
+    transport: conv.transport,
     client: `${conv.client.address}:${conv.client.port}`,
     device: `${conv.server.address}:${conv.server.port}`,
+  };
+  if (conv.transport === 'udp') {
+    const bytes = (ds: typeof conv.toServer) => ds.reduce((n, d) => n + d.payload.length, 0);
+    return {
+      ...ends,
+      clientBytes: bytes(conv.toServer),
+      deviceBytes: bytes(conv.toClient),
+      clientDatagrams: conv.toServer.length,
+      deviceDatagrams: conv.toClient.length,
+    };
+  }
+  return {
+    ...ends,
     clientBytes: conv.toServer.bytes.length,
     deviceBytes: conv.toClient.bytes.length,
     gaps: [...conv.toServer.gaps, ...conv.toClient.gaps].length,
@@ -41,15 +63,24 @@ export function* replayLines(conv: TcpConversation): Generator<Record<string, un
     deviceEnd: conv.toClient.end.how,
     clientEnd: conv.toServer.end.how,
   };
+}
+
+/** Every line `x05-gateway replay FILE` prints for one session. */
+export function* replayLines(conv: ZkConversation): Generator<Record<string, unknown>> {
+  yield connectionLine(conv);
   const decoder = new SessionDecoder();
   for (const entry of zkTimeline(conv)) yield* decoder.decode(entry);
 }
 
 /** `x05-gateway replay FILE [--as-device --port P]`. */
 export async function runReplayCommand(o: ReplayCommandOptions, logger: Logger): Promise<void> {
-  const convs = await zkConversations(o.file, o.devicePort);
+  const convs = await zkConversations(o.file, o.devicePort, logger);
   if (convs.length === 0)
-    throw new UsageError(`no TCP connection${o.devicePort ? ` to port ${o.devicePort}` : ''} in ${o.file}`);
+    throw new UsageError(
+      o.devicePort === undefined
+        ? `no TCP or UDP conversation in ${o.file} (UDP counts on port ${ZK_PORT} only; see --device-port)`
+        : `no TCP or UDP conversation with port ${o.devicePort} in ${o.file}`,
+    );
   if (!o.asDevice) {
     for (const conv of convs) {
       for (const line of replayLines(conv)) {
@@ -59,18 +90,18 @@ export async function runReplayCommand(o: ReplayCommandOptions, logger: Logger):
     return;
   }
   // the first session that carried a request is served (probe connections that only opened are skipped)
-  const sessions = convs.filter((c) => c.toServer.bytes.length > 0);
+  const sessions = convs.filter((c) =>
+    c.transport === 'udp' ? c.toServer.length > 0 : c.toServer.bytes.length > 0,
+  );
   if (sessions.length > 1)
     logger.warn({ sessions: sessions.length }, 'capture holds several sessions; serving the first');
   if (!sessions[0]) throw new UsageError(`no client request in ${o.file}`);
   const script = deviceScript(sessions[0]);
   const device = await startReplayDevice(script, { host: o.host, port: o.port, logger });
-  logger.info(
-    { host: device.host, port: device.port, requests: script.exchanges.length },
-    'replaying capture as a terminal',
-  );
+  const where = { host: device.host, port: device.port, transport: device.transport };
+  logger.info({ ...where, requests: script.exchanges.length }, 'replaying capture as a terminal');
   // on stdout too, so a script that asked for port 0 can read the port
-  process.stdout.write(`${JSON.stringify({ kind: 'listening', host: device.host, port: device.port })}\n`);
+  process.stdout.write(`${JSON.stringify({ kind: 'listening', ...where })}\n`);
   const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -9,12 +9,17 @@ export function registerReplayCommand(program: Command): void {
     .description('decode every frame and record of a pcap/pcapng capture, or serve it as a fake terminal')
     .argument('<file>', 'capture file (pcap or pcapng; Ethernet, Linux cooked or raw-IP link type)')
     .option('--as-device', 'serve the recorded terminal answers to live clients instead of decoding')
-    .option('--port <port>', 'TCP port for --as-device (0 = any free port)', int('port'), 4370)
+    .option(
+      '--port <port>',
+      'port for --as-device, TCP or UDP as recorded (0 = any free port)',
+      int('port'),
+      4370,
+    )
     .option('--host <host>', 'address to listen on for --as-device', '127.0.0.1')
     .option('--once', 'with --as-device: exit after the first client disconnects')
     .option(
       '--device-port <port>',
-      'only connections to this terminal port (default: all)',
+      'only sessions with this terminal port (default: every TCP connection, UDP on 4370)',
       int('device-port'),
     )
     .action(
