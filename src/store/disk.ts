@@ -16,6 +16,17 @@ export async function diskUsage(dir: string): Promise<DiskUsage> {
   return { storeBytes, freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
 }
 
+/**
+ * Whether the filesystem has room for LevelDB to open again: opening replays its logs into a table (at most
+ * their size, tables being compressed) and starts a new log and manifest, which `headroomBytes` is for.
+ */
+export async function roomToReopen(dir: string, headroomBytes: number): Promise<boolean> {
+  const fs = await statfs(dir);
+  let logs = 0;
+  for (const name of await readdir(dir)) if (name.endsWith('.log')) logs += await sizeOf(join(dir, name));
+  return fs.bavail * fs.bsize >= logs + headroomBytes;
+}
+
 /** A table LevelDB compacts away between the listing and its stat takes no space any more. */
 async function sizeOf(path: string): Promise<number> {
   try {

@@ -7,8 +7,9 @@ import { Level } from 'level';
 import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/plausible-time.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import { DiskGuard, type DiskUsage, diskUsage } from './disk.js';
+import { type WriteFailure, WriteRecovery } from './recovery.js';
 import { DEFAULT_RETENTION, type PruneResult, prune, type RetentionPolicy } from './retention.js';
-import { StoreError } from './store-error.js';
+import { StoreError, StoreRecoveringError } from './store-error.js';
 
 export interface AcceptResult {
   stored: number;
@@ -161,6 +162,9 @@ export class PunchStore extends EventEmitter {
   private removedSinceCompaction = 0;
   private timeBounds: TimeBounds = DEFAULT_TIME_BOUNDS;
   private compaction: Promise<void> | undefined;
+  private readonly recovery: WriteRecovery;
+  /** Every sublevel: closing the database closes them, so a reopen opens them again. */
+  private readonly subs: Sub[] = [];
   private readonly raw: Sub;
   private readonly dedup: Sub;
   private readonly outbox: Sub;
@@ -181,7 +185,11 @@ export class PunchStore extends EventEmitter {
     private readonly disk: DiskGuard,
   ) {
     super();
-    const sub = (name: string): Sub => db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
+    const sub = (name: string): Sub => {
+      const s = db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
+      this.subs.push(s);
+      return s;
+    };
     this.raw = sub('raw');
     this.dedup = sub('dedup');
     this.outbox = sub('outbox');
@@ -191,6 +199,11 @@ export class PunchStore extends EventEmitter {
     this.meta = sub('meta');
     this.cursors = sub('cursor');
     this.age = sub('age');
+    this.recovery = new WriteRecovery(path, {
+      serialised: (fn) => this.serialised(fn),
+      reopen: () => this.reopen(),
+      emit: (event: string, value: unknown) => this.emit(event, value),
+    });
   }
 
   static async open(
@@ -209,13 +222,52 @@ export class PunchStore extends EventEmitter {
     }
     const s = new PunchStore(path, db, new DiskGuard(path, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES));
     s.timeBounds = opts.timeBounds ?? DEFAULT_TIME_BOUNDS;
-    const [seq, queued, sent, unconfirmed] = await s.meta.getMany(['seq', 'queued', 'sent', 'unconfirmed']);
-    s.seq = Number(seq ?? 0);
-    s.queued = Number(queued ?? 0);
-    s.sentCount = Number(sent ?? 0);
-    if (unconfirmed === undefined) await s.indexPending();
-    else s.unconfirmed = new Map(Object.entries(JSON.parse(unconfirmed) as Record<string, number>));
+    await s.load();
     return s;
+  }
+
+  /** The counters as the last synced batch left them. */
+  private async load(): Promise<void> {
+    const [seq, queued, sent, unconfirmed] = await this.meta.getMany([
+      'seq',
+      'queued',
+      'sent',
+      'unconfirmed',
+    ]);
+    this.seq = Number(seq ?? 0);
+    this.queued = Number(queued ?? 0);
+    this.sentCount = Number(sent ?? 0);
+    if (unconfirmed === undefined) await this.indexPending();
+    else this.unconfirmed = new Map(Object.entries(JSON.parse(unconfirmed) as Record<string, number>));
+  }
+
+  /**
+   * Closes LevelDB and opens it again, after a failed write (recovery.ts). The counters are read back from
+   * disk: a batch reported failed may still have reached the log whole, and then it stands. Writing the
+   * sequence back, synced, proves writes go through before any other is let in.
+   */
+  private async reopen(): Promise<void> {
+    await this.compaction;
+    try {
+      if (this.db.status === 'open') await this.db.close();
+      await this.db.open();
+      for (const s of this.subs) await s.open();
+    } catch (err) {
+      throw new StoreError(this.path, 'open', undefined, err);
+    }
+    await this.load();
+    const probe = this.db.batch();
+    probe.put('seq', String(this.seq), { sublevel: this.meta });
+    try {
+      await probe.write({ sync: true });
+    } catch (err) {
+      throw new StoreError(this.path, 'write', 'seq', err);
+    }
+  }
+
+  /** Set while writes fail: they are refused until the store has reopened by itself (recovery.ts). */
+  get writeFailure(): Readonly<WriteFailure> | undefined {
+    return this.recovery.current;
   }
 
   /** Punches not yet confirmed by the forwarder: queued for the broker, or sent and awaiting confirmation. */
@@ -524,10 +576,17 @@ export class PunchStore extends EventEmitter {
   }
 
   private async write(batch: ReturnType<Db['batch']>, op: 'write' | 'delete', key: string): Promise<void> {
+    const failing = this.recovery.refuse();
+    if (failing) {
+      await batch.close();
+      throw new StoreRecoveringError(this.path, op, key, failing.since, failing.error);
+    }
     try {
       await batch.write({ sync: true });
     } catch (err) {
-      throw new StoreError(this.path, op, key, err);
+      const error = new StoreError(this.path, op, key, err);
+      this.recovery.failed(error);
+      throw error;
     }
   }
 
@@ -624,9 +683,10 @@ export class PunchStore extends EventEmitter {
       const parts = { raw: this.raw, dedup: this.dedup, age: this.age, outbox: this.outbox, sent: this.sent };
       let result: PruneResult;
       try {
-        result = await prune(this.db, parts, policy, nowMs);
+        result = await prune(this.db, parts, policy, nowMs, (b) => this.write(b, 'delete', 'retention'));
         if (result.raw + result.dedup > 0) await this.compactRange('', '\uffff');
       } catch (err) {
+        if (err instanceof StoreError || err instanceof StoreRecoveringError) throw err;
         throw new StoreError(this.path, 'delete', 'retention', err);
       }
       return result;
@@ -650,6 +710,7 @@ export class PunchStore extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.recovery.stop();
     await this.chain;
     await this.compaction;
     // compacting a range that holds no key only writes the memtable out to a table, so the next open has no

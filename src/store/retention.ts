@@ -2,6 +2,7 @@ import type { AbstractSublevel } from 'abstract-level';
 import type { Level } from 'level';
 
 type Sub = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, string, string>;
+type Batch = ReturnType<Level<string, string>['batch']>;
 
 export interface RetentionPolicy {
   /** Days the raw log keeps a punch (the audit copy on the gateway). */
@@ -34,6 +35,8 @@ export async function prune(
   parts: { raw: Sub; dedup: Sub; age: Sub; outbox: Sub; sent: Sub },
   policy: RetentionPolicy,
   nowMs: number,
+  /** The store's synced write, so a failed one puts the store into recovery like any other. */
+  write: (batch: Batch) => Promise<void>,
 ): Promise<PruneResult> {
   const rawCutoff = nowMs - policy.rawDays * DAY_MS;
   const dedupCutoff = nowMs - policy.dedupDays * DAY_MS;
@@ -42,7 +45,7 @@ export async function prune(
   let batch = db.batch();
   let pending = 0;
   const flush = async () => {
-    if (pending > 0) await batch.write({ sync: true });
+    if (pending > 0) await write(batch);
     else await batch.close();
     batch = db.batch();
     pending = 0;
