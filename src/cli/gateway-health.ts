@@ -5,6 +5,7 @@ import { unconfirmedFigures } from '../ops/status-report.js';
 import type { OutboxPublisher } from '../publish/outbox-publisher.js';
 import { gatewayHealthTopic } from '../publish/topics.js';
 import type { PunchStore } from '../store/punch-store.js';
+import type { WriteFailure } from '../store/recovery.js';
 
 const HEALTH_EVERY_MS = 60_000;
 const PRUNE_EVERY_MS = 6 * 3600_000;
@@ -48,6 +49,7 @@ export function startHousekeeping(
         store_mb: Math.round(disk.storeBytes / 1048576),
         free_mb: Math.round(disk.freeBytes / 1048576),
         disk_low: disk.low,
+        write_failing: store.writeFailure !== undefined,
       };
       if (disk.low) logger.error(health, 'disk nearly full: new punches are refused until space is freed');
       if (client.connected)
@@ -59,10 +61,43 @@ export function startHousekeeping(
   void pruneOnce();
   void healthOnce();
   client.on('connect', () => void healthOnce());
+  const stopLogging = logWriteFailures(store, logger, () => void healthOnce());
   const timers = [setInterval(pruneOnce, PRUNE_EVERY_MS), setInterval(healthOnce, HEALTH_EVERY_MS)];
   return {
     stop() {
       for (const t of timers) clearInterval(t);
+      stopLogging();
     },
+  };
+}
+
+/**
+ * Logs when the store's writes start failing, each reopen attempt that fails, and the recovery; `changed`
+ * runs on both ends, so the retained health says it at once. Returns what stops it.
+ */
+function logWriteFailures(store: PunchStore, logger: Logger, changed: () => void): () => void {
+  const failed = (f: WriteFailure) => {
+    logger.error(
+      { err: f.error, data_dir: store.path },
+      'store writes fail: new punches are refused and stay at their source until the store reopens by itself',
+    );
+    changed();
+  };
+  const retry = (err: unknown) =>
+    logger.warn({ err, data_dir: store.path }, 'store cannot reopen yet; trying again');
+  const recovered = (f: WriteFailure) => {
+    logger.info(
+      {
+        data_dir: store.path,
+        failed_s: Math.round((Date.now() - f.since) / 1000),
+        failures: f.failures,
+      },
+      'store reopened: writes go through again',
+    );
+    changed();
+  };
+  store.on('write-failed', failed).on('recovery-failed', retry).on('recovered', recovered);
+  return () => {
+    store.off('write-failed', failed).off('recovery-failed', retry).off('recovered', recovered);
   };
 }

@@ -15,6 +15,7 @@ import {
   formatStatus,
   type StatusReport,
   unconfirmedFigures,
+  type WriteErrorReport,
 } from '../ops/status-report.js';
 import type { ConfirmationListener } from '../publish/confirmations.js';
 import type { OutboxPublisher } from '../publish/outbox-publisher.js';
@@ -61,6 +62,10 @@ export async function startGatewayOps(
   const { store, publisher, confirmations, client, push, devices } = parts;
   const disk = () => store.diskUsage();
   const unconfirmed = async () => unconfirmedFigures(await store.unconfirmedByDevice(), Date.now());
+  const writeError = (): WriteErrorReport | undefined => {
+    const f = store.writeFailure;
+    return f && { error: f.error.message, since: new Date(f.since).toISOString(), failures: f.failures };
+  };
   const registry = gatewayRegistry({
     site: cfg.site,
     queued: () => store.outboxDepth,
@@ -74,6 +79,7 @@ export async function startGatewayOps(
     brokerConnected: () => client.connected,
     devices: () => devices.values(),
     disk,
+    writeFailing: () => store.writeFailure !== undefined,
     ...(push ? { push: () => push.counters } : {}),
   });
   const status = async (): Promise<StatusReport> => {
@@ -81,6 +87,7 @@ export async function startGatewayOps(
     const u = await unconfirmed();
     const byDevice = new Map(u.devices.map((x) => [x.device, x]));
     const intake = store.intakeByDevice;
+    const w = writeError();
     return {
       site: cfg.site,
       at: new Date().toISOString(),
@@ -89,6 +96,7 @@ export async function startGatewayOps(
         store_mb: Math.round(d.storeBytes / MB),
         free_mb: Math.round(d.freeBytes / MB),
         disk_low: d.low,
+        ...(w ? { write_error: w } : {}),
       },
       broker: { url: redactUrl(cfg.broker.url), connected: client.connected },
       publish: { published: publisher.stats.published, in_flight: publisher.stats.inFlight },
@@ -134,16 +142,28 @@ export async function startGatewayOps(
       stages.store = `unreadable: ${(err as Error).message}`;
       ok = false;
     }
+    // a write LevelDB failed (a full disk) turns the store red until it has reopened, whatever space says now
+    const w = writeError();
+    if (w) {
+      stages.store = `writes failing since ${w.since} (${w.failures} failed or refused): ${w.error}`;
+      ok = false;
+    }
     stages.broker = client.connected ? 'connected' : `disconnected, ${store.outboxDepth} queued`;
     if (confirmations) {
       // punches that wait for a confirmation too long: the forwarder, Frappe or the broker needs a look
-      const u = await unconfirmed();
-      const limit = cfg.health.max_unconfirmed_age_s;
-      const late = u.oldest_s > limit;
-      stages.confirm = late
-        ? `oldest unconfirmed punch waits ${u.oldest_s} s (over ${limit} s); ${u.count} unconfirmed`
-        : `ok, ${u.count} unconfirmed`;
-      if (late) ok = false;
+      try {
+        const u = await unconfirmed();
+        const limit = cfg.health.max_unconfirmed_age_s;
+        const late = u.oldest_s > limit;
+        stages.confirm = late
+          ? `oldest unconfirmed punch waits ${u.oldest_s} s (over ${limit} s); ${u.count} unconfirmed`
+          : `ok, ${u.count} unconfirmed`;
+        if (late) ok = false;
+      } catch (err) {
+        // a store between two reopen attempts is closed: still a 503 with the stages, not a 500
+        stages.confirm = `unreadable: ${(err as Error).message}`;
+        ok = false;
+      }
     }
     for (const s of devices.values())
       stages[`device:${s.device}`] = s.state === 'online' ? 'online' : `error: ${s.error ?? 'unknown'}`;

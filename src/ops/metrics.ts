@@ -36,6 +36,8 @@ export interface GatewaySources {
   brokerConnected(): boolean;
   devices(): Iterable<DeviceGauge>;
   disk(): Promise<{ storeBytes: number; freeBytes: number; low: boolean }>;
+  /** True while LevelDB writes fail and the store has not reopened yet. */
+  writeFailing(): boolean;
   push?(): Readonly<PushCounts>;
 }
 
@@ -80,6 +82,10 @@ export function gatewayRegistry(src: GatewaySources): Registry {
     ['reason'],
   );
   const broker = gauge('x05_broker_connected', '1 while the MQTT connection is up');
+  const writeFailing = gauge(
+    'x05_store_write_failing',
+    '1 while LevelDB writes fail (e.g. a full disk) and new punches are refused; 0 once the store has reopened',
+  );
   const stored = counter('x05_punches_stored_total', 'New punches durably stored, by terminal serial', [
     'device',
   ]);
@@ -118,6 +124,7 @@ export function gatewayRegistry(src: GatewaySources): Registry {
     ignored.set(c.invalid, { reason: 'invalid' });
     inFlight.set(p.inFlight);
     broker.set(src.brokerConnected() ? 1 : 0);
+    writeFailing.set(src.writeFailing() ? 1 : 0);
     for (const [device, c] of src.intake()) {
       stored.set(c.stored, { device });
       duplicates.set(c.duplicates, { device });

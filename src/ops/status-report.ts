@@ -37,11 +37,25 @@ export function unconfirmedFigures(
   };
 }
 
+/** While the store's writes fail: the first failed write's error, since when, how many failed or were refused. */
+export interface WriteErrorReport {
+  error: string;
+  since: string;
+  failures: number;
+}
+
 /** What `/status` answers and `x05-gateway status` prints. */
 export interface StatusReport {
   site: string;
   at: string;
-  store: { queued: number; store_mb: number; free_mb: number; disk_low: boolean };
+  store: {
+    queued: number;
+    store_mb: number;
+    free_mb: number;
+    disk_low: boolean;
+    /** Present only while LevelDB writes fail and the store has not reopened yet. */
+    write_error?: WriteErrorReport;
+  };
   broker: { url: string; connected: boolean };
   publish: { published: number; in_flight: number };
   /**
@@ -91,6 +105,11 @@ export function formatStatus(r: StatusReport): string {
       `queued ${r.store.queued}, in flight ${r.publish.in_flight}, published ${r.publish.published}`,
     `store ${r.store.store_mb} MB, disk free ${r.store.free_mb} MB${r.store.disk_low ? ' — DISK LOW: new punches refused' : ''}`,
   ];
+  const w = r.store.write_error;
+  if (w)
+    head.push(
+      `STORE WRITES FAILING since ${w.since} (${w.failures} failed or refused): ${w.error} — new punches are refused and stay at their source until the store reopens by itself`,
+    );
   if (r.confirm)
     head.push(
       `unconfirmed ${r.confirm.count} (oldest ${age(r.confirm.oldest_s)}), of which ${r.confirm.sent} sent and awaiting confirmation; resent ${r.confirm.resent}, confirmed ${r.confirm.confirmed}` +
