@@ -5,7 +5,7 @@ import type { Logger } from '../ops/log.js';
 import { UsageError } from './exit-codes.js';
 import { SessionDecoder } from './replay-decode.js';
 import { deviceScript, startReplayDevice } from './replay-device.js';
-import { type ZkConversation, zkTimeline } from './replay-timeline.js';
+import { carriesRequests, type ZkConversation, zkTimeline } from './replay-timeline.js';
 
 export interface ReplayCommandOptions {
   file: string;
@@ -90,9 +90,7 @@ export async function runReplayCommand(o: ReplayCommandOptions, logger: Logger):
     return;
   }
   // the first session that carried a request is served (probe connections that only opened are skipped)
-  const sessions = convs.filter((c) =>
-    c.transport === 'udp' ? c.toServer.length > 0 : c.toServer.bytes.length > 0,
-  );
+  const sessions = convs.filter(carriesRequests);
   if (sessions.length > 1)
     logger.warn({ sessions: sessions.length }, 'capture holds several sessions; serving the first');
   if (!sessions[0]) throw new UsageError(`no client request in ${o.file}`);

@@ -11,6 +11,10 @@ export type Side = 'client' | 'device';
 /** A recorded ZK session: a TCP connection or a UDP conversation with the terminal port. */
 export type ZkConversation = TcpConversation | UdpConversation;
 
+/** The client sent something: a session, not a probe connection that only opened. */
+export const carriesRequests = (c: ZkConversation): boolean =>
+  c.transport === 'udp' ? c.toServer.length > 0 : c.toServer.bytes.length > 0;
+
 /** One ZK frame (or one framing error) of a captured session, placed in time. */
 export interface TimelineEntry {
   from: Side;

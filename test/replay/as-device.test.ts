@@ -1,7 +1,7 @@
 /**
- * Each committed capture served as a fake terminal over a real socket to our own session code
- * (style.md §6): pullDevice must download exactly the simulator's log from a recorded full download, and
- * must fail with X05_CLOSED — taking no punch — from a recorded broken session, as it did live.
+ * Each committed capture served as a fake terminal over a real socket, TCP or UDP as recorded, to our own
+ * session code (style.md §6): pullDevice must download exactly the simulator's log from a recorded full
+ * download, and must fail with X05_CLOSED — taking no punch — from a recorded broken session, as it did live.
  */
 import t from 'tap';
 import { deviceScript, startReplayDevice } from '../../src/cli/replay-device.js';
@@ -21,6 +21,8 @@ for (const c of loadCaptures()) {
       timeoutMs: 10_000,
       // the recorded AUTH answer is replayed whatever the key: any key stands in for the redacted one
       ...(c.sidecar.comm_key === null ? {} : { commKey: 1 }),
+      // served over the transport it was recorded on
+      ...(c.session.transport === 'udp' ? { transport: 'udp' as const } : {}),
     });
     if (c.sidecar.expected.pull_exit_code !== 0) {
       await t.rejects(pull, { code: c.sidecar.expected.error_code });

@@ -1,8 +1,8 @@
 /** The committed captures in captures/ and their sidecars (see test/replay/record-captures.ts). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readTcpConversations } from '../../protocol/pcap/index.js';
-import type { TcpConversation } from '../../protocol/pcap/tcp-stream.js';
+import { readConversations } from '../../protocol/pcap/index.js';
+import { carriesRequests, type ZkConversation } from '../../src/cli/replay-timeline.js';
 
 export const CAPTURES_DIR = fileURLToPath(new URL('../../captures/', import.meta.url));
 
@@ -39,22 +39,23 @@ export interface Capture {
   name: string;
   sidecar: Sidecar;
   bytes: Buffer;
-  /** The recorded session: the connection that carried requests. */
-  session: TcpConversation;
+  /** The recorded session: the TCP connection or UDP conversation that carried requests. */
+  session: ZkConversation;
   /** The simulator's own log, in device order: what a full download must yield. */
   records: DatasetRecord[];
 }
 
 export function loadCaptures(): Capture[] {
   return readdirSync(CAPTURES_DIR)
-    .filter((f) => f.endsWith('.pcap'))
+    .filter((f) => /\.pcap(ng)?$/.test(f))
     .sort()
     .map((f) => {
       const sidecar = JSON.parse(
-        readFileSync(`${CAPTURES_DIR}${f.replace(/\.pcap$/, '.json')}`, 'utf8'),
+        readFileSync(`${CAPTURES_DIR}${f.replace(/\.pcap(ng)?$/, '.json')}`, 'utf8'),
       ) as Sidecar;
       const bytes = readFileSync(`${CAPTURES_DIR}${f}`);
-      const session = readTcpConversations(bytes, f).find((c) => c.toServer.bytes.length > 0);
+      const { tcp, udp } = readConversations(bytes, f);
+      const session = [...tcp, ...udp].find(carriesRequests);
       if (!session) throw new Error(`${f}: no session with client requests`);
       const data = JSON.parse(readFileSync(`${CAPTURES_DIR}${sidecar.dataset}`, 'utf8')) as {
         records: Array<Partial<DatasetRecord> & { userId: string; deviceTime: string }>;

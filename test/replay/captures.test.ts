@@ -1,14 +1,17 @@
 /**
  * Every committed capture (style.md §6) replayed through the decoder three ways — the whole device stream,
- * one original TCP segment at a time, one byte at a time — giving the same frames each time; then through
- * the replay decoder, whose records must be the simulator's own dataset (captures/*-dataset.json), not a
- * decoder's earlier output. tcpdump's capture and our writer's capture of the same session must agree.
+ * one original TCP segment at a time, one byte at a time — giving the same frames each time (a UDP session:
+ * every datagram one valid packet); then through the replay decoder, whose records must be the simulator's
+ * own dataset (captures/*-dataset.json), not a decoder's earlier output. tcpdump's capture and the other
+ * recorders' captures (our writer's, dumpcap's pcapng) of the same session must agree.
  */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { readTcpConversations } from '../../protocol/pcap/index.js';
 import { type FrameResult, TcpFramer } from '../../protocol/zk/tcp-framer.js';
+import { UDP_MAX_DATA } from '../../protocol/zk/udp-datagram.js';
 import { replayLines } from '../../src/cli/replay-command.js';
+import { type Side, sideFrames, type ZkConversation } from '../../src/cli/replay-timeline.js';
 import { REAL_BYTES_DIR, readJsonFixture } from '../helpers/zk-bytes.js';
 import { loadCaptures } from './capture-files.js';
 
@@ -38,17 +41,31 @@ t.ok(captures.length >= 4, 'full download and broken session, each by tcpdump an
 for (const c of captures) {
   t.test(c.name, async (t) => {
     const { session, sidecar, records } = c;
-    for (const [dir, stream] of [
-      ['device', session.toClient],
-      ['client', session.toServer],
-    ] as const) {
-      const whole = feed([stream.bytes]);
-      const perSegment = feed(stream.pieces.map((p) => stream.bytes.subarray(p.offset, p.offset + p.length)));
-      const perByte = feed(bytewise(stream.bytes));
-      t.same(perSegment, whole, `${dir}: per segment = whole`);
-      t.same(perByte, whole, `${dir}: byte by byte = whole`);
-      t.same(stream.gaps, [], `${dir}: no holes`);
-    }
+    if (session.transport === 'udp') {
+      for (const side of ['device', 'client'] as const)
+        t.same(
+          sideFrames(session, side).flatMap((e) => (e.error ? [e.error.message] : [])),
+          [],
+          `${side}: every datagram is one valid packet`,
+        );
+      t.ok(
+        session.toClient.every((d) => d.payload.length <= 8 + UDP_MAX_DATA),
+        'at most 1024 data bytes per datagram (zk-tcp.md §14)',
+      );
+    } else
+      for (const [dir, stream] of [
+        ['device', session.toClient],
+        ['client', session.toServer],
+      ] as const) {
+        const whole = feed([stream.bytes]);
+        const perSegment = feed(
+          stream.pieces.map((p) => stream.bytes.subarray(p.offset, p.offset + p.length)),
+        );
+        const perByte = feed(bytewise(stream.bytes));
+        t.same(perSegment, whole, `${dir}: per segment = whole`);
+        t.same(perByte, whole, `${dir}: byte by byte = whole`);
+        t.same(stream.gaps, [], `${dir}: no holes`);
+      }
 
     const lines = [...replayLines(session)];
     const got = lines
@@ -92,10 +109,16 @@ for (const c of captures) {
       });
       t.equal(got.length, sidecar.expected.record_count);
       t.same(got, records, 'every punch of the simulator log, in order, field by field');
-      t.equal(session.toClient.end.how === 'open', false, 'the session ended');
+      if (session.transport === 'tcp')
+        t.equal(session.toClient.end.how === 'open', false, 'the session ended');
+      else
+        t.ok(
+          frames.some((l) => l.answers === 'EXIT(1001)'),
+          'the session ended: EXIT answered',
+        );
     } else {
       t.equal(
-        session.toClient.bytes.length,
+        sent(session, 'device').join('').length / 2,
         sidecar.expected.device_bytes,
         'the device stopped where the fault says',
       );
@@ -108,22 +131,27 @@ for (const c of captures) {
   });
 }
 
-t.test('tcpdump and our writer recorded the same bytes of each session', async (t) => {
-  for (const c of captures.filter((x) => x.name.endsWith('-gateway.pcap'))) {
-    const twin = captures.find((x) => x.name === c.name.replace('-gateway.pcap', '.pcap'));
+/** What one side sent, as hex: the TCP stream, or each UDP datagram. */
+function sent(conv: ZkConversation, side: Side): string[] {
+  if (conv.transport === 'udp')
+    return (side === 'client' ? conv.toServer : conv.toClient).map((d) => d.payload.toString('hex'));
+  return [(side === 'client' ? conv.toServer : conv.toClient).bytes.toString('hex')];
+}
+
+t.test('tcpdump and the other recorders recorded the same bytes of each session', async (t) => {
+  const others = /-(gateway|dumpcap)\.pcap(ng)?$/;
+  for (const c of captures.filter((x) => others.test(x.name))) {
+    const twin = captures.find((x) => x.name === c.name.replace(others, '.pcap'));
     t.ok(twin, `${c.name} has a tcpdump twin`);
     if (!twin) continue;
-    t.equal(
-      c.session.toServer.bytes.toString('hex'),
-      twin.session.toServer.bytes.toString('hex'),
-      `${c.name}: client`,
-    );
-    t.equal(
-      c.session.toClient.bytes.toString('hex'),
-      twin.session.toClient.bytes.toString('hex'),
-      `${c.name}: device`,
-    );
+    t.equal(c.session.transport, twin.session.transport, `${c.name}: transport`);
+    t.same(sent(c.session, 'client'), sent(twin.session, 'client'), `${c.name}: client`);
+    t.same(sent(c.session, 'device'), sent(twin.session, 'device'), `${c.name}: device`);
   }
+  t.ok(
+    captures.some((x) => x.name.endsWith('.pcapng') && x.session.transport === 'udp'),
+    'a pcapng UDP capture is among them',
+  );
 });
 
 t.test('replay of the real-terminal pcaps (device side only) still yields their bulk data', async (t) => {

@@ -1,9 +1,11 @@
 /**
- * Records the committed captures in captures/ (run by hand, as root, with tcpdump installed; CI only replays
- * the files): `npx tsx test/replay/record-captures.ts`. Each scenario runs the real `x05-gateway pull
- * --capture` against the simulator serving captures/x05sim-v660-dataset.json while `tcpdump -i lo` records
- * the same session, so every scenario yields two captures of one session: tcpdump's and our writer's.
- * The sidecars' expectations come from the dataset file and the simulator's settings, not from a decoder.
+ * Records the committed captures in captures/ (run by hand, as root, with tcpdump installed — and dumpcap
+ * for the UDP scenario; CI only replays the files): `npx tsx test/replay/record-captures.ts [scenario…]`,
+ * every scenario when none is named. Each scenario runs the real `x05-gateway pull --capture` against the
+ * simulator serving captures/x05sim-v660-dataset.json while `tcpdump -i lo` records the same session, so
+ * every scenario yields two captures of one session: tcpdump's and our writer's (three with dumpcap's
+ * pcapng). The sidecars' expectations come from the dataset file and the simulator's settings, not from a
+ * decoder.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { ZK_PORT } from '../../protocol/pcap/index.js';
 import { closeSessionCapture, openSessionCapture } from '../../src/cli/replay-capture.js';
 import { runRealtimeSession } from '../../src/device/realtime.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
@@ -29,6 +32,10 @@ interface Scenario {
   what: string;
   /** tcpdump link type: lo gives Ethernet; `any` with -y gives Linux cooked. */
   iface: string[];
+  /** UDP (zk-tcp.md §14), on the terminal port 4370 where `replay` looks for UDP sessions; default TCP. */
+  udp?: boolean;
+  /** Also recorded by dumpcap, which writes pcapng. */
+  dumpcap?: boolean;
   dropAfterBytes?: number;
   commKey?: number;
   /** Punches made at the terminal during a registered session (zk-tcp.md §12). */
@@ -86,6 +93,21 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    scenario: 'udp-full-download',
+    what: 'the full download over UDP: one packet per datagram, 16 KiB chunks read as DATA datagrams of 1024 bytes',
+    iface: ['-i', 'lo'],
+    udp: true,
+    dumpcap: true,
+    expected: {
+      pull_exit_code: 0,
+      serial: SERIAL,
+      records: `all ${dataset.records.length} records of ${DATASET}, in file order`,
+      record_count: dataset.records.length,
+      record_size: 40,
+      dataset_bytes: 4 + 40 * dataset.records.length,
+    },
+  },
+  {
     scenario: 'broken-session',
     what: 'the terminal drops the connection after 40000 bytes, inside the first DATA frame of the log',
     iface: ['-i', 'any', '-y', 'LINUX_SLL'],
@@ -101,18 +123,22 @@ const scenarios: Scenario[] = [
   },
 ];
 
-async function tcpdump(args: string[]): Promise<ChildProcess> {
-  const child = spawn('tcpdump', ['-U', '-s', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** A packet recorder started and ready: it says so on stderr once it captures. */
+async function startRecorder(command: string, args: string[], ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  while (!/listening on/.test(err)) {
-    if (child.exitCode !== null) throw new Error(`tcpdump failed: ${err}`);
+  while (!ready.test(err)) {
+    if (child.exitCode !== null) throw new Error(`${command} failed: ${err}`);
     await sleep(50);
   }
   return child;
 }
+
+const tcpdump = (args: string[]) => startRecorder('tcpdump', ['-U', '-s', '0', ...args], /listening on/);
+const dumpcap = (args: string[]) => startRecorder('dumpcap', ['-s', '0', ...args], /Capturing on/);
 
 /** The terminal for one scenario: the CLI simulator where its switches suffice, else the in-process one. */
 async function terminal(
@@ -130,6 +156,7 @@ async function terminal(
       '--serial',
       SERIAL,
       ...key,
+      ...(s.udp ? ['--udp'] : []),
     ]);
     await waitForOutput(cli, /simulator listening/);
     return { stop: () => stopCli(cli) };
@@ -180,10 +207,15 @@ async function realtimeClient(s: Scenario, sim: Simulator, port: number, capture
   return failure ? 1 : 0;
 }
 
-for (const s of scenarios) {
-  const port = await freePort();
+const named = process.argv.slice(2);
+for (const s of scenarios.filter((x) => named.length === 0 || named.includes(x.scenario))) {
+  const port = s.udp ? ZK_PORT : await freePort();
   const base = `x05sim-v660-${s.scenario}`;
-  const dump = await tcpdump([...s.iface, '-w', `${dir}${base}.pcap`, `tcp port ${port}`]);
+  const filter = `${s.udp ? 'udp' : 'tcp'} port ${port}`;
+  const dump = await tcpdump([...s.iface, '-w', `${dir}${base}.pcap`, filter]);
+  const ng = s.dumpcap
+    ? await dumpcap([...s.iface, '-f', filter, '-w', `${dir}${base}-dumpcap.pcapng`])
+    : undefined;
   const device = await terminal(s, port);
   let code: number | null;
   if (s.realtime) {
@@ -192,14 +224,14 @@ for (const s of scenarios) {
     const key = s.commKey === undefined ? [] : ['--comm-key', String(s.commKey)];
     const pull = await runCli([
       ...['pull', '--host', '127.0.0.1', '--port', String(port), '--timezone', 'UTC', '--out', '/dev/null'],
-      ...['--capture', `${dir}${base}-gateway.pcap`, ...key],
+      ...['--capture', `${dir}${base}-gateway.pcap`, ...key, ...(s.udp ? ['--udp'] : [])],
     ]);
     code = pull.code;
   }
   // tcpdump reads the kernel's ring buffer behind the traffic; on a loaded machine 0.5 s lost the last packets
   await sleep(3000);
-  dump.kill('SIGINT');
-  await once(dump, 'exit');
+  for (const r of [dump, ng]) r?.kill('SIGINT');
+  await Promise.all([dump, ng].map((r) => r && once(r, 'exit')));
   await device.stop();
   const date = new Date().toISOString();
   const sidecar = (recorder: string, file: string) => ({
@@ -211,14 +243,16 @@ for (const s of scenarios) {
     comm_key: s.commKey === undefined ? null : '[redacted]',
     scenario: s.scenario,
     what: s.what,
+    ...(s.udp ? { transport: 'udp' } : {}),
     client: s.realtime ? 'runRealtimeSession (the gateway realtime path)' : 'x05-gateway pull',
     dataset: DATASET,
     ...(s.dropAfterBytes === undefined ? {} : { fault: { dropAfterBytes: s.dropAfterBytes } }),
     expected: { ...s.expected, ...(s.realtime ? { realtime_events: s.realtime } : {}) },
   });
-  const write = (name: string, recorder: string) =>
-    writeFileSync(`${dir}${name}.json`, `${JSON.stringify(sidecar(recorder, `${name}.pcap`), null, 2)}\n`);
+  const write = (name: string, recorder: string, ext = 'pcap') =>
+    writeFileSync(`${dir}${name}.json`, `${JSON.stringify(sidecar(recorder, `${name}.${ext}`), null, 2)}\n`);
   write(base, `tcpdump ${s.iface.join(' ')} -w (real kernel packets)`);
   write(`${base}-gateway`, 'the client recording its own session (our pcap writer, synthesised headers)');
+  if (ng) write(`${base}-dumpcap`, `dumpcap ${s.iface.join(' ')} -w (real kernel packets, pcapng)`, 'pcapng');
   console.log(s.scenario, 'client exit', code);
 }

@@ -2,7 +2,7 @@
  * UDP sessions end to end, as child processes over real sockets: `pull --udp --capture` records a live UDP
  * session with the simulator; `replay FILE` decodes it to the simulator's own log; `replay --as-device`
  * serves it over UDP to `pull --udp`; a capture holding a TCP and a UDP session gives both, and a capture
- * with neither is refused naming both.
+ * with neither is refused naming both; the committed UDP captures go through the same commands.
  */
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
@@ -19,6 +19,7 @@ import { runCli, spawnCli, stopCli, waitForOutput } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 import { silentLogger } from '../sim/loggers.js';
+import { CAPTURES_DIR, loadCaptures } from './capture-files.js';
 
 type Line = Record<string, unknown>;
 
@@ -190,5 +191,45 @@ t.test(
     );
     t.match(await ask(Command.GET_VERSION, 8), { command: Command.ACK_UNKNOWN, replyId: 8 });
     t.match(await ask(Command.EXIT, 9), { command: Command.ACK_OK, replyId: 9 });
+  },
+);
+
+t.test(
+  'the committed UDP captures, by the commands: replay decodes them on port 4370, pull reads them served',
+  async (t) => {
+    const udp = loadCaptures().filter((c) => c.session.transport === 'udp');
+    t.same(
+      udp.map((c) => c.name),
+      [
+        'x05sim-v660-udp-full-download-dumpcap.pcapng',
+        'x05sim-v660-udp-full-download-gateway.pcap',
+        'x05sim-v660-udp-full-download.pcap',
+      ],
+    );
+    const ng = udp[0]!;
+    // no --device-port: the terminal port of a real UDP terminal is where replay looks
+    const r = await runCli(['replay', join(CAPTURES_DIR, ng.name)]);
+    t.equal(r.code, 0, r.output.slice(-500));
+    t.same(punches(jsonLines(r.output)), ng.records, `${ng.name}: the dataset, in order`);
+
+    const dir = tempDir(t);
+    const kernel = udp[2]!;
+    const device = spawnCli([
+      'replay',
+      join(CAPTURES_DIR, kernel.name),
+      '--as-device',
+      '--port',
+      '0',
+      '--once',
+    ]);
+    t.teardown(() => stopCli(device));
+    await waitForOutput(device, /"kind":"listening"/);
+    const { port } = jsonLines(device.output()).find((l) => l.kind === 'listening')!;
+    const out = join(dir, 'events.jsonl');
+    const pull = await runCli([
+      ...['pull', '--udp', '--host', '127.0.0.1', '--port', String(port), '--timezone', 'UTC', '--out', out],
+    ]);
+    t.equal(pull.code, 0, pull.output.slice(-500));
+    t.equal(readFileSync(out, 'utf8').trim().split('\n').length, kernel.sidecar.expected.record_count);
   },
 );
