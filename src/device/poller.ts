@@ -224,16 +224,21 @@ export class DevicePoller {
 
   private async realtimeSession(): Promise<void> {
     const o = this.opts;
-    // realtime punches are stored one by one, in arrival order (the store serialises accepts)
     let stored = 0;
     await runRealtimeSession({
       ...this.pullOptions(),
       heartbeatMs: o.heartbeatMs ?? 30_000,
       signal: this.abort.signal,
-      onPunch: (e) => {
-        o.sink.accept([e]).then(
-          ({ stored }) => o.logger.info({ device: e.device_id, id: e.id, stored }, 'realtime punch'),
-          (err: unknown) => o.logger.error({ err, device: e.device_id }, 'realtime punch not stored'),
+      onPunches: async (events) => {
+        const r = await o.sink.accept(events);
+        o.logger.info(
+          {
+            device: events[0]!.device_id,
+            punches: events.length,
+            stored: r.stored,
+            duplicates: r.duplicates,
+          },
+          'realtime punches stored',
         );
       },
       onRejected: (err) => o.logger.warn({ err, device: o.label }, 'realtime event rejected'),

@@ -13,6 +13,7 @@ import { type DecodedUsers, decodeUserTable } from '../../protocol/zk/user-recor
 import { bufferedRead, type ReadProgress } from './buffered-read.js';
 import { retryLostDatagrams } from './datagram-retry.js';
 import { AuthError, DeviceProtocolError, DeviceRefusedError } from './errors.js';
+import type { ReadFlow } from './realtime-intake.js';
 import { type ConnectionOptions, ZkTcpConnection } from './tcp-connection.js';
 
 export interface SessionOptions extends ConnectionOptions {
@@ -75,6 +76,11 @@ export class DeviceSession {
   /** Asks for realtime events (zk-tcp.md §12); they reach the `onEvent` given at open. */
   async registerEvents(mask: number): Promise<void> {
     await this.ask(Command.REG_EVENT, encodeEventMask(mask));
+  }
+
+  /** Pauses and resumes reading the link (realtime backpressure); undefined on UDP. */
+  get readFlow(): ReadFlow | undefined {
+    return this.conn.readFlow;
   }
 
   /** The answer every event needs: ACK_OK, our session, reply id 0, no data (§12). */

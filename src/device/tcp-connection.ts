@@ -74,6 +74,11 @@ export class ZkTcpConnection {
     return this.wire.chunkSize;
   }
 
+  /** Pauses and resumes reading; undefined on UDP, which cannot push back. */
+  get readFlow(): Wire['flow'] {
+    return this.wire.flow;
+  }
+
   /** UDP: answers can be lost, so a timed-out request may be sent again on this link (datagram-retry.ts). */
   get lossy(): boolean {
     return this.wire.lossy;
@@ -92,6 +97,7 @@ export class ZkTcpConnection {
       lossy: false,
       write: (b) => socket.write(b),
       destroy: () => socket.destroy(),
+      flow: { pause: () => socket.pause(), resume: () => socket.resume() },
     });
     socket.on('data', (chunk) => {
       opts.onBytes?.('in', chunk);

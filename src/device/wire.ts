@@ -24,6 +24,8 @@ export interface Wire {
   lossy: boolean;
   write(bytes: Buffer): void;
   destroy(): void;
+  /** Stops and restarts reading (a TCP socket: the terminal meets backpressure); UDP has none. */
+  flow?: { pause(): void; resume(): void };
 }
 
 /** Where a wire delivers what arrives; bound once the connection object exists. */

@@ -50,8 +50,12 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   droppedDatagrams = 0;
   private lastSession = 0;
   private readonly log: AttlogRecord[];
-  // encoded up front: a large log takes seconds to encode, longer than a client waits for the 1503 answer
+  // encoded up front: a large log takes seconds to encode, longer than a client waits for the 1503 answer;
+  // kept with room to grow, so a punch appends in place (a flood of punches would otherwise copy the whole
+  // log each time), and handed out as a copy a later punch cannot change under a read in progress
   private attendance: Buffer;
+  private attendanceLength: number;
+  private attendanceSnapshot: Buffer | undefined;
   private readonly userTable: Buffer;
 
   constructor(
@@ -70,6 +74,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     assertFitsLayout(records, profile.recordSize);
     this.log = [...records];
     this.attendance = encodeAttlogDataset(records, profile.recordSize);
+    this.attendanceLength = this.attendance.length;
     // 28-byte users carry a numeric user id (zk-tcp.md §13); encodeUserRecord28 refuses anything else
     this.userTable =
       profile.userRecordSize === 28 ? encodeUserDataset28(this.users) : encodeUserDataset(this.users);
@@ -84,11 +89,15 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   addPunch(record: AttlogRecord): void {
     assertFitsLayout([record], this.profile.recordSize);
     const size = this.profile.recordSize;
-    const bigger = Buffer.alloc(this.attendance.length + size);
-    this.attendance.copy(bigger);
-    encodeAttlogRecord(record, size).copy(bigger, this.attendance.length);
-    bigger.writeUInt32LE(bigger.length - 4, 0);
-    this.attendance = bigger;
+    if (this.attendanceLength + size > this.attendance.length) {
+      const bigger = Buffer.alloc(Math.max(2 * this.attendance.length, this.attendanceLength + size));
+      this.attendance.copy(bigger, 0, 0, this.attendanceLength);
+      this.attendance = bigger;
+    }
+    encodeAttlogRecord(record, size).copy(this.attendance, this.attendanceLength);
+    this.attendanceLength += size;
+    this.attendance.writeUInt32LE(this.attendanceLength - 4, 0);
+    this.attendanceSnapshot = undefined;
     this.log.push(record);
     // a full log overwrites its oldest records: the count stays at capacity (log wrap)
     if (this.log.length > this.recordCapacity) this.dropOldest(this.log.length - this.recordCapacity);
@@ -102,6 +111,8 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   dropOldest(n = this.log.length): void {
     this.log.splice(0, n);
     this.attendance = encodeAttlogDataset(this.log, this.profile.recordSize);
+    this.attendanceLength = this.attendance.length;
+    this.attendanceSnapshot = undefined;
   }
 
   get serial(): string {
@@ -116,7 +127,10 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
 
   /** The dataset a 1503 asks for (zk-tcp.md §9.1, §9.6), or undefined for one this terminal lacks. */
   dataset(req: PrepareBufferRequest): Buffer | undefined {
-    if (req.command === Dataset.attendance.command) return this.attendance;
+    if (req.command === Dataset.attendance.command) {
+      this.attendanceSnapshot ??= Buffer.from(this.attendance.subarray(0, this.attendanceLength));
+      return this.attendanceSnapshot;
+    }
     if (req.command === Dataset.users.command && req.fct === Dataset.users.fct) return this.userTable;
     return undefined;
   }

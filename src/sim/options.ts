@@ -42,6 +42,8 @@ export interface SimulatorOptions {
   faults?: SimFaults;
   /** Generated punches per second added to the log and sent as realtime events. Default 0 (none). */
   realtimeRate?: number;
+  /** Seconds before that punching starts (a quiet start, then a flood). Default 0. */
+  realtimeDelayS?: number;
   /** EF_ATTLOG payload length sent (zk-tcp.md §12): 10, 12, 14, 32, 36, 37 or 52. Default 32. */
   eventLength?: number;
   firmware?: string;
@@ -83,6 +85,7 @@ export interface ResolvedOptions {
   dataFile: string | undefined;
   clockOffsetS: number;
   realtimeRate: number;
+  realtimeDelayS: number;
   faults: SimFaults;
   profile: DeviceProfile;
 }
@@ -140,6 +143,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     dataFile: o.dataFile,
     clockOffsetS: finite('clockOffsetS', o.clockOffsetS, 0),
     realtimeRate: finite('realtimeRate', o.realtimeRate, 0, 0),
+    realtimeDelayS: finite('realtimeDelayS', o.realtimeDelayS, 0, 0),
     faults: { ...o.faults },
     profile: {
       serial: o.serial ?? 'X05SIM000001',

@@ -16,13 +16,15 @@ export function realtimePayload(record: AttlogRecord, length: EventLength): Buff
 }
 
 /**
- * Staff punching at `rate` per second: each punch joins the log and goes out as an event to every
- * registered client. Users take turns; states alternate in/out. Returns a stop function.
+ * Staff punching at `rate` per second, from `delayS` on: each punch joins the log and goes out as an event
+ * to every registered client. Users take turns; states alternate in/out. Punches are added per 10 ms tick
+ * as many as are due, so rates above the timer's 1 ms floor (a flood) are kept. Returns a stop function.
  */
-export function startPunching(device: SimDevice, rate: number): () => void {
+export function startPunching(device: SimDevice, rate: number, delayS = 0): () => void {
   if (rate <= 0 || device.users.length === 0) return () => {};
   let n = 0;
-  const timer = setInterval(() => {
+  let timer: NodeJS.Timeout | undefined;
+  const punchOnce = () => {
     const user = device.users[n % device.users.length]!;
     device.addPunch({
       uid: user.uid,
@@ -33,7 +35,21 @@ export function startPunching(device: SimDevice, rate: number): () => void {
       workcode: 0,
     });
     n++;
-  }, 1000 / rate);
-  timer.unref();
-  return () => clearInterval(timer);
+  };
+  const start = setTimeout(() => {
+    const began = performance.now();
+    timer = setInterval(
+      () => {
+        const due = Math.floor(((performance.now() - began) / 1000) * rate);
+        while (n < due) punchOnce();
+      },
+      Math.min(10, 1000 / rate),
+    );
+    timer.unref();
+  }, delayS * 1000);
+  start.unref();
+  return () => {
+    clearTimeout(start);
+    clearInterval(timer);
+  };
 }

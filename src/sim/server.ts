@@ -56,7 +56,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   await listen(server, o.port, o.host);
   server.on('error', (err) => log.error({ err }, 'simulator listener failed'));
   const { port } = server.address() as AddressInfo;
-  const stopPunching = startPunching(device, o.realtimeRate);
+  const stopPunching = startPunching(device, o.realtimeRate, o.realtimeDelayS);
   // the UDP variant listens on the same port number as TCP, as terminals do (zk-tcp.md §14)
   const udp = opts.udp ? await serveUdp(device, o.host, port, log) : undefined;
   return {

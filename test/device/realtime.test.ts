@@ -34,7 +34,9 @@ function session(port: number, extra: { heartbeatMs?: number; timeoutMs?: number
     label: 'lobby',
     ...(extra.commKey ? { commKey: extra.commKey } : {}),
     signal: abort.signal,
-    onPunch: (e) => punches.push(e),
+    onPunches: async (events) => {
+      punches.push(...events);
+    },
     onRejected: (e) => rejected.push(e),
     onSynced: async (r) => {
       synced.push(r);

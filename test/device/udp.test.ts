@@ -68,7 +68,9 @@ t.test('realtime over UDP: events as datagrams, each acknowledged', async (t) =>
     heartbeatMs: 60_000,
     transport: 'udp',
     signal: abort.signal,
-    onPunch: (e) => punches.push(e),
+    onPunches: async (events) => {
+      punches.push(...events);
+    },
     onSynced: async () => {
       synced++;
     },

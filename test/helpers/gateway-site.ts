@@ -6,7 +6,14 @@ export interface SiteFileOptions {
   dir: string;
   site: string;
   brokerUrl: string;
-  devices: Array<{ host: string; port: number; serial: string; timezone?: string }>;
+  /** `options`: more keys of the device entry (realtime, heartbeat_s …). */
+  devices: Array<{
+    host: string;
+    port: number;
+    serial: string;
+    timezone?: string;
+    options?: Record<string, unknown>;
+  }>;
   pollIntervalS?: number;
   extra?: Record<string, unknown>;
 }
@@ -26,6 +33,7 @@ export function writeSiteConfig(o: SiteFileOptions): string {
         serial: d.serial,
         timezone: d.timezone ?? 'UTC',
         poll_interval_s: o.pollIntervalS ?? 1,
+        ...d.options,
       })),
       // a free port each, so tests running side by side never fight over the default 9464
       ops: { listen: '127.0.0.1:0' },

@@ -63,14 +63,15 @@ t.test('the realtime capture served to the realtime session delivers its events'
     onSynced: async (r) => {
       synced = r.events.length;
     },
-    onPunch: (e) => {
-      got.push({
-        userId: e.user_id,
-        deviceTime: e.device_time,
-        verify: e.verify,
-        punch: e.punch,
-        source: e.source,
-      });
+    onPunches: async (events) => {
+      for (const e of events)
+        got.push({
+          userId: e.user_id,
+          deviceTime: e.device_time,
+          verify: e.verify,
+          punch: e.punch,
+          source: e.source,
+        });
       if (got.length === c.sidecar.expected.realtime_events!.length) stop.abort();
     },
   });

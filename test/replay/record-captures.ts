@@ -194,8 +194,8 @@ async function realtimeClient(s: Scenario, sim: Simulator, port: number, capture
           await sleep(200);
         }
       },
-      onPunch: (e) => {
-        seen.push(e.device_time);
+      onPunches: async (events) => {
+        for (const e of events) seen.push(e.device_time);
         if (seen.length === s.realtime!.length) stop.abort();
       },
     });

@@ -21,6 +21,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--comm-key <key>', 'comm key set on the terminal (0 = none)', int('comm-key'))
     .option('--udp', 'also answer over UDP on the same port (older terminals)')
     .option('--realtime-rate <n>', 'punches per second added and sent as realtime events', Number)
+    .option('--realtime-delay-s <s>', 'seconds before --realtime-rate punching starts', Number)
     .option(
       '--event-length <bytes>',
       'EF_ATTLOG payload length: 10, 12, 14, 32, 36, 37 or 52',
