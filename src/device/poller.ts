@@ -225,21 +225,23 @@ export class DevicePoller {
   private async realtimeSession(): Promise<void> {
     const o = this.opts;
     let stored = 0;
+    let tally = { punches: 0, stored: 0, duplicates: 0, loggedAt: 0 };
     await runRealtimeSession({
       ...this.pullOptions(),
       heartbeatMs: o.heartbeatMs ?? 30_000,
       signal: this.abort.signal,
       onPunches: async (events) => {
         const r = await o.sink.accept(events);
-        o.logger.info(
-          {
-            device: events[0]!.device_id,
-            punches: events.length,
-            stored: r.stored,
-            duplicates: r.duplicates,
-          },
-          'realtime punches stored',
-        );
+        tally.punches += events.length;
+        tally.stored += r.stored;
+        tally.duplicates += r.duplicates;
+        // a flooding terminal stores hundreds of batches a second: one line when punches start, then one
+        // per 10 s with the counts since the last
+        const now = Date.now();
+        if (now - tally.loggedAt < 10_000) return;
+        const { loggedAt: _, ...counts } = tally;
+        o.logger.info({ device: events[0]!.device_id, ...counts }, 'realtime punches stored');
+        tally = { punches: 0, stored: 0, duplicates: 0, loggedAt: now };
       },
       onRejected: (err) => o.logger.warn({ err, device: o.label }, 'realtime event rejected'),
       onBatch: async (batch) => {

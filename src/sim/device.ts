@@ -41,7 +41,7 @@ export interface SimDeviceEvents {
 export class SimDevice extends EventEmitter<SimDeviceEvents> {
   /** DISABLEDEVICE clears it, ENABLEDEVICE sets it (the LCD shows "working…" meanwhile, §7). */
   enabled = true;
-  readonly users: readonly UserRecord[];
+  users: readonly UserRecord[];
   /** Fault switches, changeable while clients are connected. */
   readonly faults: SimFaults = {};
   /** Client ACK_OKs received for realtime events (zk-tcp.md §12: the client must answer each). */
@@ -56,7 +56,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   private attendance: Buffer;
   private attendanceLength: number;
   private attendanceSnapshot: Buffer | undefined;
-  private readonly userTable: Buffer;
+  private userTable: Buffer;
 
   constructor(
     readonly profile: DeviceProfile,
@@ -75,9 +75,23 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     this.log = [...records];
     this.attendance = encodeAttlogDataset(records, profile.recordSize);
     this.attendanceLength = this.attendance.length;
-    // 28-byte users carry a numeric user id (zk-tcp.md §13); encodeUserRecord28 refuses anything else
-    this.userTable =
-      profile.userRecordSize === 28 ? encodeUserDataset28(this.users) : encodeUserDataset(this.users);
+    this.userTable = this.encodeUsers();
+  }
+
+  // 28-byte users carry a numeric user id (zk-tcp.md §13); encodeUserRecord28 refuses anything else
+  private encodeUsers(): Buffer {
+    return this.profile.userRecordSize === 28
+      ? encodeUserDataset28(this.users)
+      : encodeUserDataset(this.users);
+  }
+
+  /**
+   * An administrator deleted the user at the terminal: the log keeps their punches under the old uid,
+   * which the user list no longer names (what a gateway reading 8-byte records must cope with).
+   */
+  deleteUser(userId: string): void {
+    this.users = this.users.filter((u) => u.userId !== userId);
+    this.userTable = this.encodeUsers();
   }
 
   /** The attendance log, oldest first. */

@@ -131,4 +131,16 @@ t.test('8-byte records: badge numbers from the user list, whatever the slot numb
       ['880412', 1, false],
     ],
   );
+
+  // the user of slot 17 is deleted at the terminal; the log keeps the punch under uid 17
+  sim.device.deleteUser('990001');
+  const after = await pullFrom(sim, 'UTC');
+  t.same(
+    after.events.map((e) => [e.user_id, e.uid_only]),
+    [
+      ['17', true],
+      ['880412', undefined],
+    ],
+    'a uid no user owns stays the uid, as a string, flagged uid_only',
+  );
 });
