@@ -60,7 +60,7 @@ export async function runImport(file: string, o: ImportCommandOptions, logger: L
     throw new UsageError('a CSV export needs --date-order DMY|MDY|YMD: the day/month order is never guessed');
 
   await access(file, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${file} (${err.code ?? err.message})`);
+    throw new UsageError(`cannot read ${file} (${err.code ?? err.message})`, { cause: err });
   });
   let store: PunchStore;
   try {

@@ -27,7 +27,7 @@ export async function zkConversations(
   logger: Logger,
 ): Promise<ZkConversation[]> {
   const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read capture ${file} (${err.code ?? err.message})`);
+    throw new UsageError(`cannot read capture ${file} (${err.code ?? err.message})`, { cause: err });
   });
   const { tcp, udp, unreadable } = readConversations(bytes, file, devicePort);
   for (const err of unreadable) logger.warn({ err }, 'unreadable UDP frame left out');

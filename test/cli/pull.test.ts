@@ -86,7 +86,7 @@ t.test('exit codes: 2 for bad usage, 1 for an unreachable terminal', async (t) =
     '1000',
   ]);
   t.equal(down.code, 1);
-  t.match(down.output, /"code":"X05_CLOSED"/);
+  t.match(down.output, /^error: .* \[X05_CLOSED\]$/m);
   const badConfig = await runCli(['gateway', '--config', '/nonexistent/site.yaml']);
   t.equal(badConfig.code, 2, 'an unreadable config is a config error');
   t.match(badConfig.output, /"code":"X05_CONFIG"/);

@@ -13,7 +13,7 @@ const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export function spawnNode(
   argv: string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; withoutNodeOptions?: boolean } = {},
-): ChildProcess & { output: () => string } {
+): ChildProcess & { output: () => string; stdout: () => string } {
   const [program, args] = opts.withoutNodeOptions
     ? ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...argv]]
     : [process.execPath, argv];
@@ -23,13 +23,15 @@ export function spawnNode(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let stdout = '';
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
+    stdout += d.toString();
   });
   child.stderr?.on('data', (d: Buffer) => {
     out += d.toString();
   });
-  return Object.assign(child, { output: () => out });
+  return Object.assign(child, { output: () => out, stdout: () => stdout });
 }
 
 /**
@@ -40,19 +42,38 @@ export function spawnCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   nodeArgs: string[] = [],
-): ChildProcess & { output: () => string } {
+): ChildProcess & { output: () => string; stdout: () => string } {
   return spawnNode([...nodeArgs, '--import', 'tsx', main, ...args], { env });
 }
 
-/** Runs the command to its end: exit code and everything it printed. */
+/** Runs the command to its end: exit code, everything it printed, and what of it went to stdout. */
 export async function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   nodeArgs: string[] = [],
-): Promise<{ code: number | null; output: string }> {
+): Promise<{ code: number | null; output: string; stdout: string }> {
   const child = spawnCli(args, env, nodeArgs);
   const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output: child.output() };
+  return { code, output: child.output(), stdout: child.stdout() };
+}
+
+/**
+ * The command with stdout and stderr on a terminal, as a person at a shell runs it: util-linux `script`
+ * gives it a pseudo-terminal and copies what it printed (lines end in CRLF there).
+ */
+export async function runCliOnTty(args: string[]): Promise<{ code: number | null; output: string }> {
+  const quote = (a: string) => `'${a.replaceAll("'", `'\\''`)}'`;
+  const line = [process.execPath, '--import', 'tsx', main, ...args].map(quote).join(' ');
+  const script = spawn('script', ['-qec', line, '/dev/null'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  script.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const [code] = (await once(script, 'exit')) as [number | null];
+  return { code, output: out.replaceAll('\r\n', '\n') };
 }
 
 /** Resolves when the process has printed a line matching `re` (pino JSON lines included). */

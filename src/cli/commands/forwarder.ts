@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
-import { runCommand } from '../exit-codes.js';
+import { runCommand, runDaemon } from '../exit-codes.js';
 
 export function registerForwarderCommand(program: Command): void {
   program
@@ -15,7 +15,9 @@ export function registerForwarderCommand(program: Command): void {
     )
     .action(async (o: { config: string; dryRun?: boolean; retryUnmapped?: boolean }) => {
       const logger = createLogger();
-      await runCommand(logger, async () => {
+      // --retry-unmapped is one pass that ends, not a daemon
+      const run = o.retryUnmapped ? runCommand : runDaemon;
+      await run(logger, async () => {
         const [{ loadCloudConfig }, { FrappeClient }, { retryUnmapped }, forwarder, { startForwarderOps }] =
           await Promise.all([
             import('../../config/load.js'),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
-import { runCommand } from '../exit-codes.js';
+import { runDaemon } from '../exit-codes.js';
 
 export function registerGatewayCommand(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerGatewayCommand(program: Command): void {
       // listened for before start-up: a SIGTERM while the store opens and the pollers start would otherwise
       // kill the process outright; this way it waits for the start, then stops cleanly
       const stopAsked = untilSignal();
-      await runCommand(logger, async () => {
+      await runDaemon(logger, async () => {
         const [{ loadSiteConfig }, { startGateway }] = await Promise.all([
           import('../../config/load.js'),
           import('../gateway.js'),
