@@ -1,4 +1,6 @@
-import { type Logger, pino } from 'pino';
+import { createRequire } from 'node:module';
+import { type DestinationStream, type Logger, pino } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -18,15 +20,26 @@ const REDACT = [
   '*.headers.authorization',
 ];
 
-/** pino JSON to stderr (stdout stays free for command output such as `pull --out -`). */
+/**
+ * pino JSON to stderr (stdout stays free for command output such as `pull --out -`); on a terminal the
+ * same lines through pino-pretty, for the person reading them.
+ */
 export function createLogger(
   level = process.env.X05_LOG_LEVEL ?? 'info',
   bindings: Record<string, unknown> = {},
 ): Logger {
   return pino(
     { level, base: { ...bindings }, redact: { paths: REDACT, censor: '[redacted]' } },
-    pino.destination(2),
+    stderrDestination(),
   );
+}
+
+function stderrDestination(): DestinationStream {
+  if (!process.stderr.isTTY) return pino.destination(2);
+  // required here, not imported: a process whose stderr is a pipe or journald never loads it; synchronous,
+  // so its lines keep their order with the CLI's own error lines and none is lost at exit
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return pretty({ destination: 2, sync: true });
 }
 
 /** Query parameters that carry secrets: the push comm key, tokens, passwords, API secrets. */

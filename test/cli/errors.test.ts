@@ -64,8 +64,22 @@ t.test('a daemon whose stderr is a pipe (journald, a container) fails in pino JS
   t.notMatch(r.output, /^error: /m);
 });
 
-t.test('on a terminal, the daemon fails in one human line too', async (t) => {
+t.test('on a terminal, the daemon fails in one human line too, and logs read as text', async (t) => {
   const r = await runCliOnTty(['gateway', '--config', join(tempDir(t), 'missing.yaml')]);
   t.equal(r.code, 2, r.output);
   errorAndHint(t, r.output, 'X05_CONFIG');
+  const dir = tempDir(t);
+  const file = join(dir, '1_attlog.dat');
+  writeFileSync(file, '1001\t2026-03-02 08:59:58\t1\t0\t1\t0\n');
+  const imported = await runCliOnTty([
+    'import',
+    file,
+    '--device',
+    'X05-TTY',
+    '--data-dir',
+    join(dir, 'store'),
+  ]);
+  t.equal(imported.code, 0, imported.output);
+  t.match(imported.output, /WARN.*no --timezone: using this host zone/, 'pino-pretty on a terminal');
+  t.notMatch(imported.output, /"level":/);
 });
