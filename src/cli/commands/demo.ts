@@ -4,41 +4,53 @@ import { untilSignal } from '../../ops/signals.js';
 import { runCommand, UsageError } from '../exit-codes.js';
 import { int } from '../options.js';
 
+interface DemoCommandOptions {
+  records: number;
+  users: number;
+  frappeUrl?: string;
+  apiKey?: string;
+  siteTimezone?: string;
+  follow?: boolean;
+  verbose?: boolean;
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'everything on loopback, nothing to install: simulated terminal, gateway, embedded broker, forwarder',
+      'everything on loopback, nothing to install: simulated terminal, gateway, embedded broker, forwarder; prints a line per stage and exits',
     )
-    .option('--records <n>', 'punches on the simulated terminal', int('records'), 100)
-    .option('--users <n>', 'users on the simulated terminal', int('users'), 10)
+    .option('--records <n>', 'punches on the simulated terminal', int('records'), 2000)
+    .option('--users <n>', 'users on the simulated terminal', int('users'), 50)
     .option(
       '--frappe-url <url>',
-      'write to this Frappe site instead of printing the calls (secret in X05_FRAPPE_API_SECRET)',
+      'write to this Frappe site instead of a dry run (secret in X05_FRAPPE_API_SECRET)',
     )
     .option('--api-key <key>', 'Frappe API key, with --frappe-url')
     .option('--site-timezone <zone>', "Frappe's system time zone (read from the site when left out)")
-    .option('--exit-when-done', 'stop once every punch went through')
-    .action(
-      async (o: {
-        records: number;
-        users: number;
-        frappeUrl?: string;
-        apiKey?: string;
-        siteTimezone?: string;
-        exitWhenDone?: boolean;
-      }) => {
-        const logger = createLogger();
-        await runCommand(logger, async () => {
-          if (o.frappeUrl && (!o.apiKey || !process.env.X05_FRAPPE_API_SECRET)) {
-            throw new UsageError('--frappe-url needs --api-key and X05_FRAPPE_API_SECRET');
-          }
-          const { startDemo } = await import('../demo.js');
-          const demo = await startDemo({ ...o, apiSecret: process.env.X05_FRAPPE_API_SECRET }, logger);
-          if (o.exitWhenDone) await demo.done;
-          else await untilSignal();
-          await demo.stop();
-        });
-      },
-    );
+    .option('--follow', 'keep running after the summary (the status page stays up) until Ctrl-C')
+    .option('--verbose', 'info logs on stderr, and a dry run prints every Frappe request it would send')
+    .action(async (o: DemoCommandOptions) => {
+      // a demo is read by a person: warnings only, unless asked
+      const logger = createLogger(o.verbose ? 'info' : (process.env.X05_LOG_LEVEL ?? 'warn'));
+      await runCommand(logger, async () => {
+        if (o.frappeUrl && (!o.apiKey || !process.env.X05_FRAPPE_API_SECRET)) {
+          throw new UsageError('--frappe-url needs --api-key and X05_FRAPPE_API_SECRET');
+        }
+        const { startDemo } = await import('../demo.js');
+        const { follow, ...opts } = o;
+        const stop = untilSignal();
+        const demo = await startDemo(
+          { ...opts, apiSecret: process.env.X05_FRAPPE_API_SECRET },
+          logger,
+          process.stdout,
+        );
+        const interrupted = await Promise.race([demo.done.then(() => false), stop.then(() => true)]);
+        if (follow && !interrupted) {
+          process.stdout.write(`still running; status page ${demo.statusPage ?? '(none)'}. Ctrl-C to stop\n`);
+          await stop;
+        }
+        await demo.stop();
+      });
+    });
 }
