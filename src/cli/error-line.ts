@@ -3,6 +3,7 @@ import { CaptureError } from '../../protocol/pcap/capture-error.js';
 import { ConfigError } from '../config/config-error.js';
 import { AuthError, DeviceIdentityError } from '../device/errors.js';
 import { FrappeTlsError } from '../frappe/errors.js';
+import { NoPunchesError } from '../import/no-punches.js';
 import { StoreBusyError } from '../import/store-busy.js';
 import { OpsListenError, OpsUnreachableError } from '../ops/ops-server.js';
 
@@ -30,6 +31,8 @@ function hintFor(err: unknown): string {
   if (err instanceof DeviceIdentityError)
     return 'another terminal now has that address: fix its host (or discover list) or serial in the config';
   if (err instanceof FrappeTlsError) return "set frappe.ca_file to the CA that signed the site's certificate";
+  if (err instanceof NoPunchesError)
+    return "is it a terminal's *_attlog.dat or CSV export? The lines above (or --json) say why each was rejected";
   if (err instanceof CaptureError) return 'the file is no whole pcap/pcapng capture (tcpdump -w writes one)';
   switch (err.code) {
     case 'X05_USAGE':

@@ -6,6 +6,7 @@ import type { SiteConfig } from '../config/schema.js';
 import { hostTimeZone, isTimeZone } from '../event/wall-clock.js';
 import { csvMapping, zoneOfSerial } from '../import/from-config.js';
 import { formatOf, type ImportSummary, importFile } from '../import/import-file.js';
+import { NoPunchesError } from '../import/no-punches.js';
 import { isLockedStore, StoreBusyError } from '../import/store-busy.js';
 import type { Logger } from '../ops/log.js';
 import { PunchStore } from '../store/punch-store.js';
@@ -89,4 +90,6 @@ export async function runImport(file: string, o: ImportCommandOptions, logger: L
   else printSummary(summary, dataDir);
   const { rejected, ...counts } = summary;
   logger.info({ ...counts, timezone, site, data_dir: dataDir }, 'import done');
+  if (summary.new + summary.duplicate === 0)
+    throw new NoPunchesError(file, summary.read, summary.rejectedCount);
 }

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -62,4 +63,28 @@ t.test('bad usage exits 2', async (t) => {
   t.match(ok.output, /read 6 {2}new 4 {2}duplicate 0 {2}rejected 1/);
   const noDevice = await runCli(['import', fixture('1_attlog.dat')]);
   t.equal(noDevice.code, 2);
+});
+
+t.test('a file with no punch line at all exits 1, after the summary saying why', async (t) => {
+  const dir = tempDir(t);
+  const garbage = join(dir, 'notes_attlog.dat');
+  writeFileSync(garbage, 'shopping list\nmilk\neggs\n');
+  const r = await runCli([
+    'import',
+    garbage,
+    '--device',
+    'S',
+    '--timezone',
+    'UTC',
+    '--data-dir',
+    join(dir, 'store'),
+  ]);
+  t.equal(r.code, 1, r.output);
+  t.match(r.stdout, /read 3 {2}new 0 {2}duplicate 0 {2}rejected 3/);
+  t.match(r.stdout, /line 1: /, 'the rejected lines listed');
+  t.match(
+    r.output,
+    /^error: no line of .*notes_attlog\.dat is a punch \(3 read, 3 rejected\) \[X05_RECORD\]$/m,
+  );
+  t.match(r.output, /^hint: /m);
 });

@@ -7,7 +7,7 @@ export function registerImportCommand(program: Command): void {
   program
     .command('import')
     .description(
-      'import a USB export (*_attlog.dat or CSV) into the gateway store; prints read/new/duplicate/rejected',
+      'import a USB export (*_attlog.dat or CSV) into the gateway store; prints read/new/duplicate/rejected, exits 1 when no line is a punch',
     )
     .argument('<file>', 'the exported file')
     .requiredOption('--device <serial>', 'serial of the terminal that wrote the file (the file rarely says)')
