@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type SyncReport, syncDevice } from '../device/pull.js';
 import type { Logger } from '../ops/log.js';
@@ -29,7 +31,8 @@ export interface PullCommandOptions {
  * written fails at once, not after the download.
  */
 export async function runPullCommand(o: PullCommandOptions, logger: Logger): Promise<void> {
-  const out = await openOutput(o.out);
+  const output = await openOutput(o.out);
+  const out = output.stream;
   const progress = progressReporter('download', 'bytes', logger);
   let report: SyncReport;
   const capture = o.capture
@@ -65,10 +68,7 @@ export async function runPullCommand(o: PullCommandOptions, logger: Logger): Pro
   } finally {
     progress.stop();
     if (capture) closeSessionCapture(capture, failure);
-    if (out !== process.stdout) {
-      out.end();
-      await once(out, 'finish').catch(() => {});
-    }
+    await output.close(failure === undefined);
   }
   for (const err of report.rejected) logger.warn({ err, device: report.serial }, 'record rejected');
   logger.info(
@@ -84,14 +84,35 @@ export async function runPullCommand(o: PullCommandOptions, logger: Logger): Pro
   );
 }
 
-/** stdout for `-`, else the file, opened: a write error there is a usage error naming `--out`. */
-async function openOutput(path: string): Promise<Writable> {
-  if (path === '-') return process.stdout;
-  const file = createWriteStream(path);
+interface Output {
+  stream: Writable;
+  /** Ends the stream; a file is then put in place (`ok`) or removed. */
+  close(ok: boolean): Promise<void>;
+}
+
+/**
+ * stdout for `-`; else a file beside `path`, renamed to it once the pull succeeded, so that a failed pull
+ * leaves no half-written or empty file and an earlier file of that name stays whole. Opened at once: a place
+ * that cannot be written is a usage error naming `--out`.
+ */
+async function openOutput(path: string): Promise<Output> {
+  if (path === '-') return { stream: process.stdout, close: async () => {} };
+  const part = join(dirname(path), `.${basename(path)}.${process.pid}.part`);
+  const file = createWriteStream(part);
   try {
     await once(file, 'open');
   } catch (err) {
-    throw new UsageError(`--out ${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? err})`);
+    throw new UsageError(`--out ${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? err})`, {
+      cause: err,
+    });
   }
-  return file;
+  return {
+    stream: file,
+    async close(ok) {
+      file.end();
+      await once(file, 'finish').catch(() => {});
+      if (ok) await rename(part, path);
+      else await rm(part, { force: true });
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
@@ -90,4 +90,19 @@ t.test('exit codes: 2 for bad usage, 1 for an unreachable terminal', async (t) =
   const badConfig = await runCli(['gateway', '--config', '/nonexistent/site.yaml']);
   t.equal(badConfig.code, 2, 'an unreadable config is a config error');
   t.match(badConfig.output, /"code":"X05_CONFIG"/);
+});
+
+t.test('a failed pull --out leaves no file, and an earlier file of that name as it was', async (t) => {
+  const dir = tempDir(t);
+  const port = String(await freePort());
+  const pull = (out: string) =>
+    runCli(['pull', '--host', '127.0.0.1', '--port', port, '--timeout-ms', '1000', '--out', out]);
+  const fresh = await pull(join(dir, 'events.jsonl'));
+  t.equal(fresh.code, 1, fresh.output);
+  t.notOk(existsSync(join(dir, 'events.jsonl')), 'no empty file');
+  const earlier = join(dir, 'earlier.jsonl');
+  writeFileSync(earlier, '{"kept":true}\n');
+  t.equal((await pull(earlier)).code, 1);
+  t.equal(readFileSync(earlier, 'utf8'), '{"kept":true}\n');
+  t.same(readdirSync(dir), ['earlier.jsonl'], 'no partial file left beside it');
 });

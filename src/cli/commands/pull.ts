@@ -9,7 +9,7 @@ export function registerPullCommand(program: Command): void {
     .description('download every punch from one terminal once, as PunchEvent JSON lines')
     .requiredOption('--host <host>', 'terminal address')
     .option('--port <port>', 'terminal TCP port', int('port'), 4370)
-    .option('--out <file>', 'output file, - for stdout', '-')
+    .option('--out <file>', 'output file, put in place once the pull succeeded; - for stdout', '-')
     .option('--site <name>', 'site name written into each event', 'default')
     // no default value here: asking ICU for the host's zone maps its data (8 MB of RSS in a bare node) in
     // every command's process, the gateway's included; it is asked only when pull runs without one
