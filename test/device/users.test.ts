@@ -81,3 +81,17 @@ t.test('x05-gateway users --host H prints the list', async (t) => {
   t.equal(lines.length, 5);
   t.notMatch(r.output, /"password"/, 'passwords are never printed');
 });
+
+t.test('x05-gateway users prints the terminal facts on stdout, then the table', async (t) => {
+  const sim = await startSimulator({ users: 5, records: 3, serial: 'SIM-FACTS', logger });
+  t.teardown(() => sim.stop());
+  const r = await runCli(['users', '--host', sim.host, '--port', String(sim.port)]);
+  t.equal(r.code, 0, r.output);
+  const [facts, counts, blank, header, ...rows] = r.stdout.trimEnd().split('\n');
+  t.match(facts, /^terminal SIM-FACTS {2}firmware \S.* {2}platform .* {2}MAC /);
+  t.match(counts, /^users 5 of [\d,]+ {2}fingerprints .* {2}records 3 of [\d,]+ {2}user record 72 bytes$/);
+  t.equal(blank, '');
+  t.equal(header, 'uid\tuser_id\tname\tprivilege\tcard\tgroup');
+  t.equal(rows.length, 5);
+  t.notMatch(r.output, /"msg":"terminal facts"/, 'said once, on stdout');
+});
