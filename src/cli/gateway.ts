@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config/schema.js';
 import { DevicePoller, type DeviceStatus } from '../device/poller.js';
 import { startWatchFromConfig } from '../import/from-config.js';
 import type { FolderWatcher } from '../import/watch-folder.js';
+import { watchBrokerLink } from '../ops/broker-link.js';
 import { type Logger, redactUrl } from '../ops/log.js';
 import type { OpsServer } from '../ops/ops-server.js';
 import { ConfirmationListener } from '../publish/confirmations.js';
@@ -53,21 +54,22 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
     logger.info({ broker: redactUrl(cfg.broker.url) }, 'broker connected');
     client.publish(willTopic, 'online', { qos: 1, retain: true });
   });
-  client.on('offline', () =>
-    logger.warn(
-      { broker: cfg.broker.url, queued: store.outboxDepth },
-      'broker unreachable; punches stay queued on disk',
-    ),
-  );
-  client.on('error', (err) => logger.error({ err, broker: redactUrl(cfg.broker.url) }, 'broker error'));
-  // a refused CONNACK (bad credentials, ACL) is a config problem the operator must see on every retry
+  watchBrokerLink(client, logger, {
+    url: cfg.broker.url,
+    unreachable: 'broker unreachable; punches stay queued on disk',
+    fields: () => ({ queued: store.outboxDepth }),
+  });
+  // a refused CONNACK (bad credentials, ACL) is a config problem, said at error level once per refusal code
+  let refusedCode = 0;
   client.on('packetreceive', (p) => {
-    const code = p.cmd === 'connack' ? (p.returnCode ?? p.reasonCode ?? 0) : 0;
-    if (code !== 0)
+    if (p.cmd !== 'connack') return;
+    const code = p.returnCode ?? p.reasonCode ?? 0;
+    if (code !== 0 && code !== refusedCode)
       logger.error(
-        { broker: cfg.broker.url, username: cfg.broker.username, code },
+        { broker: redactUrl(cfg.broker.url), username: cfg.broker.username, code },
         'broker refused the connection (credentials?)',
       );
+    refusedCode = code;
   });
 
   const publisher = new OutboxPublisher({

@@ -3,6 +3,7 @@ import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqt
 import { GatewayError } from '../../protocol/errors.js';
 import { FrappeBatchWriter } from '../frappe/batch-writer.js';
 import type { FrappeWriter } from '../frappe/writer.js';
+import { watchBrokerLink } from '../ops/broker-link.js';
 import type { Logger } from '../ops/log.js';
 import { type AckSlot, AckWindow } from './ack-window.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
@@ -140,7 +141,10 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     clean: true,
     reconnectPeriod: 1000,
   });
-  dlClient.on('error', (err) => log.warn({ err }, 'MQTT error (dead-letter and confirmation connection)'));
+  watchBrokerLink(dlClient, log, {
+    url: opts.brokerUrl,
+    unreachable: 'broker unreachable (dead-letter and confirmation connection)',
+  });
   const retireAfterMs = opts.retireAfterMs ?? 3_600_000;
   const retirer =
     protocolVersion === 5 && retireAfterMs > 0
@@ -240,8 +244,10 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     await dlClient.endAsync(true);
     throw err;
   }
-  client.on('error', (err) => log.warn({ err }, 'MQTT error'));
-  client.on('reconnect', () => log.info('MQTT reconnecting'));
+  watchBrokerLink(client, log, {
+    url: opts.brokerUrl,
+    unreachable: 'broker unreachable; punches wait in the broker session',
+  });
   client.on('connect', (connack) => {
     log.info({ sessionPresent: connack.sessionPresent }, 'MQTT connected');
     // the will may have replaced the status while the connection was down

@@ -2,6 +2,7 @@ import { DEFAULT_TIME_BOUNDS, type TimeBounds } from '../event/plausible-time.js
 import type { PunchEvent } from '../event/punch-event.js';
 import { type BatchItem, type CheckinResult, writeCheckins } from './checkin-stage.js';
 import type { FrappeClient, FrappeDoc } from './client.js';
+import { createMissingDevices, type DeviceDoc, modeOfSource } from './device-record.js';
 import { CHECKIN_EVENT_ID } from './doctype-seed.js';
 import { EmployeeResolver } from './employee-resolver.js';
 import { FrappeError } from './errors.js';
@@ -64,6 +65,8 @@ export class FrappeBatchWriter implements FrappeWriter {
    */
   readonly checkinEventId: () => Promise<boolean>;
   readonly #timeBounds: TimeBounds;
+  /** Terminals whose Biometric Device record is known to exist: a Raw Log's `device` links to it. */
+  readonly #devices = new Set<string>();
 
   constructor(opts: FrappeBatchWriterOptions) {
     this.client = opts.client;
@@ -117,6 +120,7 @@ export class FrappeBatchWriter implements FrappeWriter {
     results: readonly CheckinResult[],
     states: readonly RawLogState[],
   ): Promise<Array<string | undefined>> {
+    await this.ensureDevices(items);
     const refused: Array<string | undefined> = items.map(() => undefined);
     const fresh = items.flatMap((_, i) => (states[i]?.kind === 'new' ? [i] : []));
     const idOf = (k: number) => items[fresh[k]!]!.event.id;
@@ -174,6 +178,32 @@ export class FrappeBatchWriter implements FrappeWriter {
     }
     const r = results[0]!;
     return { status: r.status, rawLog: e.id, checkin: r.checkin, via: r.via, ...msg(r) };
+  }
+
+  /**
+   * Creates the Biometric Device record of each terminal in `items` that has none yet (one GET per
+   * unknown terminal per process), as Frappe refuses a Raw Log whose `device` names no record
+   * (LinkValidationError). A refusal that is not about the site is left to the Raw Log insert to report.
+   */
+  private async ensureDevices(items: readonly BatchItem[]): Promise<void> {
+    const docs = new Map<string, DeviceDoc>();
+    for (const { event, plan } of items) {
+      const id = plan.rawLog.device;
+      if (this.#devices.has(id) || docs.has(id)) continue;
+      docs.set(id, {
+        device_id: id,
+        site: event.site,
+        timezone: event.timezone,
+        mode: modeOfSource(event.source),
+      });
+    }
+    if (docs.size === 0) return;
+    try {
+      const { present } = await createMissingDevices(this.client, [...docs.values()]);
+      for (const d of present) this.#devices.add(d);
+    } catch (err) {
+      if (!(err instanceof FrappeError) || err.kind === 'retryable' || err.kind === 'auth') throw err;
+    }
   }
 
   private async existingRawLogs(ids: string[]): Promise<Map<string, RawLogState>> {

@@ -25,6 +25,8 @@ export interface ListQuery {
   fields?: string[];
   filters?: FrappeFilter[];
   orderBy?: string;
+  /** One row per distinct value of this field (contract.md §2, `group_by`). */
+  groupBy?: string;
   /** 0 means no limit; Frappe's default is 20. */
   limit?: number;
 }
@@ -96,6 +98,7 @@ export class FrappeClient {
     if (q.fields) query.set('fields', JSON.stringify(q.fields));
     if (q.filters) query.set('filters', JSON.stringify(q.filters));
     if (q.orderBy) query.set('order_by', q.orderBy);
+    if (q.groupBy) query.set('group_by', q.groupBy);
     if (q.limit !== undefined) query.set('limit_page_length', String(q.limit));
     return this.data<T[]>({ httpMethod: 'GET', path: resourcePath(doctype), query, doctype });
   }

@@ -11,6 +11,8 @@ export interface FieldSeed {
   reqd?: 1;
   unique?: 1;
   in_list_view?: 1;
+  /** Shown as a filter box above the list (Frappe's "standard filters"). */
+  in_standard_filter?: 1;
   read_only?: 1;
 }
 
@@ -30,6 +32,9 @@ export interface DocTypeSeed {
  * unless Administrator sets them.
  */
 export const INTEGRATION_ROLE = 'Biometric Integration';
+
+/** One record per terminal, named by its serial; Raw Logs and user map rows link to it. */
+export const DEVICE_DOCTYPE = 'Biometric Device';
 
 type Perm = Record<string, string | number>;
 const admin: Perm = { role: 'System Manager', read: 1, write: 1, create: 1, delete: 1 };
@@ -57,20 +62,35 @@ const f = (
 
 export const DOCTYPE_SEEDS: readonly DocTypeSeed[] = [
   {
-    name: 'Biometric Device',
+    name: DEVICE_DOCTYPE,
     module: 'Custom',
     custom: 1,
     autoname: 'field:device_id',
+    // kept current by the forwarder (src/forwarder/device-registry.ts); the list shows state, site, last
+    // sync and drift, the name being the serial
     fields: [
-      f('device_id', 'Device ID', 'Data', { reqd: 1, unique: 1, in_list_view: 1 }),
-      f('device_name', 'Device Name', 'Data', { in_list_view: 1 }),
+      f('device_id', 'Device ID', 'Data', { reqd: 1, unique: 1 }),
+      f('device_name', 'Device Name', 'Data'),
       f('host', 'Host', 'Data'),
       f('port', 'Port', 'Int'),
       f('mode', 'Mode', 'Select', { options: 'PULL\nPUSH\nFILE' }),
-      f('site', 'Site', 'Data', { in_list_view: 1 }),
+      f('site', 'Site', 'Data', { in_list_view: 1, in_standard_filter: 1 }),
       f('timezone', 'Time Zone', 'Data'),
-      f('last_sync_at', 'Last Sync At', 'Datetime'),
+      f('last_sync_at', 'Last Sync At', 'Datetime', { in_list_view: 1 }),
       f('last_cursor', 'Last Cursor', 'Data'),
+      f('state', 'State', 'Select', {
+        options: 'online\nerror\noffline',
+        in_list_view: 1,
+        in_standard_filter: 1,
+      }),
+      f('clock_offset_s', 'Clock Drift (s)', 'Float', { in_list_view: 1 }),
+      f('clock_warning', 'Clock Off', 'Check'),
+      // Frappe list filters have no "older than N" on a date (Timespan and previous/next only name recent
+      // ranges), so the forwarder keeps this flag and the list offers it as a standard filter
+      f('sync_overdue', 'Not Synced for a Day', 'Check', { in_standard_filter: 1 }),
+      f('last_punch_at', 'Last Punch At', 'Datetime'),
+      f('last_status_at', 'Last Status At', 'Datetime'),
+      f('last_error', 'Last Error', 'Long Text'),
     ],
     permissions: [admin, hrManager(1), reader('HR User'), writer(INTEGRATION_ROLE)],
   },
@@ -83,7 +103,7 @@ export const DOCTYPE_SEEDS: readonly DocTypeSeed[] = [
       f('device_user_id', 'Device User ID', 'Data', { reqd: 1, in_list_view: 1 }),
       f('employee', 'Employee', 'Link', { options: 'Employee', reqd: 1, in_list_view: 1 }),
       // empty device and site: a global row; device beats site beats global (src/frappe/employee-resolver.ts)
-      f('device', 'Device', 'Data', { in_list_view: 1 }),
+      f('device', 'Device', 'Link', { options: DEVICE_DOCTYPE, in_list_view: 1 }),
       f('site', 'Site', 'Data', { in_list_view: 1 }),
     ],
     // HR keeps the map; the forwarder only reads it
@@ -97,7 +117,7 @@ export const DOCTYPE_SEEDS: readonly DocTypeSeed[] = [
     autoname: 'field:hash',
     fields: [
       f('hash', 'Hash', 'Data', { reqd: 1, unique: 1 }),
-      f('device', 'Device', 'Data', { reqd: 1, in_list_view: 1 }),
+      f('device', 'Device', 'Link', { options: DEVICE_DOCTYPE, reqd: 1, in_list_view: 1 }),
       f('device_user_id', 'Device User ID', 'Data', { reqd: 1, in_list_view: 1 }),
       f('event_time', 'Event Time', 'Datetime', { reqd: 1, in_list_view: 1 }),
       f('event_type', 'Event Type', 'Select', { options: 'IN\nOUT\nUNKNOWN' }),

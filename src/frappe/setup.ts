@@ -1,9 +1,12 @@
 import type { FrappeClient, FrappeDoc } from './client.js';
+import { createMissingDevices } from './device-record.js';
 import {
   CHECKIN_EVENT_ID,
   type CustomFieldSeed,
+  DEVICE_DOCTYPE,
   DOCTYPE_SEEDS,
   type DocTypeSeed,
+  type FieldSeed,
   INTEGRATION_ROLE,
 } from './doctype-seed.js';
 import { FrappeError } from './errors.js';
@@ -52,9 +55,17 @@ export async function setupFrappe(
       'Frappe HR is not installed: there is no Employee Checkin DocType (bench get-app hrms; bench --site SITE install-app hrms)',
     );
   }
+  // Frappe refuses a Link to a DocType the site lacks (WrongOptionsDoctypeLinkError)
+  const needsHrms = (seed: DocTypeSeed) => seed.fields.some((f) => f.options === CHECKIN_DOCTYPE);
+  const seeds = DOCTYPE_SEEDS.filter((seed) => hrms !== undefined || !needsHrms(seed));
+  for (const seed of DOCTYPE_SEEDS.filter((x) => !seeds.includes(x))) {
+    report.problems.push(
+      `DocType ${seed.name} not created: it links ${CHECKIN_DOCTYPE}, which comes with Frappe HR`,
+    );
+  }
   const steps: Array<[string, () => Promise<void>]> = [
     [`role ${INTEGRATION_ROLE}`, () => provisionRole(client, report)],
-    ...DOCTYPE_SEEDS.map((seed): [string, () => Promise<void>] => [
+    ...seeds.map((seed): [string, () => Promise<void>] => [
       `DocType ${seed.name}`,
       () => provisionDocType(client, seed, report),
     ]),
@@ -103,16 +114,63 @@ async function provisionDocType(client: FrappeClient, seed: DocTypeSeed, report:
   // a site set up before the role existed: add its rows, keep whatever the administrator granted
   const granted = new Set(perms.map((p) => String(p.role)));
   const newRoles = seed.permissions.filter((p) => !granted.has(String(p.role)));
-  if (missing.length === 0 && newRoles.length === 0) {
+  const links = await deviceLinksToMigrate(client, seed, fields, report);
+  if (missing.length === 0 && newRoles.length === 0 && links.length === 0) {
     report.unchanged.push(seed.name);
     return;
   }
+  const migrated = fields.map((x) => {
+    const to = links.find((l) => l.fieldname === x.fieldname);
+    return to ? { ...x, fieldtype: to.fieldtype, options: to.options } : x;
+  });
   await client.updateDoc('DocType', seed.name, {
-    ...(missing.length > 0 ? { fields: [...fields, ...missing] } : {}),
+    ...(missing.length > 0 || links.length > 0 ? { fields: [...migrated, ...missing] } : {}),
     ...(newRoles.length > 0 ? { permissions: [...perms, ...newRoles] } : {}),
   });
-  const added = [...missing.map((x) => x.fieldname), ...newRoles.map((p) => `permission ${String(p.role)}`)];
+  const added = [
+    ...missing.map((x) => x.fieldname),
+    ...links.map((l) => `${l.fieldname} → Link ${l.options}`),
+    ...newRoles.map((p) => `permission ${String(p.role)}`),
+  ];
   report.updated.push(`${seed.name} (+${added.join(', ')})`);
+}
+
+/**
+ * The `device` fields an older version made plain Data that the seed now links to Biometric Device. Frappe
+ * keeps the rows when a Data field becomes a Link (same varchar column), but would refuse to save any of
+ * them again while its value names no record, so a record is created first for every terminal the rows
+ * name. A field whose records cannot all be created stays Data (said in `problems`; the next run retries).
+ */
+async function deviceLinksToMigrate(
+  client: FrappeClient,
+  seed: DocTypeSeed,
+  fields: readonly FrappeDoc[],
+  report: SetupReport,
+): Promise<FieldSeed[]> {
+  const out: FieldSeed[] = [];
+  for (const field of seed.fields) {
+    const now = fields.find((x) => x.fieldname === field.fieldname);
+    if (field.options !== DEVICE_DOCTYPE || now?.fieldtype !== 'Data') continue;
+    const rows = await client.getList<Record<string, unknown>>(seed.name, {
+      fields: [field.fieldname],
+      groupBy: field.fieldname,
+      limit: 0,
+    });
+    const names = [...new Set(rows.map((r) => r[field.fieldname]).filter((v) => typeof v === 'string' && v))];
+    const made = await createMissingDevices(
+      client,
+      names.map((n) => ({ device_id: String(n) })),
+    );
+    report.created.push(...made.created.map((d) => `${DEVICE_DOCTYPE} ${d}`));
+    if (made.refused.length > 0) {
+      report.problems.push(
+        `${seed.name}.${field.fieldname} stays plain text: Frappe refused a ${DEVICE_DOCTYPE} record for ${made.refused.map((r) => `${r.device} (${r.error.frappeMessage})`).join(', ')}`,
+      );
+      continue;
+    }
+    out.push(field);
+  }
+  return out;
 }
 
 async function provisionCustomField(

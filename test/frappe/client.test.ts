@@ -24,6 +24,7 @@ async function setup(opts: Parameters<typeof FrappeStandin.start>[0] = {}) {
       { employee_name: 'Jane Doe', attendance_device_id: '4711' },
       { employee_name: 'Idle Ian', attendance_device_id: '13', status: 'Inactive' },
     ],
+    devices: ['X05-1'],
     ...opts,
   });
   t.teardown(() => site.close());

@@ -65,8 +65,8 @@ t.test(
     );
     t.equal(
       lines.filter((l) => l.startsWith('POST ')).length,
-      2,
-      'one insert_many for Checkins, one for Raw Logs',
+      3,
+      'one insert_many for Checkins, one for the terminal’s Biometric Device record, one for Raw Logs',
     );
     t.match(
       lines[0],

@@ -90,6 +90,8 @@ t.test('what is missing is said: no Frappe HR, no System Manager, no HR role', a
   });
   t.match((await setupFrappe(admin, client)).problems, [
     /Frappe HR is not installed/,
+    // its employee_checkin links a DocType the site lacks, which Frappe refuses
+    /DocType Attendance Raw Log not created: it links Employee Checkin, which comes with Frappe HR/,
     /none of HR User/,
     /lacks the Biometric/,
   ]);
@@ -109,7 +111,7 @@ t.test('what is missing is said: no Frappe HR, no System Manager, no HR role', a
     /has none of HR User, HR Manager, System Manager: Employee Checkin "time" is a permission-level-1 field/,
   );
   t.match(r.problems[5], /lacks the Biometric Integration role/);
-  t.equal(s.docs('DocType').length, 3, 'only what the System Manager run created');
+  t.equal(s.docs('DocType').length, 2, 'only what the System Manager run could create');
 });
 
 t.test('the run-time check reads roles through get_roles, not the stripped User document', async (t) => {
@@ -168,3 +170,70 @@ t.test('an existing DocType missing a field gets the field; nothing else changes
     [...trimmed.map((f) => f.fieldname), 'last_cursor'],
   );
 });
+
+t.test(
+  'a site set up before terminals were kept: fields added, `device` becomes a Link, rows kept',
+  async (t) => {
+    const { s, client, admin } = await site({ olderDeviceFields: true });
+    const emp = s.addEmployee({ employee_name: 'Jane', attendance_device_id: '1' });
+    // what the older forwarder wrote: Raw Logs naming terminals that have no record, one that has
+    s.insert('Biometric Device', { device_id: 'OLD-2' });
+    for (const [hash, device] of [
+      ['h1', 'OLD-1'],
+      ['h2', 'OLD-1'],
+      ['h3', 'OLD-2'],
+    ]) {
+      s.insert('Attendance Raw Log', {
+        hash,
+        device,
+        device_user_id: '1',
+        event_time: '2024-05-01 08:00:00',
+        status: 'Pending',
+      });
+    }
+    s.insert('Biometric User Map', { device_user_id: '9', employee: emp.name, device: 'OLD-3' });
+
+    const r = await setupFrappe(admin, client);
+    t.same(r.problems, []);
+    t.same(r.created, ['Biometric Device OLD-3', 'Biometric Device OLD-1']);
+    t.match(r.updated, [
+      /^Biometric Device \(\+state, clock_offset_s, clock_warning, sync_overdue, last_punch_at, last_status_at, last_error\)$/,
+      'Biometric User Map (+device → Link Biometric Device)',
+      'Attendance Raw Log (+device → Link Biometric Device)',
+    ]);
+    t.equal(s.rawLogs.length, 3, 'every Raw Log kept');
+    t.same(
+      s
+        .docs('Biometric Device')
+        .map((d) => d.name)
+        .sort(),
+      ['OLD-1', 'OLD-2', 'OLD-3'],
+    );
+    const rawLog = s.docs('DocType').find((d) => d.name === 'Attendance Raw Log')!;
+    t.match(
+      (rawLog.fields as Array<Record<string, unknown>>).find((f) => f.fieldname === 'device'),
+      { fieldtype: 'Link', options: 'Biometric Device', reqd: 1, label: 'Device' },
+    );
+
+    // the run-time user can save the old rows again, and a name without a record is refused as Frappe does
+    await client.updateDoc('Attendance Raw Log', 'h1', { status: 'Synced' });
+    const refused: unknown = await client
+      .insertDoc('Attendance Raw Log', {
+        hash: 'h4',
+        device: 'NO-SUCH',
+        device_user_id: '1',
+        event_time: '2024-05-01 08:00:00',
+      })
+      .catch((err: unknown) => err);
+    t.match(refused, {
+      status: 417,
+      excType: 'LinkValidationError',
+      messages: ['Could not find Device: NO-SUCH'],
+    });
+
+    s.requests.length = 0;
+    const again = await setupFrappe(admin, client);
+    t.same([again.created, again.updated, again.problems], [[], [], []]);
+    t.same(writes(s), [], 'a second run writes nothing');
+  },
+);

@@ -122,7 +122,7 @@ const RAW_LOG: DocTypeSpec = {
   name: 'Attendance Raw Log',
   fields: {
     hash: { label: 'Hash', type: 'Data', reqd: true, unique: true },
-    device: { label: 'Device', type: 'Data', reqd: true },
+    device: { label: 'Device', type: 'Link', options: 'Biometric Device', reqd: true },
     device_user_id: { label: 'Device User ID', type: 'Data', reqd: true },
     event_time: { label: 'Event Time', type: 'Datetime', reqd: true },
     event_type: { label: 'Event Type', type: 'Select', options: ['IN', 'OUT', 'UNKNOWN'] },
@@ -150,7 +150,7 @@ const USER_MAP: DocTypeSpec = {
   fields: {
     device_user_id: { label: 'Device User ID', type: 'Data', reqd: true },
     employee: { label: 'Employee', type: 'Link', options: 'Employee', reqd: true },
-    device: { label: 'Device', type: 'Data' },
+    device: { label: 'Device', type: 'Link', options: 'Biometric Device' },
     site: { label: 'Site', type: 'Data' },
   },
   autoname: (_doc, ctx) => `BUM-${String(ctx.db.nextInSeries('BUM-')).padStart(5, '0')}`,
@@ -168,6 +168,13 @@ const DEVICE: DocTypeSpec = {
     timezone: { label: 'Time Zone', type: 'Data' },
     last_sync_at: { label: 'Last Sync At', type: 'Datetime' },
     last_cursor: { label: 'Last Cursor', type: 'Data' },
+    state: { label: 'State', type: 'Select', options: ['online', 'error', 'offline'] },
+    clock_offset_s: { label: 'Clock Drift (s)', type: 'Float' },
+    clock_warning: { label: 'Clock Off', type: 'Check', default: 0 },
+    sync_overdue: { label: 'Not Synced for a Day', type: 'Check', default: 0 },
+    last_punch_at: { label: 'Last Punch At', type: 'Datetime' },
+    last_status_at: { label: 'Last Status At', type: 'Datetime' },
+    last_error: { label: 'Last Error', type: 'Long Text' },
   },
   autoname: (doc) => String(doc.device_id ?? ''),
 };

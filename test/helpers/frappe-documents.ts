@@ -1,5 +1,11 @@
 import type { Doc } from './frappe-db.js';
-import { type Ctx, canonicalDatetime, DOCTYPES, type DocTypeSpec } from './frappe-doctypes.js';
+import {
+  type Ctx,
+  canonicalDatetime,
+  DOCTYPES,
+  type DocTypeSpec,
+  type FieldSpec,
+} from './frappe-doctypes.js';
 import { doesNotExist, duplicateEntry, FrappeThrow, pythonError, uniqueValidation } from './frappe-errors.js';
 import { assertPermitted } from './frappe-perms.js';
 
@@ -9,9 +15,30 @@ export function specOf(doctype: string, ctx?: Ctx): DocTypeSpec {
   const spec = DOCTYPES.get(doctype);
   // custom DocTypes exist only once `frappe setup` (or an administrator) created them
   if (!spec || ctx?.absent.has(doctype)) throw doesNotExist(`DocType ${doctype} not found`);
+  const fields = ctx ? siteFields(ctx, spec) : spec.fields;
   // Custom Fields are columns of the DocType's table like its own fields
   const custom = ctx?.customFields.get(doctype);
-  return custom ? { ...spec, fields: { ...spec.fields, ...custom } } : spec;
+  return fields === spec.fields && !custom ? spec : { ...spec, fields: { ...fields, ...custom } };
+}
+
+/**
+ * The columns as the site's own DocType document has them, when setup (or an older version of it) wrote
+ * one: a field it lacks is not in the table, and a field has the type given there (a `device` an older
+ * setup made Data takes any text until a new setup turns it into a Link).
+ */
+function siteFields(ctx: Ctx, spec: DocTypeSpec): Record<string, FieldSpec> {
+  const stored = ctx.db.get('DocType', spec.name)?.fields;
+  if (!Array.isArray(stored)) return spec.fields;
+  const rows = stored as Array<Record<string, unknown>>;
+  const out: Record<string, FieldSpec> = {};
+  for (const [name, f] of Object.entries(spec.fields)) {
+    const row = rows.find((r) => r.fieldname === name);
+    if (!row) continue;
+    const type = String(row.fieldtype) as FieldSpec['type'];
+    out[name] =
+      type === f.type ? f : { ...f, type, ...(type === 'Link' ? { options: String(row.options) } : {}) };
+  }
+  return out;
 }
 
 /** Documents go out without null fields (v15+, contract.md §2, success envelopes). */

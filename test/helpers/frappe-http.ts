@@ -66,6 +66,7 @@ export async function contractSite(
       { employee_name: 'Idle Ian', attendance_device_id: '13', status: 'Inactive' },
       { employee_name: 'Gone Gail', attendance_device_id: '14', status: 'Left' },
     ],
+    devices: ['X05-1'],
     ...opts,
   });
   t.teardown(() => s.close());

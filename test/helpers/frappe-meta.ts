@@ -1,4 +1,4 @@
-import { DOCTYPE_SEEDS } from '../../src/frappe/doctype-seed.js';
+import { DEVICE_DOCTYPE, DOCTYPE_SEEDS } from '../../src/frappe/doctype-seed.js';
 import type { Doc } from './frappe-db.js';
 import { type Ctx, DOCTYPES, type FieldSpec } from './frappe-doctypes.js';
 import { specOf } from './frappe-documents.js';
@@ -44,6 +44,8 @@ function fieldsOf(fields: Record<string, FieldSpec>): Record<string, unknown>[] 
     fieldname,
     label: f.label,
     fieldtype: FIELDTYPE[f.type] ?? f.type,
+    ...(f.type === 'Link' ? { options: f.options } : {}),
+    ...(f.type === 'Select' ? { options: (f.options as readonly string[]).join('\n') } : {}),
     ...(f.unique ? { unique: 1 } : {}),
     idx: i + 1,
   }));
@@ -78,6 +80,7 @@ export function metaResource(ctx: Ctx, call: ResourceCall): Reply {
   if (call.httpMethod !== 'POST' && call.httpMethod !== 'PUT') throw permissionError('Not permitted');
   const input = body(call);
   checkPermissionRows(ctx, input.permissions);
+  checkLinkOptions(String(call.name ?? input.name ?? ''), input.fields, existing);
   if (call.httpMethod === 'PUT') {
     const before = call.name === undefined ? undefined : existing(call.name);
     if (!before) throw doesNotExist(`DocType ${call.name} not found`);
@@ -100,6 +103,55 @@ export function metaResource(ctx: Ctx, call: ResourceCall): Reply {
   // the table is created during the insert (contract.md §5); not undone on rollback, as DDL commits
   ctx.absent.delete(name);
   return { status: 200, body: { data: doc } };
+}
+
+/** A Link field's options must name a DocType on the site (DocType.validate, check_link_table_options). */
+function checkLinkOptions(
+  doctype: string,
+  fields: unknown,
+  existing: (name: string) => Doc | undefined,
+): void {
+  if (!Array.isArray(fields)) return;
+  fields.forEach((raw, i) => {
+    const f = raw as Record<string, unknown>;
+    if (f.fieldtype !== 'Link' || f.options === doctype) return;
+    if (existing(String(f.options ?? ''))) return;
+    throw validationError(
+      `${doctype}: Options must be a valid DocType for field ${String(f.label)} in row ${i + 1}`,
+      { excType: 'WrongOptionsDoctypeLinkError' },
+    );
+  });
+}
+
+/** Biometric Device fields an older setup created, before the forwarder kept each terminal's status. */
+const OLDER_DEVICE_FIELDS = [
+  'device_id',
+  'device_name',
+  'host',
+  'port',
+  'mode',
+  'site',
+  'timezone',
+  'last_sync_at',
+  'last_cursor',
+];
+
+/**
+ * The custom DocTypes as an older `frappe setup` made them: Biometric Device without the status fields,
+ * and `device` on Attendance Raw Log and Biometric User Map plain Data (any text, no record behind it).
+ */
+export function olderSetupDocTypes(): Doc[] {
+  return DOCTYPE_SEEDS.map((seed) => ({
+    ...seed,
+    doctype: 'DocType',
+    owner: 'Administrator',
+    docstatus: 0,
+    fields: seed.fields
+      .filter((f) => seed.name !== DEVICE_DOCTYPE || OLDER_DEVICE_FIELDS.includes(f.fieldname))
+      .map(({ options, ...f }) =>
+        options === DEVICE_DOCTYPE ? { ...f, fieldtype: 'Data' } : { ...f, ...(options ? { options } : {}) },
+      ),
+  }));
 }
 
 /** Role rows must name existing roles; a non-Administrator may not grant All or a custom role (§5). */

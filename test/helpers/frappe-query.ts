@@ -143,6 +143,24 @@ export function queryDocs(
     const sign = dir.toLowerCase() === 'desc' ? -1 : 1;
     rows = [...rows].sort((x, y) => sign * cmp(x[field], y[field]));
   }
+  // group_by: one row per value of the field (the columns asked for are that field's, contract.md §2)
+  const groupBy = typeof args.group_by === 'string' ? args.group_by.trim() : '';
+  if (groupBy) {
+    if (!known.includes(groupBy)) {
+      throw pythonError(
+        'OperationalError',
+        `(1054, "Unknown column '${groupBy}' in 'group statement'")`,
+        'pymysql.err',
+      );
+    }
+    const seen = new Set<string>();
+    rows = rows.filter((d) => {
+      const k = norm(d[groupBy]);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }
   const start = Number(args.limit_start ?? 0) || 0;
   const limit = Number(args.limit_page_length ?? args.limit ?? 20);
   rows = rows.slice(start, limit === 0 ? undefined : start + limit);

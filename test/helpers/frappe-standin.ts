@@ -7,7 +7,7 @@ import { type Doc, FrappeDb, LockWait } from './frappe-db.js';
 import type { Ctx } from './frappe-doctypes.js';
 import { insertDoc } from './frappe-documents.js';
 import { authenticationError, errorBody, FrappeThrow, pythonError } from './frappe-errors.js';
-import { addCustomField, CUSTOM_DOCTYPES, uniqueFields } from './frappe-meta.js';
+import { addCustomField, CUSTOM_DOCTYPES, olderSetupDocTypes, uniqueFields } from './frappe-meta.js';
 import { callMethod } from './frappe-methods.js';
 import { RUNTIME_ROLES, TIME_ROLES } from './frappe-perms.js';
 import { authenticate, formDict } from './frappe-request.js';
@@ -31,6 +31,8 @@ export interface StandinOptions {
   /** A second key, a System Manager, for `frappe setup`. Default admin / admin-secret, setup@example.com. */
   admin?: { apiKey?: string; apiSecret?: string; user?: string };
   employees?: EmployeeSeed[];
+  /** Biometric Device records (by serial): a Raw Log's or user map row's `device` must name one. */
+  devices?: string[];
   /** System Settings time_zone. */
   timeZone?: string;
   /** Added to every request, to behave like a real site in benches. */
@@ -48,6 +50,11 @@ export interface StandinOptions {
   withoutCustomDoctypes?: boolean;
   /** A site set up by an older version: the custom DocTypes exist, the Checkin event id field does not. */
   withoutCheckinEventId?: boolean;
+  /**
+   * A site set up before the forwarder kept terminals: Biometric Device lacks its status fields, and
+   * `device` on Attendance Raw Log and Biometric User Map is plain Data (olderSetupDocTypes).
+   */
+  olderDeviceFields?: boolean;
   /** nginx client_max_body_size. Default 50 MB, as bench's nginx config sets it. */
   maxBodyBytes?: number;
   /** How long a statement waits for a lock an uncommitted transaction holds (innodb_lock_wait_timeout). */
@@ -154,7 +161,9 @@ export class FrappeStandin {
       this.db.put({ doctype: 'Role', name: role, role_name: role, is_custom: 0 });
     }
     if (setUp && !opts.withoutCheckinEventId) addCustomField(this.ctx, { ...CHECKIN_EVENT_ID });
+    if (setUp && opts.olderDeviceFields) for (const d of olderSetupDocTypes()) this.db.put(d);
     for (const e of opts.employees ?? []) this.addEmployee(e);
+    for (const d of opts.devices ?? []) this.insert('Biometric Device', { device_id: d });
   }
 
   static async start(opts: StandinOptions = {}): Promise<FrappeStandin> {
