@@ -138,6 +138,8 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
       stored: u.stored,
       rejected: u.rejected,
       clock_offset_s: null,
+      mode: 'PUSH',
+      timezone: cfg.push?.devices.find((d) => d.serial === u.device)?.timezone,
     }),
   );
   const importFolder = await startWatchFromConfig(cfg, store, logger);

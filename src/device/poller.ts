@@ -33,6 +33,10 @@ export interface DeviceStatus extends Partial<AddressStatus> {
   /** |clock_offset_s| is above the configured threshold. */
   clock_warning?: boolean;
   error?: string;
+  /** The configured name (else serial or address), how the gateway reaches it, and its zone. */
+  name?: string;
+  mode?: 'PULL' | 'PUSH';
+  timezone?: string;
 }
 
 export interface PollerOptions {
@@ -58,6 +62,8 @@ export interface PollerOptions {
   setTime?: boolean;
   /** Cap of the reconnect backoff (default 5 min). */
   maxBackoffMs?: number;
+  /** How often a live realtime session sends its status again (REALTIME_STATUS_MS). */
+  realtimeStatusMs?: number;
   /**
    * Where to look for the terminal when it stops answering at its address or another serial answers there
    * (a new DHCP lease): CIDR blocks, ranges or hosts (address-range.ts). Needs `expectedSerial`.
@@ -74,6 +80,11 @@ export interface PollerOptions {
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
+/**
+ * A realtime session syncs once at connect and then only hears events: its heartbeat re-sends the status
+ * this often, so the forwarder (devices.stale_after_s) does not take a live terminal for a silent one.
+ */
+const REALTIME_STATUS_MS = 5 * 60_000;
 
 /**
  * Keeps one terminal synced: polls on a schedule, or holds a realtime session. Failures back off
@@ -89,6 +100,7 @@ export class DevicePoller {
   private clockWarned = false;
   /** Where the terminal is reached now: the configured host until discovery finds it elsewhere. */
   private readonly where: TerminalAddress;
+  private lastStatus: DeviceStatus | undefined;
 
   constructor(private readonly opts: PollerOptions) {
     this.where = new TerminalAddress({
@@ -193,7 +205,7 @@ export class DevicePoller {
       },
       'sync done',
     );
-    o.onStatus?.({
+    this.emit({
       device: result.serial,
       state: 'online',
       last_sync: new Date().toISOString(),
@@ -204,6 +216,12 @@ export class DevicePoller {
       clock_warning: clockWarning,
       ...this.where.status(),
     });
+  }
+
+  private emit(s: DeviceStatus): void {
+    const o = this.opts;
+    this.lastStatus = { ...s, name: o.label, mode: 'PULL', timezone: o.timezone };
+    o.onStatus?.(this.lastStatus);
   }
 
   /** Drift is published as a figure every sync and warned about past the threshold (issue 4, item 5). */
@@ -248,7 +266,20 @@ export class DevicePoller {
         stored += await this.store(batch);
       },
       onSynced: async (r: SyncReport) => this.report(r, stored),
-      onClock: (offset) => this.checkClock(o.expectedSerial ?? o.label, offset, false),
+      onClock: (offset) => {
+        const warn = this.checkClock(o.expectedSerial ?? o.label, offset, false);
+        const last = this.lastStatus;
+        // the heartbeat just proved the link, and a live session takes each punch as it happens: synced now
+        const every = o.realtimeStatusMs ?? REALTIME_STATUS_MS;
+        if (last?.state === 'online' && Date.now() - Date.parse(last.last_sync) >= every) {
+          this.emit({
+            ...last,
+            last_sync: new Date().toISOString(),
+            clock_offset_s: offset,
+            clock_warning: warn,
+          });
+        }
+      },
     });
   }
 
@@ -273,7 +304,7 @@ export class DevicePoller {
         const cap = o.maxBackoffMs ?? MAX_BACKOFF_MS;
         wait = Math.min(cap, 1000 * 2 ** Math.min(failures - 1, 10)) * (0.5 + Math.random() / 2);
         o.logger.error({ err, device: o.label, retry_in_ms: Math.round(wait) }, 'sync failed');
-        o.onStatus?.({
+        this.emit({
           device: o.expectedSerial ?? o.label,
           state: 'error',
           last_sync: new Date().toISOString(),

@@ -116,3 +116,43 @@ t.test('realtime with faults: every punch stored once, gaps filled by the catch-
   t.same(new Set(events.map((e) => `${e.user_id}|${e.device_time}`)), wanted, 'no punch lost');
   t.ok(statuses.some((s) => s.state === 'online' && s.device === 'RTP-1'));
 });
+
+t.test(
+  'a live realtime session sends its status again from its heartbeat, not only at connect',
+  async (t) => {
+    const sim = await startSimulator({ records: 3, serial: 'RTP-2', logger });
+    t.teardown(() => sim.stop());
+    const store = await PunchStore.open(tempDir(t));
+    const statuses: DeviceStatus[] = [];
+    const poller = new DevicePoller({
+      host: sim.host,
+      port: sim.port,
+      site: 'hq',
+      timezone: 'UTC',
+      timeoutMs: 1000,
+      intervalMs: 60_000,
+      realtime: true,
+      heartbeatMs: 100,
+      realtimeStatusMs: 300,
+      expectedSerial: 'RTP-2',
+      label: 'Gate',
+      sink: store,
+      logger,
+      onStatus: (s) => statuses.push(s),
+    });
+    poller.start();
+    t.teardown(async () => {
+      await poller.stop();
+      await store.close();
+    });
+    // the forwarder marks a terminal offline when its status stops (devices.stale_after_s)
+    await until('three statuses of one session', () => statuses.length >= 3, 10_000);
+    t.match(statuses, [
+      { device: 'RTP-2', state: 'online', name: 'Gate', mode: 'PULL', timezone: 'UTC', records: 3 },
+      { device: 'RTP-2', state: 'online', clock_offset_s: Number, records: 3 },
+      { device: 'RTP-2', state: 'online' },
+    ]);
+    const times = statuses.slice(0, 3).map((s) => Date.parse(s.last_sync));
+    t.ok(times[1]! - times[0]! >= 300 && times[2]! - times[1]! >= 300, 'at most one per realtimeStatusMs');
+  },
+);
