@@ -101,5 +101,6 @@ export async function startForwarderFromConfig(
     retireAfterMs:
       cfg.forwarder?.retire_after_s === undefined ? undefined : cfg.forwarder.retire_after_s * 1000,
     protocolVersion: cfg.broker.protocol_version,
+    devices: { staleAfterS: cfg.devices?.stale_after_s },
   });
 }

@@ -320,6 +320,14 @@ export const CloudConfigSchema = z
       })
       .strict()
       .optional(),
+    /** The Biometric Device records the forwarder keeps in Frappe; defaults in src/forwarder. */
+    devices: z
+      .object({
+        /** A terminal whose gateway sent no status for this long is marked offline in ERPNext. Default 86400. */
+        stale_after_s: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
     /** Terminal serial → fixed direction, for IN-only or OUT-only terminals (else from the punch code). */
     device_log_types: z.record(z.string(), z.enum(['IN', 'OUT'])).optional(),
     /** Shift Types whose last_sync_of_checkin advances once all their terminals are written (auto attendance). */

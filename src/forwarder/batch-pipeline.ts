@@ -21,6 +21,8 @@ export interface PipelineDeps extends RetryDeps {
   confirmer: HeldPunches;
   /** Shift Type last_sync_of_checkin, when shift types are configured. */
   shiftSync?: ShiftSync | undefined;
+  /** Told of the punches Frappe holds, to keep their terminals' records (never awaited: it writes on its own). */
+  devices?: { punches(events: readonly PunchEvent[]): void } | undefined;
 }
 
 interface Job {
@@ -154,6 +156,7 @@ export class BatchPipeline {
         this.ack(job);
       });
       d.stats.batches++;
+      d.devices?.punches(todo.flatMap((i, k) => (refused[k] === undefined ? [jobs[i]!.event] : [])));
       await Promise.all(letters);
     } catch (err) {
       for (const j of jobs) j.slot.done(false);

@@ -11,6 +11,8 @@ import { BatchPipeline } from './batch-pipeline.js';
 import { Confirmer } from './confirmer.js';
 import { DEAD_LETTER_TOPIC } from './dead-letter.js';
 import { type DeliveryDeps, deliver } from './deliver.js';
+import { DeviceRegistry } from './device-registry.js';
+import { watchDeviceStatus } from './device-status.js';
 import { InstanceRetirer } from './instance-retirer.js';
 import { KeySerial } from './key-serial.js';
 import { ShiftSync, type ShiftTypeDevices } from './shift-sync.js';
@@ -61,6 +63,17 @@ export interface ForwarderOptions {
   shiftTypes?: ShiftTypeDevices[] | undefined;
   /** Retire other instances of the share group offline this long (InstanceRetirer); 0 = never. Default 1 h. */
   retireAfterMs?: number | undefined;
+  /**
+   * Biometric Device records (batching writers, DeviceRegistry): a terminal without a status for
+   * `staleAfterS` (default 86,400) is marked offline; the write interval and tick are for tests. false = off.
+   */
+  devices?: DeviceRecordOptions | false | undefined;
+}
+
+export interface DeviceRecordOptions {
+  staleAfterS?: number | undefined;
+  minWriteIntervalMs?: number | undefined;
+  tickMs?: number | undefined;
 }
 
 /** The broker refused the shared subscription (ACL, or no shared-subscription support): fix the cloud config. */
@@ -189,6 +202,19 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     stats.acked++;
   });
   const batchWriter = opts.writer instanceof FrappeBatchWriter ? opts.writer : undefined;
+  const devices =
+    batchWriter && opts.devices !== false
+      ? new DeviceRegistry({
+          client: batchWriter.client,
+          siteZone: batchWriter.siteZone,
+          logger: log,
+          staleAfterMs: (opts.devices?.staleAfterS ?? 86_400) * 1000,
+          minWriteIntervalMs: opts.devices?.minWriteIntervalMs,
+          tickMs: opts.devices?.tickMs,
+        })
+      : undefined;
+  // statuses come on the side connection: the main one admits only punches (AckWindow)
+  const unwatch = devices ? watchDeviceStatus(dlClient, (s) => devices.status(s), log) : () => {};
   const pipeline = batchWriter
     ? new BatchPipeline({
         ...deps,
@@ -196,6 +222,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
         batchSize,
         lingerMs: opts.lingerMs ?? 20,
         stopping: stopping.signal,
+        devices,
         shiftSync: opts.shiftTypes?.length
           ? new ShiftSync(batchWriter.client, opts.shiftTypes, log, () => batchWriter.siteZone())
           : undefined,
@@ -241,6 +268,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   try {
     client = await connectDeferringAcks(opts.brokerUrl, mqttOptions, window);
   } catch (err) {
+    devices?.stop();
     await dlClient.endAsync(true);
     throw err;
   }
@@ -257,6 +285,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   const shared = protocolVersion === 5 ? `$share/${opts.shareGroup}/${opts.topic}` : opts.topic;
   const grants = await client.subscribeAsync(shared, { qos: 1 });
   if (grants.some((g) => g.qos > 2)) {
+    devices?.stop();
     await Promise.all([client.endAsync(true), dlClient.endAsync(true)]);
     throw new SubscriptionError(
       shared,
@@ -293,6 +322,8 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       stopping.abort();
       stopUnmappedPass();
       retirer?.stop();
+      unwatch();
+      devices?.stop();
       await Promise.race([drain, timer]);
       // a clean stop says offline itself (the will is for an unclean end); bounded: the broker may be down
       const said =

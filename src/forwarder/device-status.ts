@@ -1,0 +1,108 @@
+import type { MqttClient } from 'mqtt';
+import { topicLevel } from '../event/topic-level.js';
+import { isTimeZone } from '../event/wall-clock.js';
+import type { Logger } from '../ops/log.js';
+
+/**
+ * The gateways' retained device statuses. Not shared: a broker sends retained messages to a normal
+ * subscription only (MQTT 5 §4.8.2), so every forwarder sees every terminal's last status at start.
+ */
+export const DEVICE_STATUS_TOPIC = 'x05/v1/+/+/status';
+
+/** What a gateway said of one terminal (src/device/poller.ts DeviceStatus, and the push receiver's). */
+export interface TerminalStatus {
+  site: string;
+  device: string;
+  state: 'online' | 'error';
+  /** When the gateway said it: its `last_sync`, the time of the sync (or failed attempt) behind it. */
+  atMs: number;
+  name?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  mode?: 'PULL' | 'PUSH' | undefined;
+  timezone?: string | undefined;
+  clockOffsetS?: number | undefined;
+  clockWarning?: boolean | undefined;
+  error?: string | undefined;
+  /** Slots of the terminal's log read so far (a pull's cursor). */
+  records?: number | undefined;
+  /** Newest punch stored, as the terminal stamped it (wall time in its zone). */
+  lastPunch?: string | undefined;
+}
+
+const MAX_PAYLOAD = 16 * 1024;
+const TEXT_MAX = 1000;
+const TOPIC = /^x05\/v1\/([^/]+)\/([^/]+)\/status$/;
+
+/**
+ * A device status message as a TerminalStatus; undefined for what is not one (the gateway's own status,
+ * a cleared retained message), a string saying why for a status that cannot be read. Site and device come
+ * from the topic (a site's broker credentials may publish only under its own site); the payload's device
+ * must be the one the topic names.
+ */
+export function readTerminalStatus(topic: string, payload: Buffer): TerminalStatus | string | undefined {
+  const m = TOPIC.exec(topic);
+  if (!m || m[2] === 'gateway' || payload.length === 0) return undefined;
+  if (payload.length > MAX_PAYLOAD) return `payload of ${payload.length} bytes`;
+  let p: Record<string, unknown>;
+  try {
+    const v: unknown = JSON.parse(payload.toString('utf8'));
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
+    p = v as Record<string, unknown>;
+  } catch {
+    return 'not JSON';
+  }
+  const device = text(p.device);
+  if (!device || topicLevel(device) !== m[2]) return 'device does not match the topic';
+  if (p.state !== 'online' && p.state !== 'error') return 'state is neither online nor error';
+  const atMs = typeof p.last_sync === 'string' ? Date.parse(p.last_sync) : Number.NaN;
+  if (!Number.isFinite(atMs)) return 'last_sync is not a time';
+  const address = text(p.address);
+  const colon = address?.lastIndexOf(':') ?? -1;
+  const port = colon > 0 ? Number(address!.slice(colon + 1)) : Number.NaN;
+  return {
+    site: m[1]!,
+    device,
+    state: p.state,
+    atMs,
+    name: text(p.name),
+    ...(Number.isInteger(port) && port > 0 && port < 65_536 ? { host: address!.slice(0, colon), port } : {}),
+    mode: p.mode === 'PULL' || p.mode === 'PUSH' ? p.mode : undefined,
+    timezone: typeof p.timezone === 'string' && isTimeZone(p.timezone) ? p.timezone : undefined,
+    clockOffsetS: finite(p.clock_offset_s),
+    clockWarning: typeof p.clock_warning === 'boolean' ? p.clock_warning : undefined,
+    error: text(p.error),
+    records: finite(p.records),
+    lastPunch: text(p.last_punch),
+  };
+}
+
+/** Subscribes `client` to the device statuses and hands each to `onStatus`; returns the unsubscriber. */
+export function watchDeviceStatus(
+  client: MqttClient,
+  onStatus: (s: TerminalStatus) => void,
+  logger: Logger,
+): () => void {
+  const onMessage = (topic: string, payload: Buffer) => {
+    const s = readTerminalStatus(topic, payload);
+    if (typeof s === 'string') logger.warn({ topic, reason: s }, 'device status ignored');
+    else if (s) onStatus(s);
+  };
+  client.on('message', onMessage);
+  // mqtt.js subscribes again after a reconnect, and the broker then resends the retained statuses
+  client.subscribe(DEVICE_STATUS_TOPIC, { qos: 1 }, (err) => {
+    if (err)
+      logger.warn({ err }, 'cannot read device statuses; Biometric Device records follow punches only');
+  });
+  return () => {
+    client.off('message', onMessage);
+  };
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v ? v.slice(0, TEXT_MAX) : undefined;
+}
+
+function finite(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
