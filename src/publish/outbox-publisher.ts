@@ -15,9 +15,11 @@ export interface Outbox {
   removeFromOutbox(entries: readonly Pick<OutboxEntry, 'key' | 'device'>[]): Promise<void>;
   /** Entries the broker acknowledged that wait for their confirmation. */
   readonly sentAwaitingConfirmation: number;
-  /** `queued`: new entries; `confirmed`: entries removed by a confirmation (room in the window). */
-  on(event: 'queued' | 'confirmed', fn: () => void): unknown;
-  off(event: 'queued' | 'confirmed', fn: () => void): unknown;
+  /** `queued`: new entries; `confirmed`: the keys of entries a confirmation removed (room in the window). */
+  on(event: 'queued', fn: () => void): unknown;
+  on(event: 'confirmed', fn: (count: number, keys: readonly string[]) => void): unknown;
+  off(event: 'queued', fn: () => void): unknown;
+  off(event: 'confirmed', fn: (count: number, keys: readonly string[]) => void): unknown;
 }
 
 export interface PublisherOptions {
@@ -54,6 +56,14 @@ export interface PublisherStats {
 
 const WRITE_BATCH = 256;
 const WRITE_DELAY_MS = 20;
+/**
+ * With confirmations, an acknowledged entry is marked "sent" only after this grace: a forwarder that keeps
+ * up confirms most punches within it, and confirming a still-queued entry is one delete, where marking it
+ * sent first costs a second synced write per punch. Until marked, the entry stays queued on disk, so a
+ * crash in between means a resend, never a loss.
+ */
+const SENT_MARK_GRACE_MS = 1000;
+const SENT_MARK_BATCH = 4096;
 
 /**
  * Drains the outbox to MQTT at QoS 1, oldest first, with a sliding window of unacknowledged publishes and
@@ -87,6 +97,16 @@ export class OutboxPublisher {
   private readonly now: () => number;
   private readonly noSubscriber: NoSubscriberWatch;
   private readonly onQueued = () => this.wake?.();
+  /**
+   * Entries a confirmation removed: those still waiting for their "sent" state to be written need none, and
+   * none of them can be read again, so they leave the window at once.
+   */
+  private readonly onConfirmed = (_count: number, keys: readonly string[]) => {
+    const gone = new Set(keys);
+    this.marks = this.marks.filter((m) => !gone.has(m.entry.key));
+    for (const key of keys) this.unsettled.delete(key);
+    this.wake?.();
+  };
 
   constructor(private readonly opts: PublisherOptions) {
     this.window = opts.window ?? 256;
@@ -99,7 +119,7 @@ export class OutboxPublisher {
     if (this.running) return;
     this.running = true;
     this.opts.outbox.on('queued', this.onQueued);
-    this.opts.outbox.on('confirmed', this.onQueued);
+    this.opts.outbox.on('confirmed', this.onConfirmed);
     this.loop = this.run();
   }
 
@@ -110,7 +130,7 @@ export class OutboxPublisher {
   async stop(drainMs = 3000): Promise<void> {
     this.running = false;
     this.opts.outbox.off('queued', this.onQueued);
-    this.opts.outbox.off('confirmed', this.onQueued);
+    this.opts.outbox.off('confirmed', this.onConfirmed);
     this.wake?.();
     for (const w of this.slotWaiters.splice(0)) w();
     let timer: NodeJS.Timeout | undefined;
@@ -245,8 +265,9 @@ export class OutboxPublisher {
       this.marks.push({ entry, dueAt });
       this.dueCheckAt = Math.min(this.dueCheckAt, dueAt);
     } else this.acked.push(entry);
-    if (this.marks.length + this.acked.length >= WRITE_BATCH) void this.flush();
-    else this.flushTimer ??= setTimeout(() => void this.flush(), WRITE_DELAY_MS);
+    const [batch, delay] = confirm ? [SENT_MARK_BATCH, SENT_MARK_GRACE_MS] : [WRITE_BATCH, WRITE_DELAY_MS];
+    if (this.marks.length + this.acked.length >= batch) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), delay);
   }
 
   private slot(): Promise<void> {

@@ -497,6 +497,7 @@ export class PunchStore extends EventEmitter {
       const devices = new Map<string, number>();
       let fromQueue = 0;
       let fromSent = 0;
+      const removed: string[] = [];
       for (const [i, key] of keys.entries()) {
         const v = sent[i];
         const q = queued.get(key);
@@ -520,6 +521,7 @@ export class PunchStore extends EventEmitter {
         }
         batch.del(pendingKey(owner, key), { sublevel: this.pending });
         devices.set(owner, (devices.get(owner) ?? 0) - 1);
+        removed.push(key);
         result.confirmed++;
       }
       if (result.confirmed === 0) {
@@ -530,7 +532,7 @@ export class PunchStore extends EventEmitter {
       await this.write(batch, 'delete', `confirmed ${keys[0]}…`);
       commit();
       this.afterRemoval(result.confirmed, keys[keys.length - 1]!);
-      this.emit('confirmed', result.confirmed);
+      this.emit('confirmed', result.confirmed, removed);
       return result;
     });
   }

@@ -1,7 +1,8 @@
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import t from 'tap';
-import { OutboxPublisher } from '../../src/publish/index.js';
+import { encodeConfirmations } from '../../src/event/confirmation.js';
+import { ConfirmationListener, DEFAULT_CONFIRM, OutboxPublisher } from '../../src/publish/index.js';
 import { PunchStore } from '../../src/store/index.js';
 import { PunchCollector } from '../helpers/collector.js';
 import { samplePunches } from '../helpers/events.js';
@@ -78,3 +79,56 @@ t.test('broker down: punches stay on disk, then all arrive once it is back', asy
   await until('an empty outbox', () => store.outboxDepth === 0);
   t.equal(collector.uniqueIds().size, 300);
 });
+
+t.test(
+  'a punch confirmed soon after its PUBACK is never written as "sent": one write, not two',
+  async (t) => {
+    const broker = await Mosquitto.start();
+    t.teardown(() => broker.close());
+    const store = await PunchStore.open(tempDir(t));
+    t.teardown(() => store.close());
+    let marked = 0;
+    const markSent = store.markSent.bind(store);
+    store.markSent = (marks) => {
+      marked += marks.length;
+      return markSent(marks);
+    };
+    // a forwarder that confirms what arrived every 50 ms, as the real one confirms each written batch
+    let confirming = true;
+    const fwd = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    t.teardown(() => fwd.endAsync(true));
+    const arrived: string[] = [];
+    fwd.on('message', (_topic, payload) => {
+      if (confirming) arrived.push((JSON.parse(payload.toString()) as { id: string }).id);
+    });
+    const batches = setInterval(() => {
+      for (const body of encodeConfirmations(arrived.splice(0)))
+        void fwd.publishAsync('x05/v1/hq/DEV-A/confirm', body, { qos: 1 });
+    }, 50);
+    t.teardown(() => clearInterval(batches));
+    await fwd.subscribeAsync('x05/v1/hq/+/punch', { qos: 1 });
+    const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    t.teardown(() => client.endAsync(true));
+    // subscribes before the publisher's first punch goes out on the same connection, so before any confirmation
+    new ConfirmationListener(client, store, 'hq', logger);
+    const publisher = new OutboxPublisher({
+      client,
+      outbox: store,
+      site: 'hq',
+      logger,
+      confirm: DEFAULT_CONFIRM,
+    });
+    publisher.start();
+    t.teardown(() => publisher.stop());
+
+    await store.accept(samplePunches(500, 'DEV-A', 'hq'));
+    await until('every punch confirmed', () => store.outboxDepth === 0, 30_000);
+    t.ok(marked < 50, `${marked} of 500 marked sent before their confirmation came`);
+
+    // no confirmations: after the grace each acknowledged punch is written as sent, waiting for one
+    confirming = false;
+    await store.accept(samplePunches(20, 'DEV-A', 'hq', 1000));
+    await until('20 sent and awaiting confirmation', () => store.sentAwaitingConfirmation === 20, 10_000);
+    t.equal(store.outboxDepth, 20, 'kept until confirmed');
+  },
+);
