@@ -6,7 +6,9 @@ import { runCommand, runDaemon } from '../exit-codes.js';
 export function registerForwarderCommand(program: Command): void {
   program
     .command('forwarder')
-    .description('take punches from MQTT and write them to Frappe: Attendance Raw Log, then Employee Checkin')
+    .description(
+      'take punches from MQTT and write them to Frappe: Employee Checkin, then its Attendance Raw Log',
+    )
     .requiredOption('--config <file>', 'cloud config (YAML)')
     .option('--dry-run', 'print the Frappe calls instead of making them')
     .option(
