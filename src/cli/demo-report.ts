@@ -30,7 +30,7 @@ export async function reportStages(
     const got = stage.reached();
     if (got >= expected) {
       const line = `  ${stage.name.padEnd(10)} ${stage.says(got)}`;
-      out.write(`${line.padEnd(88)} ${seconds(Date.now() - startedAt)}\n`);
+      out.write(`${line.padEnd(94)} ${seconds(Date.now() - startedAt)}\n`);
       next++;
       continue;
     }
