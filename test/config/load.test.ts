@@ -72,3 +72,21 @@ t.test('errors name the key path, never the value', async (t) => {
     'the broker password can come from the environment',
   );
 });
+
+t.test('devices.stale_after_s: a positive number of seconds, else the key is named', async (t) => {
+  const dir = tempDir(t);
+  const cloud = (devices: string) => {
+    const f = join(dir, 'cloud.yaml');
+    writeFileSync(
+      f,
+      `broker: { url: "mqtt://x" }\nfrappe: { url: "https://erp.example.com", api_key: k, api_secret: s }\n${devices}`,
+    );
+    return f;
+  };
+  t.equal(loadCloudConfig(cloud('devices: { stale_after_s: 3600 }\n')).devices?.stale_after_s, 3600);
+  t.equal(loadCloudConfig(cloud('')).devices, undefined, 'left out: the forwarder uses a day');
+  t.throws(() => loadCloudConfig(cloud('devices: { stale_after_s: 0 }\n')), {
+    code: 'X05_CONFIG',
+    key: 'devices.stale_after_s',
+  });
+});
