@@ -1,5 +1,5 @@
 /**
- * Edge durability figures (issue 5): sustained store → Mosquitto QoS 1 rate against publishing the same
+ * Edge durability figures: sustained store → Mosquitto QoS 1 rate against publishing the same
  * events straight from memory (the limit); latency from store to a subscriber at a realtime pace of
  * 50 punches/s; the confirmation loop's cost, outbox → forwarder with and without confirmations, and store →
  * confirmed latency (bench/confirm-loop.ts); and the RSS of the real gateway process (built CLI, no devices)

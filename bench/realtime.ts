@@ -1,5 +1,5 @@
 /**
- * Realtime latency (issue 4: a PunchEvent within 100 ms of the event's arrival): the simulator sends an
+ * Realtime latency (target: a PunchEvent within 100 ms of the event's arrival): the simulator sends an
  * EF_ATTLOG event frame for a new punch; we time it until the PunchEvent is durably stored (the synced
  * LevelDB batch resolved) and until Mosquitto's PUBACK for its QoS 1 publish arrived. One punch at a time,
  * so each figure is latency, not queueing. Clock starts at `addPunch`, which queues the frame on the

@@ -293,7 +293,7 @@ export const CloudConfigSchema = z
     frappe: FrappeSchema,
     /** Punch times outside these bounds become a Raw Log with status Error, never a Checkin. */
     time: TimeSchema.default({ min: '2000-01-01', max_future_s: 86_400 }),
-    /** Batching towards Frappe (issue 6); every key optional, defaults in src/forwarder. */
+    /** Batching towards Frappe; every key optional, defaults in src/forwarder. */
     forwarder: z
       .object({
         /**

@@ -224,7 +224,7 @@ export class DevicePoller {
     o.onStatus?.(this.lastStatus);
   }
 
-  /** Drift is published as a figure every sync and warned about past the threshold (issue 4, item 5). */
+  /** Drift is published as a figure every sync and warned about past the threshold. */
   private checkClock(device: string, offset: number | null, everyTime = true): boolean {
     const limit = this.opts.driftWarnS ?? 60;
     const warn = offset !== null && Math.abs(offset) > limit;

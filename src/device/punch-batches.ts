@@ -11,7 +11,7 @@ import { cursorAt, type LogCursor } from './log-cursor.js';
 
 /**
  * Slots decoded and turned into PunchEvents at a time. Besides the dataset's bytes a sync holds one batch,
- * whatever the size of the log (issue 4, item 12): a PunchEvent and its record are about 450 B, so 5,000 are
+ * whatever the size of the log, so memory stays flat: a PunchEvent and its record are about 450 B, so 5,000 are
  * ~2 MB, and a 100,000-punch log is stored in 20 LevelDB batches instead of one. Smaller batches lower
  * peak RSS a little more (less garbage promoted while a batch is written) for more synced writes.
  */

@@ -13,7 +13,7 @@ export interface PunchKey {
   site: string;
 }
 
-/** An employee found for a key, or why none may be written (never a guess, issue 6 §2). */
+/** An employee found for a key, or why none may be written (never a guess: a wrong employee is worse than a parked punch). */
 export type Resolution =
   | { employee: string; via: 'user-map' | 'employee-field' }
   | { miss: 'unmapped' | 'inactive'; reason: string };

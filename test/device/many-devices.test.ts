@@ -1,4 +1,4 @@
-/** Ten terminals and a dead one polled at once: the dead one never delays the others (issue 4, item 7). */
+/** Ten terminals and a dead one polled at once: the dead one never delays the others. */
 import { pino } from 'pino';
 import t from 'tap';
 import { DevicePoller, type DeviceStatus } from '../../src/device/index.js';

@@ -1,5 +1,5 @@
 /**
- * A sync holds one batch of punches at a time (issue 4, item 12): a 50,000-punch log reaches the store in
+ * A sync holds one batch of punches at a time, so memory stays flat: a 50,000-punch log reaches the store in
  * batches of at most BATCH_SLOTS, each with the cursor covering exactly the slots up to it, so a sync cut
  * short between batches leaves a cursor that never runs ahead of what is stored, and the next sync reads
  * again only what is not.
