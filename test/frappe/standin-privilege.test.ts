@@ -72,6 +72,35 @@ t.test('HR User alone may not write the audit trail', async (t) => {
   );
 });
 
+t.test(
+  'Biometric Device: the integration role reads, creates and updates records, never deletes',
+  async (t) => {
+    const s = await site();
+    const path = '/api/resource/Biometric%20Device';
+    const created = await frappeFetch(s.url, path, {
+      body: { device_id: 'X05-9', site: 'hq' },
+      headers: JSON_CT,
+    });
+    t.equal(created.status, 200);
+    const put = await frappeFetch(s.url, `${path}/X05-9`, {
+      method: 'PUT',
+      body: { state: 'offline' },
+      headers: JSON_CT,
+    });
+    t.match(put, { status: 200, json: { data: { state: 'offline', owner: 'bio@example.com' } } });
+    const gone = await frappeFetch(s.url, `${path}/X05-9`, { method: 'DELETE' });
+    t.equal(gone.status, 403, 'a record stays unless an administrator deletes it');
+    const hr = await site({ roles: ['HR User'] });
+    const hrPut = await frappeFetch(hr.url, `${path}/X05-1`, {
+      method: 'PUT',
+      body: { state: 'offline' },
+      headers: JSON_CT,
+    });
+    t.equal(hrPut.status, 403, 'HR User reads the records, only the forwarder keeps them');
+    t.equal((await frappeFetch(hr.url, `${path}/X05-1`)).status, 200);
+  },
+);
+
 t.test('Custom Field: System Manager only, 409 again, and a unique one refuses a second row', async (t) => {
   const s = await site({
     withoutCheckinEventId: true,
