@@ -1,7 +1,7 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import type { Forwarder } from '../../src/forwarder/index.js';
+import type { Forwarder, ForwarderOptions } from '../../src/forwarder/index.js';
 import type { Doc } from '../helpers/frappe-db.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
@@ -10,6 +10,19 @@ import { standinForwarder } from '../helpers/standin-forwarder.js';
 import { until } from '../helpers/until.js';
 
 const logger = pino({ level: 'silent' });
+
+function start(broker: Mosquitto, s: FrappeStandin, devices: ForwarderOptions['devices']) {
+  return standinForwarder({
+    brokerUrl: broker.url,
+    frappe: s,
+    clientId: 'dev-fwd',
+    shareGroup: 'dev',
+    topic: 'x05/v1/+/+/punch',
+    logger,
+    lingerMs: 10,
+    devices,
+  });
+}
 
 /** A fresh broker per test: retained statuses of one test must not reach the next one's forwarder. */
 async function rig(t: Test, devices: { staleAfterS: number; minWriteIntervalMs?: number }) {
@@ -21,23 +34,23 @@ async function rig(t: Test, devices: { staleAfterS: number; minWriteIntervalMs?:
     employees: ['1', '2'].map((u) => ({ employee_name: `E${u}`, attendance_device_id: u })),
   });
   const gateway = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'gateways' });
-  const f = await standinForwarder({
-    brokerUrl: broker.url,
-    frappe: s,
-    clientId: 'dev-fwd',
-    shareGroup: 'dev',
-    topic: 'x05/v1/+/+/punch',
-    logger,
-    lingerMs: 10,
-    devices: { ...devices, tickMs: 50 },
-  });
+  let f = await start(broker, s, { ...devices, tickMs: 50 });
   t.teardown(async () => {
     await f.stop();
     await gateway.endAsync();
     await s.close();
     await broker.close();
   });
-  return { s, gateway, f };
+  return {
+    s,
+    gateway,
+    f,
+    /** Stops the forwarder and starts another in its place (a restart). */
+    async restart() {
+      await f.stop();
+      f = await start(broker, s, { ...devices, tickMs: 50 });
+    },
+  };
 }
 
 /** A gateway's retained device status (src/device/poller.ts DeviceStatus), stamped `agoS` seconds ago. */
@@ -178,6 +191,25 @@ t.test('a retained status from a gateway gone for two days: offline and not sync
   await until('both records', () => record(s, 'X05-OLD') !== undefined && record(s, 'X05-NEW') !== undefined);
   t.match(record(s, 'X05-OLD'), { state: 'offline', sync_overdue: 1 });
   t.match(record(s, 'X05-NEW'), { state: 'online', sync_overdue: 0 });
+});
+
+t.test('a restarted forwarder reads the records and rewrites nothing that did not change', async (t) => {
+  const { s, gateway, restart } = await rig(t, { staleAfterS: 86_400 });
+  await status(gateway, 'hq', 'X05-A', { clock_offset_s: 3 });
+  await status(gateway, 'branch', 'X05-B', { mode: 'PUSH', address: undefined });
+  await until('both records', () => record(s, 'X05-A') !== undefined && record(s, 'X05-B') !== undefined);
+  await restart();
+  s.requests.length = 0;
+  // the new forwarder gets both retained statuses again and loads the records at its first tick
+  await until('the records loaded', () =>
+    s.requests.some((r) => r.method === 'GET' && r.path === '/api/resource/Biometric Device'),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  t.same(
+    s.requests.filter((r) => r.method !== 'GET'),
+    [],
+    'no write: what Frappe holds is what the statuses say',
+  );
 });
 
 t.test(
