@@ -2,9 +2,9 @@ import { checkCode, checkLineLength, checkPin, checkTime } from './fields.js';
 import { LineError } from './line-error.js';
 
 /**
- * One punch line of `POST /iclock/cdata?table=ATTLOG` (adms-push.md §5.1): TAB-separated, positional
+ * One punch line of `POST /iclock/cdata?table=ATTLOG` (adms-push §5.1): TAB-separated, positional
  * PIN, time, status, verify, workcode (may be empty), reserved, reserved, then firmware-specific fields.
- * This is NOT the USB file order (there column 3 is the machine number, usb-export.md §2.1).
+ * This is NOT the USB file order (there column 3 is the machine number, usb-export §2.1).
  */
 export interface AdmsAttlogLine {
   userId: string;

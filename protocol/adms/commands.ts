@@ -1,7 +1,7 @@
 import { decodePackedTime, encodePackedTime, formatWallTime, parseWallTime } from '../zk/time.js';
 
 /**
- * The command channel (adms-push.md §6): `getrequest` replies carry `C:<id>:<command>` lines, results come
+ * The command channel (adms-push §6): `getrequest` replies carry `C:<id>:<command>` lines, results come
  * back on `devicecmd` as `ID=<id>&Return=<code>&CMD=<word>`. Only the commands below exist here: `Shell`,
  * `PutFile`, `GetFile`, `CLEAR DATA`/`CLEAR LOG` and server redirection are deliberately not expressible
  * (§6.2, §8: whoever controls the server controls the terminal).
@@ -29,7 +29,7 @@ function spaced(wall: string): string {
   return wall.replace('T', ' ');
 }
 
-/** Packed time, the same encoding as TCP record times (adms-push.md §4.3): 2024-05-06 08:01:15 → 782553675. */
+/** Packed time, the same encoding as TCP record times (adms-push §4.3): 2024-05-06 08:01:15 → 782553675. */
 export function packWallTime(wall: string): number {
   const w = parseWallTime(wall);
   if (!w) throw new RangeError(`${wall} is not YYYY-MM-DD HH:MM:SS`);

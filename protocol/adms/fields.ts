@@ -3,7 +3,7 @@ import { LineError } from './line-error.js';
 
 /**
  * Field checks shared by the text formats (push ATTLOG, USB attlog, CSV). A PIN is printable ASCII with
- * no spaces (adms-push.md §9: corrupt flash yields control bytes); a time has the YYYY-MM-DD HH:MM:SS shape.
+ * no spaces (adms-push §9: corrupt flash yields control bytes); a time has the YYYY-MM-DD HH:MM:SS shape.
  */
 const PIN = /^[\x21-\x7e]{1,24}$/;
 

@@ -1,5 +1,5 @@
 /**
- * `table=OPERLOG` (and `USERINFO`) bodies (adms-push.md §5.3): one record per line, a type word, a space,
+ * `table=OPERLOG` (and `USERINFO`) bodies (adms-push §5.3): one record per line, a type word, a space,
  * then TAB-separated `key=value` pairs — `USER PIN=…⇥Name=…⇥Pri=…`, `FP PIN=…⇥FID=…⇥TMP=…`, `OPLOG …`.
  * The gateway keeps only what labels punches: user ids and names. Templates are never kept.
  */

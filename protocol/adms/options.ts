@@ -1,11 +1,11 @@
 /**
- * The handshake reply (`GET /iclock/cdata?SN=…&options=all`, adms-push.md §4.2): a first line
+ * The handshake reply (`GET /iclock/cdata?SN=…&options=all`, adms-push §4.2): a first line
  * `GET OPTION FROM: <SN>` and one `Key=Value` per line, CRLF. Both sides: the gateway encodes it, the
  * push-mode simulator parses it. `ICLOCKSVRURL` (server redirect) is never emitted (§4.2, §8).
  */
 
 export interface HandshakeOptions {
-  /** Cursor per table as the terminal last sent it, or `None` (adms-push.md §4.3). */
+  /** Cursor per table as the terminal last sent it, or `None` (adms-push §4.3). */
   attlogStamp: string;
   operlogStamp: string;
   attphotoStamp: string;

@@ -3,7 +3,7 @@ import { LineError } from '../adms/line-error.js';
 
 /**
  * "Department, Name, No., Date/Time, Status, Location ID[, ID Number, VerifyCode, CardNo]" exports
- * (usb-export.md §4, family 2). Not a ZK standard: dates come in the locale order of whatever wrote the
+ * (usb-export §4, family 2). Not a ZK standard: dates come in the locale order of whatever wrote the
  * file, so the day/month order is configuration, never guessed (§4 "Gateway stance").
  */
 export type DateOrder = 'DMY' | 'MDY' | 'YMD';
@@ -14,7 +14,7 @@ export interface CsvMapping {
   columns: { user: string; time: string; status: string; verify: string };
   /** Status text → punch code. Numbers are taken as they are. */
   statuses: Record<string, number>;
-  /** Verify text → verify code (codes disagree between sources, adms-push.md §5.2). Numbers as they are. */
+  /** Verify text → verify code (codes disagree between sources, adms-push §5.2). Numbers as they are. */
   verifies: Record<string, number>;
 }
 

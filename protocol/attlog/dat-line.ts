@@ -2,9 +2,9 @@ import { checkCode, checkLineLength, checkPin, checkTime } from '../adms/fields.
 import { LineError } from '../adms/line-error.js';
 
 /**
- * One record of a USB `*_attlog.dat` export (usb-export.md §2.1): six TAB-separated fields — PIN
+ * One record of a USB `*_attlog.dat` export (usb-export §2.1): six TAB-separated fields — PIN
  * right-aligned and left-padded with spaces, time, machine number, status, verify, work code. Column 3 is
- * the machine number, not the status: the push ATTLOG order differs (adms-push.md §5.1).
+ * the machine number, not the status: the push ATTLOG order differs (adms-push §5.1).
  */
 export interface DatRecord {
   /** Spaces stripped, zeros kept (`   01043` → `01043`). */

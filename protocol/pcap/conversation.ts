@@ -1,4 +1,4 @@
-/** The ZK terminal port, TCP and UDP alike (zk-tcp.md §14). */
+/** The ZK terminal port, TCP and UDP alike (zk-tcp §14). */
 export const ZK_PORT = 4370;
 
 /** Anything sent from one address and port to another: a TCP segment, a UDP datagram. */

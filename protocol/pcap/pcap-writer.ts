@@ -138,7 +138,7 @@ export class TcpSessionRecorder extends SessionFrames {
 
 /**
  * Turns one UDP session, as seen by one side, into Ethernet/IPv4/UDP frames: one frame per datagram, as
- * the ZK UDP variant sends one packet per datagram (zk-tcp.md §14). Nothing opens or closes a UDP session.
+ * the ZK UDP variant sends one packet per datagram (zk-tcp §14). Nothing opens or closes a UDP session.
  */
 export class UdpSessionRecorder extends SessionFrames {
   /** One datagram. */

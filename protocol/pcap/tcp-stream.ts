@@ -44,7 +44,7 @@ export interface TcpConversation {
 
 /**
  * Groups segments into connections and each direction into its byte stream by sequence number, so capture
- * order never matters (the swapped-reads fixture: two 256-byte segments listed out of order, zk-tcp.md §1).
+ * order never matters (the swapped-reads fixture: two 256-byte segments listed out of order, zk-tcp §1).
  * Overlapping and retransmitted segments contribute only bytes not seen yet; the first copy wins.
  */
 export function reassemble(segments: readonly TcpSegment[]): TcpConversation[] {

@@ -6,7 +6,7 @@ export interface UdpConversation extends Ends {
   transport: 'udp';
   /**
    * Each direction's datagrams in capture order. Nothing to reassemble: one datagram is one ZK packet
-   * (zk-tcp.md §14), and a lost one is simply absent.
+   * (zk-tcp §14), and a lost one is simply absent.
    */
   toServer: UdpDatagram[];
   toClient: UdpDatagram[];

@@ -51,7 +51,7 @@ export function slotHex(slots: AttlogSlots, index: number): string {
 
 /**
  * The device never announces the record size: it is inferred from the byte count and the record count,
- * which may be 0 or stale (zk-tcp.md §11.1). Prefer the size that matches the count exactly, else the one
+ * which may be 0 or stale (zk-tcp §11.1). Prefer the size that matches the count exactly, else the one
  * whose record count is closest to it (count 0 or missing: the fewest, i.e. largest, records), skipping a
  * size whose sampled records mostly fail to decode; when every size fails, the one that fails least.
  *
@@ -173,7 +173,7 @@ export function decodeAttlogRecords(
   return { ...slots, records, rejected };
 }
 
-/** A dataset as the device sends it: u32 length of the records, then the records (zk-tcp.md §9.6). */
+/** A dataset as the device sends it: u32 length of the records, then the records (zk-tcp §9.6). */
 export function encodeAttlogDataset(records: readonly AttlogRecord[], size: AttlogRecordSize): Buffer {
   const out = Buffer.alloc(4 + records.length * size);
   out.writeUInt32LE(records.length * size, 0);

@@ -3,7 +3,7 @@ import { RecordError } from '../errors.js';
 import { CStringTable, cString } from './c-string.js';
 import { encodePackedTime, PackedTimeText, parseWallTime } from './time.js';
 
-/** One attendance record from the device log (zk-tcp.md §11). */
+/** One attendance record from the device log (zk-tcp §11). */
 export interface AttlogRecord {
   /** Internal slot number; the only identity in 8-byte records. */
   uid: number;
@@ -18,7 +18,7 @@ export interface AttlogRecord {
 }
 
 export type AttlogRecordSize = 40 | 49 | 22 | 16 | 8;
-/** Inference candidates in order of preference (zk-tcp.md §11.1). */
+/** Inference candidates in order of preference (zk-tcp §11.1). */
 export const ATTLOG_RECORD_SIZES: readonly AttlogRecordSize[] = [40, 49, 22, 16, 8];
 
 // 16 bytes (extended log): numeric PIN, packed time, state @8, verify @9, 2 reserved, workcode (§11.4)
@@ -144,7 +144,7 @@ function isPrintableId(id: string): boolean {
  * The device_time of fields read from the record at `offset` of `bytes`. A date that cannot exist (the
  * packed form can say 30 February) is kept as written: the terminal holds that punch, and whoever places
  * it in time judges it. Throws RecordError for a record that cannot be a punch at all (an empty or
- * unprintable user id), so the caller rejects that one record and keeps the rest (zk-tcp.md §15).
+ * unprintable user id), so the caller rejects that one record and keeps the rest (zk-tcp §15).
  */
 export function attlogDeviceTime(
   f: AttlogFields,
@@ -168,7 +168,7 @@ export function attlogDeviceTime(
 
 /**
  * Decodes one record. Throws RecordError for a record that cannot be a punch (an empty or unprintable user
- * id), so the caller rejects that one record and keeps the rest (zk-tcp.md §15).
+ * id), so the caller rejects that one record and keeps the rest (zk-tcp §15).
  */
 export function decodeAttlogRecord(
   bytes: Buffer,

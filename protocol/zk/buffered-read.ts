@@ -3,11 +3,11 @@ import { FrameError } from '../errors.js';
 import { Command } from './commands.js';
 
 /**
- * The buffered bulk read (zk-tcp.md §9): 1503 asks the device to prepare a dataset, 1504 fetches it chunk
+ * The buffered bulk read (zk-tcp §9): 1503 asks the device to prepare a dataset, 1504 fetches it chunk
  * by chunk, each chunk answered by PREPARE_DATA, DATA…, ACK_OK; FREE_DATA releases it.
  */
 
-/** Chunk size on TCP used by the field-proven clients (zk-tcp.md §9.3). */
+/** Chunk size on TCP used by the field-proven clients (zk-tcp §9.3). */
 export const TCP_CHUNK_SIZE = 0xffc0;
 
 export interface PrepareBufferRequest {

@@ -1,6 +1,6 @@
 /**
  * RFC 1071 ones'-complement sum over the 8-byte header (checksum field zeroed) plus data, as sent
- * (zk-tcp.md §3). The peers reach the same bytes by an off-by-one route; this is the plain form.
+ * (zk-tcp §3). The peers reach the same bytes by an off-by-one route; this is the plain form.
  */
 export function zkChecksum(packet: Uint8Array): number {
   let sum = 0;

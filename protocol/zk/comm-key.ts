@@ -1,10 +1,10 @@
 /**
- * Comm-key login (zk-tcp.md §5): after CONNECT answers ACK_UNAUTH, the client proves it knows the numeric
+ * Comm-key login (zk-tcp §5): after CONNECT answers ACK_UNAUTH, the client proves it knows the numeric
  * key set on the terminal with CMD_AUTH carrying MakeKey(key, session, ticks) — pyzk `make_commkey`,
  * "from commpro.c MakeKey".
  */
 
-/** The terminal's menu allows 0…999999; 0 means "no key" (zk-tcp.md §5). */
+/** The terminal's menu allows 0…999999; 0 means "no key" (zk-tcp §5). */
 export const COMM_KEY_MAX = 999_999;
 
 /** pyzk always sends ticks 50, so its payload's third byte is 0x32; the only value known to work (§5). */
@@ -16,7 +16,7 @@ function reverseBits32(n: number): number {
   return k >>> 0;
 }
 
-/** The 4-byte CMD_AUTH payload for `key` on `session` (zk-tcp.md §5 steps 1–5, vectors.md §3). */
+/** The 4-byte CMD_AUTH payload for `key` on `session` (zk-tcp §5 steps 1–5, pyzk's fixtures). */
 export function makeCommKey(key: number, session: number, ticks = DEFAULT_AUTH_TICKS): Buffer {
   if (!Number.isInteger(key) || key < 0 || key > 0xffffffff)
     throw new RangeError(`comm key must be an integer 0…${COMM_KEY_MAX}`);

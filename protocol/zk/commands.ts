@@ -1,4 +1,4 @@
-/** Command and reply codes of the ZK 4370 protocol (shared/protocol/zk-tcp.md §6, §7). */
+/** Command and reply codes of the ZK 4370 protocol (zk-tcp §6, §7). */
 export const Command = {
   CONNECT: 1000,
   EXIT: 1001,
@@ -43,7 +43,7 @@ export function commandLabel(code: number): string {
   return name ? `${name}(${code})` : String(code);
 }
 
-/** Reply ids run 0…65534 and wrap to 0; 65535 is never sent (zk-tcp.md §4). */
+/** Reply ids run 0…65534 and wrap to 0; 65535 is never sent (zk-tcp §4). */
 export function nextReplyId(id: number): number {
   return (id + 1) % 0xffff;
 }

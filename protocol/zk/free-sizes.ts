@@ -1,5 +1,5 @@
 /**
- * GET_FREE_SIZES answer: an array of u32 counters (zk-tcp.md §8). Lengths vary by firmware (4, 80, 92, 112
+ * GET_FREE_SIZES answer: an array of u32 counters (zk-tcp §8). Lengths vary by firmware (4, 80, 92, 112
  * bytes), so a field past the received length is unknown (undefined), never 0.
  */
 export interface FreeSizes {

@@ -1,4 +1,4 @@
-/** CMD_OPTIONS_RRQ: request `Name\0`, answer `Name=Value\0` (zk-tcp.md §7.1). */
+/** CMD_OPTIONS_RRQ: request `Name\0`, answer `Name=Value\0` (zk-tcp §7.1). */
 export function encodeOptionRequest(name: string): Buffer {
   return Buffer.from(`${name}\0`, 'latin1');
 }

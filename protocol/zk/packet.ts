@@ -2,7 +2,7 @@ import { Parser } from 'binary-parser';
 import { FrameError } from '../errors.js';
 import { zkChecksum } from './checksum.js';
 
-/** One ZK packet: the 8-byte header (zk-tcp.md §2) and its data. */
+/** One ZK packet: the 8-byte header (zk-tcp §2) and its data. */
 export interface ZkPacket {
   command: number;
   checksum: number;

@@ -3,7 +3,7 @@ import { cString } from './c-string.js';
 import { decodeTime6, encodeTime6, formatWallTime, parseWallTime, wallTimeProblem } from './time.js';
 
 /**
- * Realtime events (zk-tcp.md §12): command 500, the session field carries the event code, reply id 0.
+ * Realtime events (zk-tcp §12): command 500, the session field carries the event code, reply id 0.
  * Only EF_ATTLOG turns into a punch; the other codes are kept as raw bytes.
  */
 export const EventFlag = {
@@ -18,7 +18,7 @@ export const EventFlag = {
   ALARM: 512,
 } as const;
 
-/** How an EF_ATTLOG payload was read, named by its data length (zk-tcp.md §12 table). */
+/** How an EF_ATTLOG payload was read, named by its data length (zk-tcp §12 table). */
 export type RealtimeLayout = 10 | 12 | 14 | 32 | 36 | 37 | 52 | 'prefix32';
 
 export interface RealtimeAttlog {
@@ -129,7 +129,7 @@ export function encodeRealtimeAttlog(
   return out;
 }
 
-/** The u32 mask of CMD_REG_EVENT (zk-tcp.md §12); 0 unregisters. */
+/** The u32 mask of CMD_REG_EVENT (zk-tcp §12); 0 unregisters. */
 export function encodeEventMask(mask: number): Buffer {
   const out = Buffer.alloc(4);
   out.writeUInt32LE(mask >>> 0, 0);

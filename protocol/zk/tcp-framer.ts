@@ -1,14 +1,14 @@
 import { FrameError } from '../errors.js';
 import { decodePacket, ENVELOPE_SIZE, HEADER_SIZE, packetChecksumValid, type ZkPacket } from './packet.js';
 
-/** Larger length fields are garbage: real DATA frames stop near 64 KiB (zk-tcp.md §1). */
+/** Larger length fields are garbage: real DATA frames stop near 64 KiB (zk-tcp §1). */
 export const MAX_FRAME_LENGTH = 1024 * 1024;
 
 export type FrameResult = { packet: ZkPacket; offset: number } | { error: FrameError };
 
 /**
  * Cuts a TCP byte stream into ZK packets. Bytes are appended into one growing buffer and whole frames are
- * sliced out, so the cost is O(n) however the stream was split (zk-tcp.md §1: frames span reads and reads
+ * sliced out, so the cost is O(n) however the stream was split (zk-tcp §1: frames span reads and reads
  * hold several frames). After a bad frame the framer resyncs on the next magic, so one garbage frame does
  * not end the session.
  */

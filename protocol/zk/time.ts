@@ -1,6 +1,6 @@
 /**
  * Device wall time. Terminals stamp naive local time with no zone; it stays naive text
- * (`YYYY-MM-DDTHH:MM:SS`) until the device's IANA zone is applied downstream (zk-tcp.md §10).
+ * (`YYYY-MM-DDTHH:MM:SS`) until the device's IANA zone is applied downstream (zk-tcp §10).
  */
 export interface WallTime {
   year: number;
@@ -11,7 +11,7 @@ export interface WallTime {
   second: number;
 }
 
-/** Packed form: 31-day months, 12-month years counted from 2000 (zk-tcp.md §10). Not Unix time. */
+/** Packed form: 31-day months, 12-month years counted from 2000 (zk-tcp §10). Not Unix time. */
 export function decodePackedTime(t: number): WallTime {
   const second = t % 60;
   t = Math.floor(t / 60);
@@ -35,7 +35,7 @@ export function encodePackedTime(w: WallTime): number {
   );
 }
 
-/** The 6-byte realtime form `YY MM DD hh mm ss` (zk-tcp.md §10). */
+/** The 6-byte realtime form `YY MM DD hh mm ss` (zk-tcp §10). */
 export function decodeTime6(b: Uint8Array, at = 0): WallTime {
   return {
     year: 2000 + b[at]!,

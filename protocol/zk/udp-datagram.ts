@@ -2,13 +2,13 @@ import { FrameError } from '../errors.js';
 import { decodePacket, HEADER_SIZE, packetChecksumValid } from './packet.js';
 import type { FrameResult } from './tcp-framer.js';
 
-/** Old terminals answer bulk reads in datagrams of at most 1024 data bytes (zk-tcp.md §14). */
+/** Old terminals answer bulk reads in datagrams of at most 1024 data bytes (zk-tcp §14). */
 export const UDP_MAX_DATA = 1024;
 /** pyzk's 1504 chunk on UDP: 16 KiB, so a lost datagram costs one small chunk (§14). */
 export const UDP_CHUNK_SIZE = 16 * 1024;
 
 /**
- * The UDP variant has no envelope: one datagram is one ZK packet (zk-tcp.md §14). Same result shape as
+ * The UDP variant has no envelope: one datagram is one ZK packet (zk-tcp §14). Same result shape as
  * TcpFramer, so a connection routes packets the same way whatever the transport; `offset` counts datagram
  * bytes received, for error reports.
  */

@@ -3,7 +3,7 @@ import { RecordError } from '../errors.js';
 import { cString } from './c-string.js';
 import { decodeUserRecord, USER_RECORD_SIZE, type UserRecord } from './user-record.js';
 
-/** The old "ZK6" user layout, the manual's `TUser` (zk-tcp.md §13); UDP-era terminals send it. */
+/** The old "ZK6" user layout, the manual's `TUser` (zk-tcp §13); UDP-era terminals send it. */
 export const USER_RECORD_28_SIZE = 28;
 
 export type UserRecordSize = 28 | 72;

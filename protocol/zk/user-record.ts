@@ -2,7 +2,7 @@ import { Parser } from 'binary-parser';
 import { RecordError } from '../errors.js';
 import { cString } from './c-string.js';
 
-/** One user from the device's user table, 72-byte TCP layout (zk-tcp.md §13). */
+/** One user from the device's user table, 72-byte TCP layout (zk-tcp §13). */
 export interface UserRecord {
   /** Internal slot number. */
   uid: number;
@@ -19,7 +19,7 @@ export interface UserRecord {
 export const USER_RECORD_SIZE = 72;
 
 // uid, privilege, char[8] password @3, char[24] name @11, u32 card @35, u8 group @39 (adrobinoga, zklib-ts;
-// pyzk's group string @40 is likely wrong, §16.10), 8 bytes of timezone data @40, char[24] user_id @48
+// pyzk's group string @40 is likely wrong, §13), 8 bytes of timezone data @40, char[24] user_id @48
 const user72 = new Parser()
   .endianness('little')
   .uint16('uid')
@@ -62,7 +62,7 @@ export function encodeUserRecord(u: UserRecord): Buffer {
   return out;
 }
 
-/** A users dataset as the device sends it: u32 length of the records, then the records (zk-tcp.md §9.6). */
+/** A users dataset as the device sends it: u32 length of the records, then the records (zk-tcp §9.6). */
 export function encodeUserDataset(users: readonly UserRecord[]): Buffer {
   const out = Buffer.alloc(4 + users.length * USER_RECORD_SIZE);
   out.writeUInt32LE(users.length * USER_RECORD_SIZE, 0);
