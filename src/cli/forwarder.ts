@@ -27,7 +27,7 @@ export async function frappeWriterFor(
     });
   }
   const client = FrappeClient.fromConfig(f);
-  // Frappe stores naive times in its System Settings zone: placing punches needs it (contract.md §4)
+  // Frappe stores naive times in its System Settings zone: placing punches needs it (frappe §4)
   const siteTimezone = f.site_timezone ?? (await readSiteTimezone(client));
   logger.info({ frappe: f.url, site_timezone: siteTimezone }, 'Frappe site');
   const writer = batchWriterFor(cfg, client, siteTimezone);

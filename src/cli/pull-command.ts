@@ -18,9 +18,9 @@ export interface PullCommandOptions {
   timeoutMs: number;
   /** pcap file recording the session. */
   capture?: string;
-  /** Comm key set on the terminal (zk-tcp.md §5). */
+  /** Comm key set on the terminal (zk-tcp §5). */
   commKey?: number;
-  /** Talk UDP instead of TCP (zk-tcp.md §14). */
+  /** Talk UDP instead of TCP (zk-tcp §14). */
   udp?: boolean;
 }
 

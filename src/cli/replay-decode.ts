@@ -96,7 +96,7 @@ export class SessionDecoder {
         ds.size = decodeBufferSize(p.data).size;
         return [];
       }
-      // small datasets come inline as one DATA answer (zk-tcp.md §9.2)
+      // small datasets come inline as one DATA answer (zk-tcp §9.2)
       if (p.command === Command.DATA) return this.finish(p.data);
     }
     if ((request === Command.READ_BUFFER || ds.kind === 'other') && p.command === Command.DATA) {

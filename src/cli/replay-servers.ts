@@ -63,7 +63,7 @@ function serveTcp(socket: Socket, cursor: ScriptCursor, greeting: Buffer[]): voi
 }
 
 /**
- * The UDP side (zk-tcp.md §14): answers go to the request's source address and port, and each source is
+ * The UDP side (zk-tcp §14): answers go to the request's source address and port, and each source is
  * one client with its own way through the script. A client is known from its first datagram, so that is
  * when the greeting goes out.
  */

@@ -48,7 +48,7 @@ function frameStream(stream: HalfStream, from: Side): TimelineEntry[] {
   return out;
 }
 
-/** One direction's datagrams as a live reader gets them: one packet each (zk-tcp.md §14), in capture order. */
+/** One direction's datagrams as a live reader gets them: one packet each (zk-tcp §14), in capture order. */
 function datagramFrames(datagrams: readonly UdpDatagram[], from: Side): TimelineEntry[] {
   const first = datagrams[0];
   const device = from === 'device' && first ? `${first.src}:${first.srcPort}` : 'client';

@@ -23,7 +23,7 @@ export interface ReadProgress {
 }
 
 /**
- * The buffered bulk read (zk-tcp.md §9): 1503, then one 1504 chunk in flight at a time, data written in place
+ * The buffered bulk read (zk-tcp §9): 1503, then one 1504 chunk in flight at a time, data written in place
  * into one preallocated buffer, then FREE_DATA. A chunk shorter than requested is an error, never a result:
  * a partial transfer must not be taken for the whole log. Over UDP a chunk that lost a datagram is asked
  * for again, whole, a bounded number of times (§14, datagram-retry.ts).

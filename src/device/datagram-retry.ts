@@ -1,7 +1,7 @@
 import { DeviceTimeoutError, IncompleteChunkError } from './errors.js';
 import type { ZkTcpConnection } from './tcp-connection.js';
 
-/** One try and three more: pyzk retries a chunk up to 3 times (zk-tcp.md §9.3). */
+/** One try and three more: pyzk retries a chunk up to 3 times (zk-tcp §9.3). */
 export const DATAGRAM_ATTEMPTS = 4;
 
 /** What a lost UDP datagram looks like to a request: no answer in time, or a chunk with a hole in it. */

@@ -26,7 +26,7 @@ export interface DiscoveryResult {
 }
 
 /**
- * The serial at one address: CONNECT (+AUTH), `~SerialNumber`, EXIT (zk-tcp.md §5, §7.1). Undefined when
+ * The serial at one address: CONNECT (+AUTH), `~SerialNumber`, EXIT (zk-tcp §5, §7.1). Undefined when
  * nothing there speaks the protocol in time or it refuses us; an empty serial (§7.1) reads as ''.
  */
 export async function probeSerial(

@@ -68,7 +68,7 @@ export class DeviceProtocolError extends DeviceError {
 
 /**
  * A 1504 chunk whose data did not add up to the length asked for: ACK_OK came early, or DATA ran past the
- * end. Over UDP that is a lost (or repeated) datagram and the chunk is asked for again (zk-tcp.md §14);
+ * end. Over UDP that is a lost (or repeated) datagram and the chunk is asked for again (zk-tcp §14);
  * over TCP it is a protocol fault.
  */
 export class IncompleteChunkError extends DeviceProtocolError {
@@ -127,7 +127,7 @@ export class DeviceNotFoundError extends GatewayError {
 }
 
 /**
- * Comm-key login failed (zk-tcp.md §5): the terminal answered ACK_UNAUTH to CONNECT and no key is configured,
+ * Comm-key login failed (zk-tcp §5): the terminal answered ACK_UNAUTH to CONNECT and no key is configured,
  * or to CMD_AUTH (a wrong key). Code X05_REFUSED: the terminal refused; `reason` says which case.
  */
 export class AuthError extends DeviceError {

@@ -5,7 +5,7 @@ import { identify, type PullOptions, sessionOptions } from './pull.js';
 import type { DeviceSession } from './session.js';
 import { DeviceSession as Session } from './session.js';
 
-/** What a terminal says about itself (zk-tcp.md §7.1, §8): identity, firmware, counts and capacities. */
+/** What a terminal says about itself (zk-tcp §7.1, §8): identity, firmware, counts and capacities. */
 export interface DeviceFacts {
   serial: string;
   firmware: string;

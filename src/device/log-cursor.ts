@@ -3,7 +3,7 @@ import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
 
 /**
  * Where the gateway stands in one terminal's attendance log: how many record slots it has read, their size,
- * and the bytes of the last one. Terminals cannot filter by time (zk-tcp.md §9), so a sync still reads the
+ * and the bytes of the last one. Terminals cannot filter by time (zk-tcp §9), so a sync still reads the
  * whole log, but stores only the slots past the cursor — and skips the read when the count has not moved.
  * Kept in the store, written with the last of the punches it covers.
  */

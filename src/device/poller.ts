@@ -50,7 +50,7 @@ export interface PollerOptions {
   expectedSerial?: string;
   recordSize?: AttlogRecordSize;
   commKey?: number;
-  /** `udp` for UDP-only terminals (zk-tcp.md §14). Default `tcp`. */
+  /** `udp` for UDP-only terminals (zk-tcp §14). Default `tcp`. */
   transport?: 'tcp' | 'udp';
   /** Keep a session open with CMD_REG_EVENT instead of polling; a catch-up read follows every connect. */
   realtime?: boolean;

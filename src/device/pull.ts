@@ -19,7 +19,7 @@ export interface PullOptions {
   timeoutMs: number;
   /** Name used until the serial is read (usually the configured name or host). */
   label?: string;
-  /** Comm key set on the terminal (zk-tcp.md §5). */
+  /** Comm key set on the terminal (zk-tcp §5). */
   commKey?: number;
   recordSize?: AttlogRecordSize;
   /** Cursor of the last stored sync: only records past it become events (incremental sync). */
@@ -35,7 +35,7 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Disable the terminal around the bulk read (vendor flow, §9.5); re-enabled in finally and on connect. */
   disableDuringRead?: boolean;
-  /** `udp` for older terminals that only answer datagrams (zk-tcp.md §14). Default `tcp`. */
+  /** `udp` for older terminals that only answer datagrams (zk-tcp §14). Default `tcp`. */
   transport?: 'tcp' | 'udp';
   /** Configured serial: another terminal answering at this address fails before any punch is made. */
   expectedSerial?: string;
@@ -167,7 +167,7 @@ export async function readLog(session: DeviceSession, serial: string, opts: Pull
   const slice = log
     ? sliceNew(log, since)
     : { from: since!.records, change: 'none' as const, cursor: since! };
-  // 8-byte records carry the uid alone: the user list says whose it is (zk-tcp.md §11.5)
+  // 8-byte records carry the uid alone: the user list says whose it is (zk-tcp §11.5)
   const userIds =
     log?.recordSize === 8
       ? await (opts.uidDirectory ?? new UidDirectory()).userIds(session, freeSizes.users)

@@ -45,7 +45,7 @@ type CatchUp =
 export type RealtimeOptions = RealtimeSettings & CatchUp;
 
 /**
- * One realtime session (zk-tcp.md §12): connect (comm key), serial, CMD_REG_EVENT for EF_ATTLOG, then a
+ * One realtime session (zk-tcp §12): connect (comm key), serial, CMD_REG_EVENT for EF_ATTLOG, then a
  * catch-up read of the log on the same connection, so punches made while no session was registered (gap,
  * restart, outage) are filled and those made during the read arrive as events; the event id keeps a punch
  * seen both ways to one row. Every event is acknowledged with ACK_OK (session ours, reply id 0) before it is

@@ -17,11 +17,11 @@ import type { ReadFlow } from './realtime-intake.js';
 import { type ConnectionOptions, ZkTcpConnection } from './tcp-connection.js';
 
 export interface SessionOptions extends ConnectionOptions {
-  /** Comm key set on the terminal (zk-tcp.md §5); only used when CONNECT answers ACK_UNAUTH. */
+  /** Comm key set on the terminal (zk-tcp §5); only used when CONNECT answers ACK_UNAUTH. */
   commKey?: number;
 }
 
-/** A gateway-initiated session with one terminal: connect, ask, read, leave (zk-tcp.md §5, §9). */
+/** A gateway-initiated session with one terminal: connect, ask, read, leave (zk-tcp §5, §9). */
 export class DeviceSession {
   private constructor(private readonly conn: ZkTcpConnection) {}
 
@@ -50,7 +50,7 @@ export class DeviceSession {
     let unauth = false;
     await retryLostDatagrams(this.conn, () =>
       this.conn.request(Command.CONNECT, undefined, (p) => {
-        // the session id arrives in the answer's session field, in ACK_UNAUTH too (zk-tcp.md §4, §5)
+        // the session id arrives in the answer's session field, in ACK_UNAUTH too (zk-tcp §4, §5)
         if (p.command !== Command.ACK_OK && p.command !== Command.ACK_UNAUTH)
           throw this.refused(Command.CONNECT, p);
         this.conn.session = p.session;
@@ -73,7 +73,7 @@ export class DeviceSession {
     return new AuthError({ device: this.device, command, replyId }, reason, this.conn.frameOffset);
   }
 
-  /** Asks for realtime events (zk-tcp.md §12); they reach the `onEvent` given at open. */
+  /** Asks for realtime events (zk-tcp §12); they reach the `onEvent` given at open. */
   async registerEvents(mask: number): Promise<void> {
     await this.ask(Command.REG_EVENT, encodeEventMask(mask));
   }
@@ -114,7 +114,7 @@ export class DeviceSession {
     return out;
   }
 
-  /** An option value such as `~SerialNumber`; may be empty on some firmware (zk-tcp.md §7.1). */
+  /** An option value such as `~SerialNumber`; may be empty on some firmware (zk-tcp §7.1). */
   async option(name: string): Promise<string> {
     return decodeOptionAnswer(await this.ask(Command.OPTIONS_RRQ, encodeOptionRequest(name))).value;
   }
@@ -160,7 +160,7 @@ export class DeviceSession {
     return { recordSize: inferRecordSize(recordBytes, opts.count, opts.recordSize), recordBytes };
   }
 
-  /** The user table in whichever layout the terminal uses (72 or 28 bytes, zk-tcp.md §13). */
+  /** The user table in whichever layout the terminal uses (72 or 28 bytes, zk-tcp §13). */
   async users(count?: number): Promise<DecodedUsers> {
     const dataset = await bufferedRead(this.conn, Dataset.users);
     if (dataset.length === 0) return { recordSize: 72, users: [], rejected: [] };
@@ -182,8 +182,8 @@ export class DeviceSession {
 
   /**
    * Runs `work` with the terminal disabled (LCD "working…", no punches taken), as the vendor flow does
-   * around large reads (zk-tcp.md §9.5). ENABLEDEVICE goes first too: a client that died mid-read can leave
-   * the terminal disabled with no timeout (§0.9, §15), and the re-enable in `finally` cannot reach a
+   * around large reads (zk-tcp §9.5). ENABLEDEVICE goes first too: a client that died mid-read can leave
+   * the terminal disabled with no timeout (§15), and the re-enable in `finally` cannot reach a
    * terminal whose link just dropped — the next connect clears it.
    */
   async whileDisabled<T>(work: () => Promise<T>): Promise<T> {

@@ -26,7 +26,7 @@ export interface ConnectionOptions {
   onBytes?: (direction: 'in' | 'out', bytes: Buffer) => void;
   /** Aborting closes the socket: the outstanding request fails with DeviceClosedError at once. */
   signal?: AbortSignal;
-  /** `udp`: no envelope, one datagram per packet, 16 KiB chunks (zk-tcp.md §14). Default `tcp`. */
+  /** `udp`: no envelope, one datagram per packet, 16 KiB chunks (zk-tcp §14). Default `tcp`. */
   transport?: 'tcp' | 'udp';
 }
 
@@ -41,7 +41,7 @@ interface Pending {
 /**
  * One connection to a terminal, over TCP (envelope + framer) or UDP (`transport: 'udp'`, one datagram per
  * packet, §14); the name stays for the callers that predate UDP. Frames are routed by command: realtime events (500 with reply id 0)
- * go to the event path, everything else to the outstanding request by reply id (zk-tcp.md §12, §4).
+ * go to the event path, everything else to the outstanding request by reply id (zk-tcp §12, §4).
  * One request is in flight at a time, as terminals expect.
  */
 export class ZkTcpConnection {
@@ -69,7 +69,7 @@ export class ZkTcpConnection {
 
   private readonly closed: () => void;
 
-  /** Largest 1504 chunk for this transport: 0xFFC0 on TCP, 16 KiB on UDP (zk-tcp.md §9.3, §14). */
+  /** Largest 1504 chunk for this transport: 0xFFC0 on TCP, 16 KiB on UDP (zk-tcp §9.3, §14). */
   get chunkSize(): number {
     return this.wire.chunkSize;
   }
@@ -108,7 +108,7 @@ export class ZkTcpConnection {
     return conn;
   }
 
-  /** UDP (zk-tcp.md §14): the same routing over datagrams (wire.ts). */
+  /** UDP (zk-tcp §14): the same routing over datagrams (wire.ts). */
   static async openUdp(opts: ConnectionOptions): Promise<ZkTcpConnection> {
     const events: WireEvents = { data: () => {}, close: () => {} };
     const conn = new ZkTcpConnection(opts, await connectUdp(opts, events));

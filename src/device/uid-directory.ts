@@ -2,7 +2,7 @@ import type { DeviceSession } from './session.js';
 
 /**
  * A terminal's user ids by internal uid, for record layouts that carry only the uid (8-byte records of
- * old ZK6 firmware, zk-tcp.md §11.5). A uid is a slot number (1, 2, 3…); the user id is the badge or
+ * old ZK6 firmware, zk-tcp §11.5). A uid is a slot number (1, 2, 3…); the user id is the badge or
  * employee number the user list maps it to, and the only id Frappe knows. The list is read when a sync
  * needs it and kept while the terminal's user count stays the same.
  */

@@ -15,7 +15,7 @@ export interface Wire {
     readonly pending: number;
   };
   encode: typeof encodePacket;
-  /** Largest 1504 chunk: 0xFFC0 on TCP, 16 KiB on UDP (zk-tcp.md §9.3, §14). */
+  /** Largest 1504 chunk: 0xFFC0 on TCP, 16 KiB on UDP (zk-tcp §9.3, §14). */
   chunkSize: number;
   /**
    * Datagrams can be lost with no retransmission (UDP, §14): a missing answer means ask again, not a dead
@@ -35,7 +35,7 @@ export interface WireEvents {
 }
 
 /**
- * UDP (zk-tcp.md §14): one local port per session, connected to the terminal so only its datagrams
+ * UDP (zk-tcp §14): one local port per session, connected to the terminal so only its datagrams
  * arrive and replies come back to our source port. There is no close from the other side: a silent
  * terminal shows up as a timeout.
  */

@@ -8,7 +8,7 @@ import type { SimDevice } from './device.js';
 import { corruptFrame } from './faults.js';
 import { realtimePayload } from './realtime.js';
 
-/** Commands a terminal with a comm key serves before CMD_AUTH succeeds (zk-tcp.md §5). */
+/** Commands a terminal with a comm key serves before CMD_AUTH succeeds (zk-tcp §5). */
 const BEFORE_AUTH = new Set<number>([Command.CONNECT, Command.AUTH, Command.EXIT]);
 
 /** How answers leave: TCP frames through the paced writer, or one UDP datagram each. */
@@ -17,7 +17,7 @@ export interface ClientOutput {
   send(frames: Buffer[]): void;
   /** EXIT: close once the answer is out (TCP); nothing to close on UDP. */
   end(): void;
-  /** Largest DATA payload for this transport (UDP: 1024, zk-tcp.md §14). */
+  /** Largest DATA payload for this transport (UDP: 1024, zk-tcp §14). */
   maxData?: number;
 }
 

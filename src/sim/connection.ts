@@ -8,7 +8,7 @@ import { FrameWriter } from './frame-writer.js';
 
 /**
  * Serves one TCP client: cuts its stream into packets and hands each to a SimClient. Bad input is logged
- * and skipped; the connection stays up (zk-tcp.md §15).
+ * and skipped; the connection stays up (zk-tcp §15).
  */
 export function serveConnection(socket: Socket, device: SimDevice, deviceLog: Logger): void {
   const clientLog = deviceLog.child({ remote: `${socket.remoteAddress}:${socket.remotePort}` });

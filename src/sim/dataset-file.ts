@@ -5,7 +5,7 @@ import { parseWallTime, wallTimeProblem } from '../../protocol/zk/time.js';
 import type { UserRecord } from '../../protocol/zk/user-record.js';
 import { ConfigError } from '../config/index.js';
 
-// 23 printable characters leave room for the NUL of the 24-byte user_id field (zk-tcp.md §11.2)
+// 23 printable characters leave room for the NUL of the 24-byte user_id field (zk-tcp §11.2)
 const userId = z.string().regex(/^[\x21-\x7e]{1,23}$/, '1–23 printable ASCII characters');
 const u8 = z.number().int().min(0).max(255);
 const u32 = z.number().int().min(0).max(0xffffffff);

@@ -22,7 +22,7 @@ function hostWallMs(d: Date): number {
 }
 
 /**
- * The terminal's clock: host local wall time plus an offset, naive like a real device's (zk-tcp.md §10).
+ * The terminal's clock: host local wall time plus an offset, naive like a real device's (zk-tcp §10).
  * SET_TIME moves the offset, so drift between gateway and device can be staged.
  */
 export class DeviceClock {

@@ -10,12 +10,12 @@ import type { SimFaults } from './faults.js';
 import type { DeviceProfile } from './options.js';
 import { SimulatorOptionError } from './sim-error.js';
 
-/** Capacities of a mid-range TFT terminal (real: 3000 / 10000 / 100000, zk-tcp.md §8). */
+/** Capacities of a mid-range TFT terminal (real: 3000 / 10000 / 100000, zk-tcp §8). */
 const FINGERPRINT_CAPACITY = 3000;
 const USER_CAPACITY = 10_000;
 const RECORD_CAPACITY = 100_000;
 
-/** 16-byte records carry the user id as a u32 and 8-byte ones only the uid (zk-tcp.md §11.4, §11.5). */
+/** 16-byte records carry the user id as a u32 and 8-byte ones only the uid (zk-tcp §11.4, §11.5). */
 function assertFitsLayout(records: readonly AttlogRecord[], size: DeviceProfile['recordSize']): void {
   if (size === 22) {
     const long = records.find((r) => Buffer.byteLength(r.userId, 'latin1') > 6);
@@ -44,7 +44,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   users: readonly UserRecord[];
   /** Fault switches, changeable while clients are connected. */
   readonly faults: SimFaults = {};
-  /** Client ACK_OKs received for realtime events (zk-tcp.md §12: the client must answer each). */
+  /** Client ACK_OKs received for realtime events (zk-tcp §12: the client must answer each). */
   eventAcks = 0;
   /** Datagrams lost on purpose by the `dropEveryNthDatagram` fault. */
   droppedDatagrams = 0;
@@ -78,7 +78,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     this.userTable = this.encodeUsers();
   }
 
-  // 28-byte users carry a numeric user id (zk-tcp.md §13); encodeUserRecord28 refuses anything else
+  // 28-byte users carry a numeric user id (zk-tcp §13); encodeUserRecord28 refuses anything else
   private encodeUsers(): Buffer {
     return this.profile.userRecordSize === 28
       ? encodeUserDataset28(this.users)
@@ -120,7 +120,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
 
   /**
    * Drops the oldest `n` records (a full log overwriting its start) or, with no argument, all of them
-   * (CLEAR_ATTLOG from the menu): what incremental sync must notice (zk-tcp.md §7, §8).
+   * (CLEAR_ATTLOG from the menu): what incremental sync must notice (zk-tcp §7, §8).
    */
   dropOldest(n = this.log.length): void {
     this.log.splice(0, n);
@@ -133,13 +133,13 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     return this.profile.serial;
   }
 
-  /** Session ids look like a running counter on real terminals (zk-tcp.md §4); 0 means "none". */
+  /** Session ids look like a running counter on real terminals (zk-tcp §4); 0 means "none". */
   newSession(): number {
     this.lastSession = (this.lastSession % 0xffff) + 1;
     return this.lastSession;
   }
 
-  /** The dataset a 1503 asks for (zk-tcp.md §9.1, §9.6), or undefined for one this terminal lacks. */
+  /** The dataset a 1503 asks for (zk-tcp §9.1, §9.6), or undefined for one this terminal lacks. */
   dataset(req: PrepareBufferRequest): Buffer | undefined {
     if (req.command === Dataset.attendance.command) {
       this.attendanceSnapshot ??= Buffer.from(this.attendance.subarray(0, this.attendanceLength));
@@ -149,7 +149,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     return undefined;
   }
 
-  /** Values of CMD_OPTIONS_RRQ names (zk-tcp.md §7.1); undefined answers ACK_ERROR. */
+  /** Values of CMD_OPTIONS_RRQ names (zk-tcp §7.1); undefined answers ACK_ERROR. */
   option(name: string): string | undefined {
     const p = this.profile;
     const options: Record<string, string> = {

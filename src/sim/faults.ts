@@ -1,6 +1,6 @@
 /**
  * Fault switches of the simulated terminal, for tests of what the gateway does when a terminal misbehaves
- * (zk-tcp.md §15). Mutable at run time through `Simulator.device.faults`; each applies to every client.
+ * (zk-tcp §15). Mutable at run time through `Simulator.device.faults`; each applies to every client.
  */
 export interface SimFaults {
   /** Close the connection after this many more bytes have been sent (mid-frame); one-shot, clears itself. */
@@ -13,7 +13,7 @@ export interface SimFaults {
   ignoreCommands?: number[];
   /**
    * UDP only: every Nth datagram the terminal sends is lost (counted across its clients). UDP has no
-   * retransmission, so a lost datagram must cost one chunk re-request, not the download (zk-tcp.md §14).
+   * retransmission, so a lost datagram must cost one chunk re-request, not the download (zk-tcp §14).
    */
   dropEveryNthDatagram?: number;
 }

@@ -18,7 +18,7 @@ function drained(socket: Socket): Promise<void> {
 
 /**
  * Writes frames in order, at least `paceMs` apart. Real terminals leave a few ms between frames, and
- * node-zklib and zkteco-js only work when they do (zk-tcp.md §15); with 0 frames go back to back, which
+ * node-zklib and zkteco-js only work when they do (zk-tcp §15); with 0 frames go back to back, which
  * is what a correct client must also survive.
  */
 export class FrameWriter {

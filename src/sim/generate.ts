@@ -8,12 +8,12 @@ import { SimulatorOptionError } from './sim-error.js';
 const FIRST_NAMES = 'Asha Ravi Meera Arjun Fatima John Priya Chen Amina Luis Sara Omar Nisha'.split(' ');
 const LETTERS = 'ABCDEFGHIJKLMNOPRSTVW';
 
-/** Verify methods (zk-tcp.md §11.6). */
+/** Verify methods (zk-tcp §11.6). */
 const FINGERPRINT = 1;
 const CARD = 2;
 const FACE = 15;
 
-/** Punch states (zk-tcp.md §11.6). */
+/** Punch states (zk-tcp §11.6). */
 const IN = 0;
 const OUT = 1;
 const BREAK_OUT = 2;

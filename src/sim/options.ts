@@ -12,7 +12,7 @@ export interface SimulatorOptions {
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
-  /** `~SerialNumber`; may be '' to stage the empty-serial quirk (zk-tcp.md §15). */
+  /** `~SerialNumber`; may be '' to stage the empty-serial quirk (zk-tcp §15). */
   serial?: string;
   /** Seed of the generated users and punches. Default 1. */
   seed?: number;
@@ -24,17 +24,17 @@ export interface SimulatorOptions {
   untilDate?: string;
   /** JSON file with `users` and/or `records` (see dataset-file.ts); replaces generation. */
   dataFile?: string;
-  /** Attendance record layout (zk-tcp.md §11): 40, 49, 22 (ids ≤ 6 bytes), 16 (numeric ids) or 8. Default 40. */
+  /** Attendance record layout (zk-tcp §11): 40, 49, 22 (ids ≤ 6 bytes), 16 (numeric ids) or 8. Default 40. */
   recordSize?: number;
-  /** Minimum gap between frames sent; node-zklib and zkteco-js need about 5 (zk-tcp.md §15). Default 0. */
+  /** Minimum gap between frames sent; node-zklib and zkteco-js need about 5 (zk-tcp §15). Default 0. */
   paceMs?: number;
-  /** Largest DATA payload per frame: 65528 (default) or 1008 as on older terminals (zk-tcp.md §9.4). */
+  /** Largest DATA payload per frame: 65528 (default) or 1008 as on older terminals (zk-tcp §9.4). */
   maxDataPayload?: number;
   /** Device clock minus host local wall clock, seconds. Default 0. */
   clockOffsetS?: number;
-  /** Comm key set on the terminal (0…999999, 0 = none): CONNECT answers ACK_UNAUTH until AUTH (zk-tcp.md §5). */
+  /** Comm key set on the terminal (0…999999, 0 = none): CONNECT answers ACK_UNAUTH until AUTH (zk-tcp §5). */
   commKey?: number;
-  /** User record layout (zk-tcp.md §13): 72 (TCP default) or 28 (old firmware). Default 72. */
+  /** User record layout (zk-tcp §13): 72 (TCP default) or 28 (old firmware). Default 72. */
   userRecordSize?: number;
   /** Attendance capacity; a full log overwrites its oldest records. Default max(100000, records). */
   recordCapacity?: number;
@@ -44,13 +44,13 @@ export interface SimulatorOptions {
   realtimeRate?: number;
   /** Seconds before that punching starts (a quiet start, then a flood). Default 0. */
   realtimeDelayS?: number;
-  /** EF_ATTLOG payload length sent (zk-tcp.md §12): 10, 12, 14, 32, 36, 37 or 52. Default 32. */
+  /** EF_ATTLOG payload length sent (zk-tcp §12): 10, 12, 14, 32, 36, 37 or 52. Default 32. */
   eventLength?: number;
   firmware?: string;
   platform?: string;
   deviceName?: string;
   mac?: string;
-  /** Also answer over UDP on the same port (zk-tcp.md §14). Default false. */
+  /** Also answer over UDP on the same port (zk-tcp §14). Default false. */
   udp?: boolean;
   /** Default: pino JSON on stderr. */
   logger?: Logger;
@@ -135,7 +135,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     host: o.host ?? '127.0.0.1',
     port: integer('port', o.port, 0, 0, 65535),
     seed: integer('seed', o.seed, 1, 0, 0xffffffff),
-    // uid is a u16 slot number (zk-tcp.md §13)
+    // uid is a u16 slot number (zk-tcp §13)
     users: integer('users', o.users, 50, 0, 65534),
     // 1 M punches take about 6 s to generate and encode and 350 MB of heap; far above real capacities (§8)
     records: integer('records', o.records, 2000, 0, 1_000_000),

@@ -7,7 +7,7 @@ export interface PushHttpReply {
 }
 
 /**
- * The terminal's HTTP side (adms-push.md §2.1): `iClock Proxy/1.09`, an Accept of any type, `Content-Length` on
+ * The terminal's HTTP side (adms-push §2.1): `iClock Proxy/1.09`, an Accept of any type, `Content-Length` on
  * POST and no Content-Type. Old firmware closes after each request; `keepAlive` reuses connections (bench).
  */
 export class PushHttp {

@@ -16,7 +16,7 @@ export interface PushTerminalOptions {
   records?: number;
   untilDate?: string;
   dataFile?: string;
-  /** Lines per ATTLOG post (old firmware 30–150, a production report 128, adms-push.md §5.1). */
+  /** Lines per ATTLOG post (old firmware 30–150, a production report 128, adms-push §5.1). */
   batchSize?: number;
   /** getrequest interval; default the handshake's `Delay`. */
   pollMs?: number;

@@ -35,7 +35,7 @@ export interface PushTerminal {
 }
 
 /**
- * A terminal in push (ADMS/cloud) mode, after the old ZK client (adms-push.md §4–6): handshake, every
+ * A terminal in push (ADMS/cloud) mode, after the old ZK client (adms-push §4–6): handshake, every
  * record newer than the ATTLOG cursor in batches, each batch re-sent until the answer is a 200 with `OK`,
  * the cursor moved to the batch's last record only then; user names on OPERLOG; then `getrequest`
  * polling, executing commands and posting their results to `devicecmd`.

@@ -6,7 +6,7 @@ import type { EventLength } from './options.js';
 
 /**
  * The EF_ATTLOG payload for a punch. Layouts with a numeric user field (10/12/14 bytes, old firmware) carry
- * the uid when the user id is not a number that fits (zk-tcp.md §12).
+ * the uid when the user id is not a number that fits (zk-tcp §12).
  */
 export function realtimePayload(record: AttlogRecord, length: EventLength): Buffer {
   const numericMax = length === 12 ? 0xffffffff : 0xffff;

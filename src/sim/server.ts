@@ -37,7 +37,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 /**
- * A ZK-family terminal on TCP speaking the port-4370 protocol (zk-tcp.md), for demos, tests and
+ * A ZK-family terminal on TCP speaking the port-4370 protocol (zk-tcp), for demos, tests and
  * benchmarks. Clients are served independently; a real terminal takes one at a time (§15).
  */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
@@ -57,7 +57,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   server.on('error', (err) => log.error({ err }, 'simulator listener failed'));
   const { port } = server.address() as AddressInfo;
   const stopPunching = startPunching(device, o.realtimeRate, o.realtimeDelayS);
-  // the UDP variant listens on the same port number as TCP, as terminals do (zk-tcp.md §14)
+  // the UDP variant listens on the same port number as TCP, as terminals do (zk-tcp §14)
   const udp = opts.udp ? await serveUdp(device, o.host, port, log) : undefined;
   return {
     host: o.host,

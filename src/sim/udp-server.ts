@@ -6,7 +6,7 @@ import { SimClient } from './client-session.js';
 import type { SimDevice } from './device.js';
 
 /**
- * The terminal's UDP side (zk-tcp.md §14): same port, same commands, no envelope, one packet per datagram,
+ * The terminal's UDP side (zk-tcp §14): same port, same commands, no envelope, one packet per datagram,
  * DATA split at 1024 bytes. Answers go to the request's source address and port; each source is one client.
  */
 export async function serveUdp(device: SimDevice, host: string, port: number, log: Logger): Promise<Socket> {

@@ -7,10 +7,10 @@ import {
 import { Command } from '../../../protocol/zk/commands.js';
 import { ack, type CommandTable, type Frame, reply } from './handler.js';
 
-/** Datasets up to this size come inline as one CMD_DATA: "below about 1 KB" (adrobinoga, zk-tcp.md §9.2). */
+/** Datasets up to this size come inline as one CMD_DATA: "below about 1 KB" (adrobinoga, zk-tcp §9.2). */
 const INLINE_DATASET_MAX = 1024;
 
-/** The buffered bulk read: 1503 prepare, 1504 per chunk, FREE_DATA (zk-tcp.md §9). */
+/** The buffered bulk read: 1503 prepare, 1504 per chunk, FREE_DATA (zk-tcp §9). */
 export const bufferedReadCommands: CommandTable = {
   [Command.PREPARE_BUFFER]: (req, { device, conn }) => {
     const dataset = device.dataset(decodePrepareBuffer(req.data));
@@ -30,7 +30,7 @@ export const bufferedReadCommands: CommandTable = {
     const frames: Frame[] = [
       { command: Command.PREPARE_DATA, data: encodePrepareData({ length, packetSize: max }) },
     ];
-    // inside a chunk the session field of DATA is a packet counter 0, 1, 2… (zk-tcp.md §9.4)
+    // inside a chunk the session field of DATA is a packet counter 0, 1, 2… (zk-tcp §9.4)
     for (let at = 0, counter = 0; at < length; at += max, counter++) {
       const end = Math.min(length, at + max);
       frames.push({

@@ -2,7 +2,7 @@ import { Command } from '../../../protocol/zk/commands.js';
 import { decodePackedTime, encodePackedTime, wallTimeProblem } from '../../../protocol/zk/time.js';
 import { ack, type CommandTable, reply } from './handler.js';
 
-/** GET_TIME / SET_TIME carry the packed u32 device wall time (zk-tcp.md §7, §10). */
+/** GET_TIME / SET_TIME carry the packed u32 device wall time (zk-tcp §7, §10). */
 export const clockCommands: CommandTable = {
   [Command.GET_TIME]: (_req, { device }) => {
     const data = Buffer.alloc(4);

@@ -7,11 +7,11 @@ import type { SimDevice } from '../device.js';
 export interface ConnectionState {
   /** 0 until CONNECT. */
   session: number;
-  /** The dataset of the last 1503 answered with a size, until FREE_DATA (zk-tcp.md §9). */
+  /** The dataset of the last 1503 answered with a size, until FREE_DATA (zk-tcp §9). */
   prepared: Buffer | undefined;
-  /** Mask from REG_EVENT: EF_ATTLOG (1) set means new punches are sent as events (zk-tcp.md §12). */
+  /** Mask from REG_EVENT: EF_ATTLOG (1) set means new punches are sent as events (zk-tcp §12). */
   eventMask: number;
-  /** Largest DATA payload on this transport, when below the profile's (UDP: 1024, zk-tcp.md §14). */
+  /** Largest DATA payload on this transport, when below the profile's (UDP: 1024, zk-tcp §14). */
   maxData?: number;
   /** CMD_AUTH accepted (or no comm key set); until then only CONNECT, AUTH and EXIT are served (§5). */
   authed: boolean;

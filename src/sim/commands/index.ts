@@ -13,7 +13,7 @@ export {
   reply,
 } from './handler.js';
 
-/** Every command the simulated terminal answers; anything else gets ACK_UNKNOWN (zk-tcp.md §6). */
+/** Every command the simulated terminal answers; anything else gets ACK_UNKNOWN (zk-tcp §6). */
 export const commandTable: CommandTable = {
   ...sessionCommands,
   ...infoCommands,

@@ -3,7 +3,7 @@ import { encodeFreeSizes } from '../../../protocol/zk/free-sizes.js';
 import { decodeOptionRequest, encodeOptionAnswer } from '../../../protocol/zk/options.js';
 import { ack, type CommandTable, reply } from './handler.js';
 
-/** What the terminal tells about itself (zk-tcp.md §7, §7.1, §8). */
+/** What the terminal tells about itself (zk-tcp §7, §7.1, §8). */
 export const infoCommands: CommandTable = {
   [Command.OPTIONS_RRQ]: (req, { device }) => {
     const name = decodeOptionRequest(req.data);

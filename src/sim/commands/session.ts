@@ -2,12 +2,12 @@ import { makeCommKey } from '../../../protocol/zk/comm-key.js';
 import { Command } from '../../../protocol/zk/commands.js';
 import { ack, type CommandTable, reply } from './handler.js';
 
-/** Connection life cycle and device state switches (zk-tcp.md §4, §5, §7, §12). */
+/** Connection life cycle and device state switches (zk-tcp §4, §5, §7, §12). */
 export const sessionCommands: CommandTable = {
   [Command.CONNECT]: (_req, { device, conn }) => {
-    // a second CONNECT on the same socket gets the same session id (adrobinoga, zk-tcp.md §4)
+    // a second CONNECT on the same socket gets the same session id (adrobinoga, zk-tcp §4)
     if (conn.session === 0) conn.session = device.newSession();
-    // with a comm key set the session id still comes back, in an ACK_UNAUTH (zk-tcp.md §5)
+    // with a comm key set the session id still comes back, in an ACK_UNAUTH (zk-tcp §5)
     return conn.authed || device.profile.commKey === 0 ? ack() : reply(Command.ACK_UNAUTH);
   },
   [Command.EXIT]: () => ({ ...ack(), close: true }),
