@@ -86,7 +86,7 @@ export const DiscoverySchema = z
   })
   .strict();
 
-/** A terminal allowed to push (adms-push.md); anything not listed is refused with 403 and stored nowhere. */
+/** A terminal allowed to push (adms-push); anything not listed is refused with 403 and stored nowhere. */
 export const PushDeviceSchema = z
   .object({
     serial: z.string().min(1),
@@ -117,7 +117,7 @@ export const PushDeviceSchema = z
 /** The iclock push receiver (`/iclock/…` over HTTP); terminals in cloud/ADMS mode call it. */
 export const PushSchema = z
   .object({
-    /** Listen on the site LAN address, not on every interface (adms-push.md §8). */
+    /** Listen on the site LAN address, not on every interface (adms-push §8). */
     host: z.string().min(1).default('0.0.0.0'),
     port: z.number().int().min(1).max(65535).default(8081),
     devices: z.array(PushDeviceSchema).min(1),

@@ -20,7 +20,7 @@ export function zoneOfSerial(cfg: SiteConfig, serial: string): string | undefine
 
 /**
  * The terminal behind a file name: `<PREFIX>_attlog.dat` (or `<PREFIX>_….csv`) where the prefix is a
- * machine number mapped in `import.devices`, or a serial itself (newer firmware, usb-export.md §1).
+ * machine number mapped in `import.devices`, or a serial itself (newer firmware, usb-export §1).
  */
 export function resolveFileDevice(cfg: SiteConfig, fileName: string): FileDevice | undefined {
   const prefix = basename(fileName).split(/[_.]/)[0] ?? '';

@@ -17,7 +17,7 @@ export type ImportFormat = 'attlog' | 'csv';
 
 export interface ImportOptions {
   file: string;
-  /** Serial of the terminal that wrote the file: the file itself rarely says (usb-export.md §2.5). */
+  /** Serial of the terminal that wrote the file: the file itself rarely says (usb-export §2.5). */
   device: string;
   site: string;
   /** IANA zone of that terminal's clock. */
@@ -25,7 +25,7 @@ export interface ImportOptions {
   sink: ImportSink;
   /** Default from the name: `.csv` → csv, anything else → `*_attlog.dat` layout. */
   format?: ImportFormat;
-  /** Required for CSV: the day/month order is never guessed (usb-export.md §4). */
+  /** Required for CSV: the day/month order is never guessed (usb-export §4). */
   csv?: CsvMapping;
 
   /** Lines per store batch (one synced LevelDB write each); larger batches measured 1.6× faster than 5000. Default 20000. */

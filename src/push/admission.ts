@@ -31,7 +31,7 @@ const sameSecret = (a: string, b: string) => {
 };
 
 /**
- * Who may act as one pushing terminal (adms-push.md §8): the serial is printed on the label, so it proves
+ * Who may act as one pushing terminal (adms-push §8): the serial is printed on the label, so it proves
  * nothing. The key is checked wherever it appears; old firmware sends it only on the handshake, so a request
  * without it is the terminal's only when it comes from the address whose keyed handshake was admitted last.
  * Without a token nothing can be proven: requests are admitted, but only those from the handshake's address

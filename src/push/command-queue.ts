@@ -13,7 +13,7 @@ export interface CommandOutcome extends QueuedCommand {
 }
 
 /**
- * Per-terminal command queue for `getrequest` (adms-push.md §6). A command goes out once, on the next
+ * Per-terminal command queue for `getrequest` (adms-push §6). A command goes out once, on the next
  * poll, and stays pending until its `devicecmd` result arrives. It is not re-sent: REBOOT or a re-query
  * run twice would do harm, and the terminal itself keeps results until we answered them (§6.3).
  */

@@ -5,7 +5,7 @@ import type { UserNames } from './user-names.js';
 /** A terminal allowed to push (config `push.devices`). */
 export interface PushDevice extends PushCredentials {
   serial: string;
-  /** IANA zone of the terminal clock: PunchEvent.timezone and the handshake `TimeZone=` (adms-push.md §7). */
+  /** IANA zone of the terminal clock: PunchEvent.timezone and the handshake `TimeZone=` (adms-push §7). */
   timezone: string;
   /** false: no `Date` header, so the gateway's clock never moves this terminal's (§7). Default true. */
   sendDate?: boolean;
@@ -27,7 +27,7 @@ export interface DeviceState {
   lastSeen: Date | undefined;
 }
 
-/** `getrequest INFO=` order (adms-push.md §6.1). */
+/** `getrequest INFO=` order (adms-push §6.1). */
 const INFO_FIELDS = [
   'firmware',
   'users',

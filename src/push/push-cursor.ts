@@ -4,7 +4,7 @@ import { formatWallTimeIn } from '../event/wall-clock.js';
 
 /**
  * What the gateway keeps per pushing terminal in the store, under `<serial>/push`: the stamps it echoes at
- * the handshake (adms-push.md §4.3), the packed time of the newest punch it holds from the terminal, and the
+ * the handshake (adms-push §4.3), the packed time of the newest punch it holds from the terminal, and the
  * address of the last admitted handshake (admission.ts).
  */
 export interface PushCursor {

@@ -11,7 +11,7 @@ import { loadCursor, type PushSink, type PushUpload, type UploadCounters } from 
 import { UserNames } from './user-names.js';
 
 export interface PushServerOptions {
-  /** Default 127.0.0.1; a site LAN address in production (adms-push.md §8). */
+  /** Default 127.0.0.1; a site LAN address in production (adms-push §8). */
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
@@ -82,7 +82,7 @@ function send(res: ServerResponse, r: Reply, sendDate: boolean, close = false): 
 }
 
 /**
- * The iclock push receiver (adms-push.md): terminals in cloud/ADMS mode call it over HTTP. Only serials in
+ * The iclock push receiver (adms-push): terminals in cloud/ADMS mode call it over HTTP. Only serials in
  * `devices` are served; anything else gets 403 `UNKNOWN DEVICE` (the terminal keeps its data, §5.1), a log
  * line and a counter. Uploads are answered `OK: n` only after the store resolved.
  */

@@ -22,7 +22,7 @@ export interface RouteContext extends UploadContext {
   commands: CommandQueue;
 }
 
-/** An answer: status and text/plain body (never empty: an empty poll reply marks the terminal offline, §2.2). */
+/** An answer: status, text/plain body (never empty: an empty poll reply means offline, adms-push §2.2). */
 export interface Reply {
   status: number;
   body: string;

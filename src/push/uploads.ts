@@ -57,7 +57,7 @@ const cursorWrite = (d: DeviceState, value: PushCursor): AcceptOptions => ({
   cursor: { device: pushCursorKey(d.config.serial), value: { ...value } },
 });
 
-/** Keeps the handshake's address so that old firmware's later, keyless requests are recognised (§8). */
+/** Keeps the handshake's address so old firmware's later, keyless requests are recognised (adms-push §8). */
 export async function bindAddress(ctx: UploadContext, d: DeviceState, address: string): Promise<void> {
   const cursor = await loadCursor(ctx, d);
   if (cursor.address === address) return;
