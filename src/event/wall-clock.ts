@@ -1,7 +1,7 @@
 /**
  * Naive wall times and the instants they name in an IANA zone. Terminals stamp naive local time
  * (PunchEvent.device_time); the gateway measures drift with it and the forwarder re-expresses it in the
- * Frappe site's zone, which stores Datetime naive and converts nothing (contract.md §4).
+ * Frappe site's zone, which stores Datetime naive and converts nothing (frappe §4).
  */
 
 const WALL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$/;
@@ -75,7 +75,7 @@ export function wallTimeToInstant(wall: string, zone: string): number {
   return Math.min(...(matching.length > 0 ? matching : candidates));
 }
 
-/** `YYYY-MM-DD HH:MM:SS` of an instant in `zone`: the naive form Frappe stores (contract.md §4). */
+/** `YYYY-MM-DD HH:MM:SS` of an instant in `zone`: the naive form Frappe stores (frappe §4). */
 export function formatWallTimeIn(instantMs: number, zone: string): string {
   const iso = new Date(wallAsUtc(Math.floor(instantMs / 1000) * 1000, zone)).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;

@@ -10,7 +10,7 @@ import type { ShiftSync } from './shift-sync.js';
 export interface PipelineDeps extends RetryDeps {
   forwarder: string;
   writer: FrappeBatchWriter;
-  /** ≤ 200 (frappe.client.insert_many's cap, contract.md §2). */
+  /** ≤ 200 (frappe.client.insert_many's cap, frappe §2). */
   batchSize: number;
   /** How long the first punch of a batch waits for company before the batch goes out anyway. */
   lingerMs: number;
@@ -36,7 +36,7 @@ interface Job {
  * Groups decoded punches into batches and takes each batch through the writer's three stages. Raw Log and
  * status stages of several batches overlap; the Checkin stage runs one batch at a time in the order the
  * batches were formed (a lane), which keeps each employee's punches in arrival order and never lets two
- * writes of one employee race HRMS's duplicate check (contract.md §4, rule 3). Each stage is retried on
+ * writes of one employee race HRMS's duplicate check (frappe §4, rule 3). Each stage is retried on
  * its own by error class; a punch is acknowledged when its whole batch is done.
  */
 export class BatchPipeline {
@@ -134,7 +134,7 @@ export class BatchPipeline {
       const todoStates = todo.map((i) => states[i]!);
       await laneBefore;
       // always look before inserting: a redelivered punch may have its Checkin from a write that died
-      // before its Raw Log (a crash, a timeout that still committed, contract.md §3); one GET per batch
+      // before its Raw Log (a crash, a timeout that still committed, frappe §3); one GET per batch
       const results = await retrying(d, 'Checkin insert', signal, () => d.writer.writeCheckins(todoItems));
       // the next batch's Checkins may go while this one's Raw Logs are written
       leaveLane();

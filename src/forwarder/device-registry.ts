@@ -10,7 +10,7 @@ import { applyPunch, applyStatus, recordFields, type Terminal, terminalFromRecor
 
 export interface DeviceRegistryOptions {
   client: FrappeClient;
-  /** The site's system zone: Datetime fields are naive site time (contract.md §4). */
+  /** The site's system zone: Datetime fields are naive site time (frappe §4). */
   siteZone: () => Promise<string>;
   logger: Logger;
   /** No status for this long: the terminal is marked offline (config `devices.stale_after_s`). */

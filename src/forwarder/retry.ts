@@ -23,7 +23,7 @@ export class Aborted extends Error {
 }
 
 /**
- * Runs `fn` until it succeeds. By class (contract.md §3): `retryable` (429 with its Retry-After, 5xx,
+ * Runs `fn` until it succeeds. By class (frappe §3): `retryable` (429 with its Retry-After, 5xx,
  * proxy pages, timeouts, refused connections) backs off with capped doubling; `auth` (401/403) pauses the
  * forwarder — stats.paused, the retained status `auth_paused`, one loud log line — and probes slowly
  * until an operator fixes the key or roles; anything else is unexpected (per-document refusals are

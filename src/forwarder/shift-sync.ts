@@ -12,7 +12,7 @@ export interface ShiftTypeDevices {
 
 /**
  * Advances Shift Type `last_sync_of_checkin`: HRMS auto attendance only processes Checkins up to it
- * (contract.md §4, auto attendance coupling). A shift moves to the oldest "written up to" time among its
+ * (frappe §4, auto attendance coupling). A shift moves to the oldest "written up to" time among its
  * terminals, and only when none of them has a punch in hand — a terminal still delivering could add an
  * earlier Checkin after attendance was marked. It never moves back. It sees what this forwarder wrote:
  * with several forwarders in the share, configure shift types on one of them only, or use the HR setting
@@ -68,7 +68,7 @@ export class ShiftSync {
         // the earliest of the terminals' written-up-to times and now: fixed-width naive times sort as text
         const upTo = [...(times as string[]), now].sort()[0]!;
         if (sent && sent >= upTo) continue;
-        // only the field to change, never `modified` (contract.md §2, PUT)
+        // only the field to change, never `modified` (frappe §2, PUT)
         await this.#client.updateDoc(SHIFT_TYPE_DOCTYPE, shift.name, { last_sync_of_checkin: upTo });
         this.#sent.set(shift.name, upTo);
         this.#logger.info({ shift: shift.name, last_sync_of_checkin: upTo }, 'Shift Type advanced');

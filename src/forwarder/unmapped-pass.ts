@@ -6,7 +6,7 @@ import type { BatchPipeline } from './batch-pipeline.js';
 /**
  * Every `everyS` seconds, writes the punches parked as Unmapped whose employee has appeared since. It runs
  * in its own turn of the Checkin lane, so it never writes an employee's Checkin beside a live batch
- * (contract.md §4, rule 3). Returns a function that stops it.
+ * (frappe §4, rule 3). Returns a function that stops it.
  */
 export function startUnmappedPass(
   pipeline: BatchPipeline,

@@ -47,7 +47,7 @@ export interface FrappeBatchWriterOptions {
  * The batching writer. A batch goes through three stages the forwarder drives (and retries) separately:
  * 1. `insertRawLogs`: the audit trail, ≤ 200 per frappe.client.insert_many, refused ones isolated;
  * 2. `writeCheckins`: Employee Checkins, ≤ 200 per insert_many, run one batch at a time (per employee
- *    order, and HRMS's racy duplicate check, contract.md §4);
+ *    order, and HRMS's racy duplicate check, frappe §4);
  * 3. `markRawLogs`: each Raw Log's status, a bounded number of PUTs at once.
  * `writePunch` runs the three for one punch, so it also fits where a FrappeWriter is expected.
  */

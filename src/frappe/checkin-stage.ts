@@ -40,7 +40,7 @@ export interface CheckinStageOptions {
 
 /**
  * Writes the Employee Checkins of a batch: resolve employees, look up what already landed (a redelivered
- * punch may have its Checkin from an attempt whose answer never came, contract.md §3), insert the rest with
+ * punch may have its Checkin from an attempt whose answer never came, frappe §3), insert the rest with
  * one insert_many. Exactly one Checkin per punch is the database's job: each carries its event id in a
  * unique field, so a repeat that the lookup could not see yet (an attempt still committing) is refused by
  * the index, and the refusal is resolved by looking again once it has committed. The caller runs one such
@@ -128,7 +128,7 @@ function checkinDoc(item: BatchItem, employee: string): Record<string, unknown> 
   return {
     doctype: CHECKIN_DOCTYPE,
     employee,
-    // naive site time, the same string on every retry: HRMS dedups on exact equality (contract.md §4)
+    // naive site time, the same string on every retry: HRMS dedups on exact equality (frappe §4)
     time: a.timestamp,
     device_id: a.device_id,
     // left unset for unknown codes: HRMS allows an empty log_type and matches null to null
@@ -189,7 +189,7 @@ function sameTime(stored: string, sent: string): boolean {
   return norm(String(stored)) === norm(sent);
 }
 
-/** HRMS links the clashing Checkin: `/app/Form/Employee Checkin/<name>` (v13: `#Form/…`), contract.md §3. */
+/** HRMS links the clashing Checkin: `/app/Form/Employee Checkin/<name>` (v13: `#Form/…`), frappe §3. */
 export function checkinNameIn(messages: readonly string[]): string | undefined {
   for (const m of messages) {
     const hit = /Form\/Employee Checkin\/([^"'<>]+)["']/.exec(m);

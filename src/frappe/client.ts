@@ -18,14 +18,14 @@ export interface FrappeClientOptions {
   transport?: HttpTransport | undefined;
 }
 
-/** `[field, operator, value]` (contract.md §2, GET /api/resource list form). */
+/** `[field, operator, value]` (frappe §2, GET /api/resource list form). */
 export type FrappeFilter = [string, string, unknown];
 
 export interface ListQuery {
   fields?: string[];
   filters?: FrappeFilter[];
   orderBy?: string;
-  /** One row per distinct value of this field (contract.md §2, `group_by`). */
+  /** One row per distinct value of this field (frappe §2, `group_by`). */
   groupBy?: string;
   /** 0 means no limit; Frappe's default is 20. */
   limit?: number;
@@ -33,7 +33,7 @@ export interface ListQuery {
 
 export type FrappeDoc = Record<string, unknown> & { name: string };
 
-/** The path of a document route; names with spaces or slashes are URL-encoded (contract.md §2). */
+/** The path of a document route; names with spaces or slashes are URL-encoded (frappe §2). */
 export function resourcePath(doctype: string, name?: string): string {
   const base = `/api/resource/${encodeURIComponent(doctype)}`;
   return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
@@ -54,7 +54,7 @@ interface Call {
 
 /**
  * Frappe v1 REST over HTTP(S) with token auth. Every request carries `Content-Type: application/json`
- * (without it /api/method gets no arguments, contract.md §2) and `Accept: application/json` (so errors
+ * (without it /api/method gets no arguments, frappe §2) and `Accept: application/json` (so errors
  * are JSON); writes are POST/PUT because GET is rolled back.
  */
 export class FrappeClient {
@@ -110,7 +110,7 @@ export class FrappeClient {
     return this.data<T>({ httpMethod: 'POST', path: resourcePath(doctype), body: doc, doctype });
   }
 
-  /** Send only the fields to change, never `modified` (a stale one is a 417, contract.md §2). */
+  /** Send only the fields to change, never `modified` (a stale one is a 417, frappe §2). */
   async updateDoc<T extends FrappeDoc = FrappeDoc>(
     doctype: string,
     name: string,
@@ -119,14 +119,14 @@ export class FrappeClient {
     return this.data<T>({ httpMethod: 'PUT', path: resourcePath(doctype, name), body: patch, doctype });
   }
 
-  /** POST a whitelisted method; `undefined` when it returned None (body `{}`, contract.md §2). */
+  /** POST a whitelisted method; `undefined` when it returned None (body `{}`, frappe §2). */
   async callMethod<T = unknown>(method: string, args: Record<string, unknown>): Promise<T | undefined> {
     const json = await this.request({ httpMethod: 'POST', path: methodPath(method), body: args, method });
     return json.message as T | undefined;
   }
 
   /**
-   * GET a whitelisted method that only reads (GET is rolled back, contract.md §2); the whole JSON answer,
+   * GET a whitelisted method that only reads (GET is rolled back, frappe §2); the whole JSON answer,
    * since some methods (the desk's meta loader) answer beside `message`.
    */
   async readMethod(method: string, params: Record<string, string> = {}): Promise<Record<string, unknown>> {
@@ -134,7 +134,7 @@ export class FrappeClient {
     return this.request({ httpMethod: 'GET', path: methodPath(method), query, method });
   }
 
-  /** Cheap credential check (contract.md §1). */
+  /** Cheap credential check (frappe §1). */
   async loggedUser(): Promise<string> {
     const method = 'frappe.auth.get_logged_user';
     const json = await this.request({ httpMethod: 'GET', path: methodPath(method), method });

@@ -1,6 +1,6 @@
 /**
  * The custom DocTypes `x05-gateway frappe setup` creates (design.md, Frappe side), as the body of
- * POST /api/resource/DocType (contract.md §5): `custom: 1` (no developer mode needed), module Custom,
+ * POST /api/resource/DocType (frappe §5): `custom: 1` (no developer mode needed), module Custom,
  * fieldnames that are not restricted (`name` is, so the device's name is `device_name`).
  */
 export interface FieldSeed {
@@ -27,7 +27,7 @@ export interface DocTypeSeed {
 
 /**
  * The role `frappe setup` creates for the forwarder's run-time user. With HR User (which may set Checkin
- * `time`, contract.md §4) it is all that user needs: HR staff can read the audit trail but not write it.
+ * `time`, frappe §4) it is all that user needs: HR staff can read the audit trail but not write it.
  * Created as a plain Role (is_custom 0): Frappe refuses custom roles on a custom DocType's permissions
  * unless Administrator sets them.
  */
@@ -113,7 +113,7 @@ export const DOCTYPE_SEEDS: readonly DocTypeSeed[] = [
     name: 'Attendance Raw Log',
     module: 'Custom',
     custom: 1,
-    // the punch id is the name: a second insert of the same punch answers 409 (contract.md §5)
+    // the punch id is the name: a second insert of the same punch answers 409 (frappe §5)
     autoname: 'field:hash',
     fields: [
       f('hash', 'Hash', 'Data', { reqd: 1, unique: 1 }),
@@ -144,7 +144,7 @@ export interface CustomFieldSeed extends FieldSeed {
 /**
  * The punch's event id on Employee Checkin. `unique` makes Frappe add a unique index to the table, so the
  * database refuses a second Checkin of one punch even when two inserts race (HRMS's own same-timestamp
- * check is a read before the insert and cannot, contract.md §4). Rows from before have it empty, which a
+ * check is a read before the insert and cannot, frappe §4). Rows from before have it empty, which a
  * unique index allows any number of times.
  */
 export const CHECKIN_EVENT_ID: CustomFieldSeed = {

@@ -39,7 +39,7 @@ interface Cached<T> {
 /**
  * Device user → Employee: Biometric User Map (device-specific row, then site-wide, then global) before
  * Employee.<employee_fieldname> (attendance_device_id: unique site-wide, so it cannot tell two sites'
- * user 7 apart — contract.md §4). Answers are cached for `ttlMs` so a batch costs at most three GETs and
+ * user 7 apart — frappe §4). Answers are cached for `ttlMs` so a batch costs at most three GETs and
  * a mapping added by HR is picked up within that time.
  */
 export class EmployeeResolver {
@@ -105,7 +105,7 @@ export class EmployeeResolver {
           : `No Biometric User Map row for device user ${k.user} (device ${k.device}, site ${k.site}) and no Employee with ${this.#fieldname} = ${k.user}`,
       };
     }
-    // only Inactive blocks a Checkin (contract.md §4, rule 2); park it like an unmapped user
+    // only Inactive blocks a Checkin (frappe §4, rule 2); park it like an unmapped user
     if (emp.status === 'Inactive') {
       return { miss: 'inactive', reason: `Employee ${emp.name} (device user ${k.user}) is Inactive` };
     }

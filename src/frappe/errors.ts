@@ -40,10 +40,10 @@ export class FrappeError extends GatewayError {
   readonly method: string | undefined;
   readonly excType: string | undefined;
   readonly exception: string | undefined;
-  /** `_server_messages[*].message`, decoded twice (contract.md §3). */
+  /** `_server_messages[*].message`, decoded twice (frappe §3). */
   readonly messages: string[];
   readonly bodyExcerpt: string;
-  /** From a 429's Retry-After header (contract.md §3, rate limiting). */
+  /** From a 429's Retry-After header (frappe §3, rate limiting). */
   readonly retryAfterS: number | undefined;
 
   constructor(init: FrappeErrorInit) {
@@ -114,7 +114,7 @@ export function isTlsFailure(code: string | undefined): boolean {
   );
 }
 
-// Texts HRMS/ERPNext raise (contract.md §4; the sync tool allow-lists the same substrings, §6).
+// Texts HRMS/ERPNext raise (frappe §4; the sync tool allow-lists the same substrings, §6).
 const DUPLICATE_CHECKIN = 'already has a log with the same timestamp';
 const NO_EMPLOYEE = 'No Employee found for the given employee field value';
 const INACTIVE_EMPLOYEE = 'Transactions cannot be created for an Inactive Employee';
@@ -122,7 +122,7 @@ const INACTIVE_EMPLOYEE = 'Transactions cannot be created for an Inactive Employ
 const EVENT_ID_KEY = `for key '${CHECKIN_EVENT_ID.fieldname}'`;
 const EVENT_ID_UNIQUE = `${CHECKIN_EVENT_ID.label} must be unique`;
 
-/** Status first, then exc_type, then message text (contract.md §3: "A robust client classifies by …"). */
+/** Status first, then exc_type, then message text (frappe §3: "A robust client classifies by …"). */
 export function classifyFrappeError(
   status: number,
   excType: string | undefined,
@@ -130,7 +130,7 @@ export function classifyFrappeError(
 ): FrappeErrorKind {
   if (status === 0 || status === 429 || status >= 500) return 'retryable';
   if (status === 401 || status === 403) return 'auth';
-  // 400 comes only from malformed Authorization headers and CSRF (contract.md §1, §3)
+  // 400 comes only from malformed Authorization headers and CSRF (frappe §1, §3)
   if (status === 400 && /^(InvalidAuthorization|CSRFToken)/.test(excType ?? '')) return 'auth';
   if (status === 409 && excType === 'DuplicateEntryError') return 'duplicate';
   if (status === 417) {
@@ -147,7 +147,7 @@ export function classifyFrappeError(
   return 'validation';
 }
 
-/** `_server_messages` is a string holding a JSON list of JSON strings of message objects (contract.md §3). */
+/** `_server_messages` is a string holding a JSON list of JSON strings of message objects (frappe §3). */
 export function decodeServerMessages(raw: unknown): string[] {
   if (typeof raw !== 'string') return [];
   let outer: unknown;

@@ -2,7 +2,7 @@ import type { FrappeClient } from './client.js';
 import { FrappeError } from './errors.js';
 
 export const INSERT_MANY_METHOD = 'frappe.client.insert_many';
-/** More in one call → 417 "Only 200 inserts allowed in one request" (contract.md §2). */
+/** More in one call → 417 "Only 200 inserts allowed in one request" (frappe §2). */
 export const INSERT_MANY_MAX = 200;
 
 /** Inserted now; already there (found after a refusal, `existing`); or refused on its own. */
@@ -13,7 +13,7 @@ export type FindExisting = (indices: readonly number[]) => Promise<ReadonlyMap<n
 
 /**
  * Inserts `docs` (each with its `doctype`) with frappe.client.insert_many, ≤ 200 per call. A batch is
- * all-or-nothing and its error names only the first bad document without its index (contract.md §2).
+ * all-or-nothing and its error names only the first bad document without its index (frappe §2).
  * The commonest refusal is a repeat of documents an earlier, unanswered attempt committed, so a refused
  * call first asks `findExisting` (one lookup) and leaves those out; what is still refused is bisected
  * until each refused document stands alone: one bad punch among 200 costs about 2·log2(200) ≈ 16 extra

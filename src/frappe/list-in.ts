@@ -5,7 +5,7 @@ import { mapLimit } from './insert-many.js';
 export const IN_CHUNK = 50;
 /**
  * URL-encoded characters of `in` values per request. The filter travels in the query string of a GET
- * (contract.md §2), and nginx in front of Frappe refuses request lines over 8 KB by default
+ * (frappe §2), and nginx in front of Frappe refuses request lines over 8 KB by default
  * (large_client_header_buffers) with 414; this leaves room for the path and the other parameters.
  */
 export const IN_BUDGET = 4000;

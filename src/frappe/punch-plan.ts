@@ -7,12 +7,12 @@ import { toSiteTime } from './site-time.js';
 export const RAW_LOG_DOCTYPE = 'Attendance Raw Log';
 export const CHECKIN_DOCTYPE = 'Employee Checkin';
 export const EMPLOYEE_DOCTYPE = 'Employee';
-/** Frappe HR v14+ path; the pre-split `erpnext.hr…` path answers 417 "Failed to get method" (contract.md §4). */
+/** Frappe HR v14+ path; the pre-split `erpnext.hr…` path answers 417 "Failed to get method" (frappe §4). */
 export const ADD_LOG_METHOD =
   'hrms.hr.doctype.employee_checkin.employee_checkin.add_log_based_on_employee_field';
 export const DEFAULT_EMPLOYEE_FIELDNAME = 'attendance_device_id';
 
-/** Frappe's Data fields hold at most 140 characters (contract.md §3, CharacterLengthExceededError). */
+/** Frappe's Data fields hold at most 140 characters (frappe §3, CharacterLengthExceededError). */
 export const DATA_MAX = 140;
 
 export type LogType = 'IN' | 'OUT';
@@ -45,7 +45,7 @@ export interface RawLogDoc {
   status: 'Pending';
 }
 
-/** Arguments of add_log_based_on_employee_field (contract.md §4). */
+/** Arguments of add_log_based_on_employee_field (frappe §4). */
 export interface AddLogArgs {
   employee_field_value: string;
   /** Naive site time; the same string on every retry, since HRMS dedups on exact equality. */
@@ -95,7 +95,7 @@ export function planPunch(e: PunchEvent, siteZone: string, employeeFieldname: st
       punch: e.punch,
       verify: e.verify,
       source: e.source,
-      // Datetime fields take naive site time; an ISO string with Z is stored wrong or fails (contract.md §4)
+      // Datetime fields take naive site time; an ISO string with Z is stored wrong or fails (frappe §4)
       received_at: received,
       source_payload: JSON.stringify(e),
       status: 'Pending',

@@ -12,7 +12,7 @@ import {
 import { FrappeError } from './errors.js';
 import { CHECKIN_DOCTYPE } from './punch-plan.js';
 
-/** Roles that may write Employee Checkin `time` (permlevel 1, contract.md §4). */
+/** Roles that may write Employee Checkin `time` (permlevel 1, frappe §4). */
 export const TIME_WRITING_ROLES = ['HR User', 'HR Manager', 'System Manager'];
 
 const GET_ROLES_METHOD = 'frappe.core.doctype.user.user.get_roles';
@@ -32,7 +32,7 @@ export interface SetupReport {
 }
 
 /**
- * Prepares a site for the forwarder over REST with a System Manager's key (contract.md §5): checks Frappe
+ * Prepares a site for the forwarder over REST with a System Manager's key (frappe §5): checks Frappe
  * HR, creates the Biometric Integration role, creates the custom DocTypes that are missing and adds
  * missing fields and permission rows to ones that exist (never removes or changes anything), adds the
  * unique event id field to Employee Checkin, and checks with the forwarder's own key that its user holds

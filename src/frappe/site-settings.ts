@@ -2,7 +2,7 @@ import { isTimeZone } from '../event/wall-clock.js';
 import type { FrappeClient } from './client.js';
 import { FrappeError } from './errors.js';
 
-/** Frappe's own fallback when System Settings has no time zone (contract.md §4, "Time and time zones"). */
+/** Frappe's own fallback when System Settings has no time zone (frappe §4, "Time and time zones"). */
 export const FRAPPE_DEFAULT_TIMEZONE = 'Asia/Kolkata';
 
 const TIME_ZONE_METHOD = 'frappe.client.get_time_zone';

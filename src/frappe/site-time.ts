@@ -1,6 +1,6 @@
 import { formatWallTimeIn, wallTimeToInstant } from '../event/wall-clock.js';
 
-/** PunchEvent.device_time (wall time in the device zone) → naive site time for Frappe (contract.md §4). */
+/** PunchEvent.device_time (wall time in the device zone) → naive site time for Frappe (frappe §4). */
 export function toSiteTime(deviceTime: string, deviceZone: string, siteZone: string): string {
   return formatWallTimeIn(wallTimeToInstant(deviceTime, deviceZone), siteZone);
 }
