@@ -19,7 +19,7 @@
  *   (LevelDB, each batch written with sync) in a fresh temporary folder, opened before the clock starts.
  *   `gateway-live` forces a full GC at each batch and records the live memory then (liveMemorySink).
  * - node-zklib: createSocket + getAttendances + disconnect: its decoded records, no id, no validation.
- *   It only works with a few ms between frames (zk-tcp.md §15), so it runs against a simulator paced at
+ *   It only works with a few ms between frames (zk-tcp §15), so it runs against a simulator paced at
  *   5 ms, and completes at 5,000 punches; ours runs against the same paced simulators and unpaced ones.
  * Every client runs in its own child process (so each peak RSS is the client's alone, and each run is a
  * cold start), ROUNDS times, interleaved; a row gives its fastest run, the least disturbed one on a shared
@@ -245,7 +245,7 @@ export async function run(): Promise<BenchResult[]> {
         const f = await run();
         if (!r[k] || f.seconds < r[k].seconds) r[k] = f;
       }
-    // node-zklib loses frames that share a socket read (zk-tcp.md §9.3): on a log this size it usually
+    // node-zklib loses frames that share a socket read (zk-tcp §9.3): on a log this size it usually
     // ends in "TIME OUT !! N PACKETS REMAIN" — recorded as a failure, run once, not retried
     zkFull = await go('node-zklib', sims.paced.port).catch((err: Error) => err);
   } finally {

@@ -1,7 +1,7 @@
 /**
  * Punches/s into the Frappe stand-in with a realistic per-request latency (default 20 ms, BENCH_FRAPPE_LATENCY_MS),
  * same run, same site:
- * - baseline: the sync tool's way (contract.md §6): one POST add_log_based_on_employee_field per punch,
+ * - baseline: the sync tool's way (frappe §6): one POST add_log_based_on_employee_field per punch,
  *   one after another;
  * - ours: Mosquitto → forwarder with the batching writer (Raw Logs and Checkins by insert_many, status PUTs
  *   side by side), every punch ending as Raw Log Synced + one Employee Checkin.

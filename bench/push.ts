@@ -1,7 +1,7 @@
 /**
  * Push ingest: a simulated push-mode terminal uploads its backlog to the receiver, which stores every
  * batch (one synced LevelDB write) before answering `OK: n`. Figures: lines/s with HTTP keep-alive (newer
- * firmware) vs one connection per request (old firmware, adms-push.md §2.1), and the store alone.
+ * firmware) vs one connection per request (old firmware, adms-push §2.1), and the store alone.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
