@@ -1,4 +1,4 @@
-/** Comm-key login (zk-tcp.md §5) against the simulator and a scripted terminal; AuthError, never a hang. */
+/** Comm-key login (zk-tcp §5) against the simulator and a scripted terminal; AuthError, never a hang. */
 import { pino } from 'pino';
 import t from 'tap';
 import { makeCommKey } from '../../protocol/zk/comm-key.js';

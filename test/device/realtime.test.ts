@@ -1,5 +1,5 @@
 /**
- * Realtime sessions (zk-tcp.md §12): events ACKed one by one, events between and coalesced with replies,
+ * Realtime sessions (zk-tcp §12): events ACKed one by one, events between and coalesced with replies,
  * the catch-up read on the same connection, and the idle probe that finds a dead link.
  */
 import type { Socket } from 'node:net';

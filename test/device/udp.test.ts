@@ -1,4 +1,4 @@
-/** The UDP variant (zk-tcp.md §14) end to end: pull, comm key, realtime, against the simulator's UDP side. */
+/** The UDP variant (zk-tcp §14) end to end: pull, comm key, realtime, against the simulator's UDP side. */
 import { pino } from 'pino';
 import t from 'tap';
 import { Command } from '../../protocol/zk/commands.js';

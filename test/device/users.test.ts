@@ -1,4 +1,4 @@
-/** Device facts and the user list in both layouts (zk-tcp.md §7.1, §8, §13), and `x05-gateway users`. */
+/** Device facts and the user list in both layouts (zk-tcp §7.1, §8, §13), and `x05-gateway users`. */
 import { pino } from 'pino';
 import t from 'tap';
 import { decodeUserTable, inferUserRecordSize } from '../../protocol/zk/user-record-28.js';

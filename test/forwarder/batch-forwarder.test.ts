@@ -203,7 +203,7 @@ t.test('429, 502 and connections dropped after the commit: retried, exactly once
   const f = await forwarder('flaky', s);
   s.failNext(1, { status: 429 });
   s.failNext(1, { status: 502, match: /^GET / });
-  // both insert_many calls of the first batch commit, then the connection drops (contract.md §3)
+  // both insert_many calls of the first batch commit, then the connection drops (frappe §3)
   s.failNext(2, { status: 'reset', afterCommit: true, match: /insert_many/ });
   const events = many(120);
   await publish('flaky', events);

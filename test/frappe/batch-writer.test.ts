@@ -47,7 +47,7 @@ t.test('one punch: Checkin in site time, Raw Log written last with its final sta
   const e = punch(0, '4711');
   const out = await writer.writePunch(e);
   t.match(out, { status: 'Synced', rawLog: e.id, checkin: /^EMP-CKIN-/, via: 'inserted' });
-  // Berlin 06:00 CEST = 04:00 UTC = 09:30 IST (contract.md §4: naive time in the System Settings zone)
+  // Berlin 06:00 CEST = 04:00 UTC = 09:30 IST (frappe §4: naive time in the System Settings zone)
   t.match(site.checkins, [{ employee: 'HR-EMP-00001', time: '2024-05-01 09:30:00', log_type: 'IN' }]);
   t.match(site.rawLogs, [
     { name: e.id, status: 'Synced', employee_checkin: out.checkin, event_time: '2024-05-01 09:30:00' },

@@ -37,7 +37,7 @@ interface OpenTx {
 }
 
 /**
- * In-memory tables with Frappe's transaction rule (contract.md §2, commit semantics) on InnoDB's terms:
+ * In-memory tables with Frappe's transaction rule (frappe §2, commit semantics) on InnoDB's terms:
  * a request's writes are kept only when it succeeds with a committing verb; reads see the snapshot taken
  * when the request started (REPEATABLE READ), while key checks and the naming series see the latest
  * committed state and wait for keys an uncommitted transaction holds.

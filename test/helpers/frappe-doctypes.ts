@@ -16,9 +16,9 @@ export interface Ctx {
   user: string;
   /** `YYYY-MM-DD HH:MM:SS.ffffff` in the site zone. */
   now(): string;
-  /** false models an API user with only the Employee role: permlevel-1 `time` is reset (contract.md §4). */
+  /** false models an API user with only the Employee role: permlevel-1 `time` is reset (frappe §4). */
   timeWritable: boolean;
-  /** A shift whose type is "Strictly based on Log Type" covers every punch (contract.md §4, rule 4). */
+  /** A shift whose type is "Strictly based on Log Type" covers every punch (frappe §4, rule 4). */
   strictShift: string | undefined;
   /** Frappe HR not installed: `hrms.…` methods cannot be imported. */
   withoutHrms: boolean;
@@ -48,7 +48,7 @@ const EMPLOYEE: DocTypeSpec = {
   name: 'Employee',
   fields: {
     employee_name: { label: 'Full Name', type: 'Data' },
-    // ERPNext: Data, unique, no_copy (contract.md §4, Employee.attendance_device_id)
+    // ERPNext: Data, unique, no_copy (frappe §4, Employee.attendance_device_id)
     attendance_device_id: { label: 'Attendance Device ID (Biometric/RF tag ID)', type: 'Data', unique: true },
     status: {
       label: 'Status',
@@ -83,7 +83,7 @@ const CHECKIN: DocTypeSpec = {
     const emp = ctx.db.get('Employee', String(doc.employee));
     if (!emp) return;
     doc.employee_name = emp.employee_name;
-    // only Inactive blocks; Active, Suspended and Left pass (contract.md §4, rule 2)
+    // only Inactive blocks; Active, Suspended and Left pass (frappe §4, rule 2)
     if (emp.status === 'Inactive') {
       throw validationError(
         `Transactions cannot be created for an Inactive Employee <strong><a href="/app/employee/${emp.name}">${emp.name}</a></strong>.`,

@@ -41,7 +41,7 @@ function siteFields(ctx: Ctx, spec: DocTypeSpec): Record<string, FieldSpec> {
   return out;
 }
 
-/** Documents go out without null fields (v15+, contract.md §2, success envelopes). */
+/** Documents go out without null fields (v15+, frappe §2, success envelopes). */
 export function serialize(doc: Doc): Record<string, unknown> {
   return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== null && v !== undefined));
 }
@@ -49,7 +49,7 @@ export function serialize(doc: Doc): Record<string, unknown> {
 /**
  * Full insert as Frappe runs it: name, defaults, link checks, controller validate, mandatory, select,
  * length, then the DB write (datetime parsing, primary key, unique keys). Returns the document as held in
- * memory, so a Datetime comes back exactly as sent (contract.md §4); the stored copy is canonical.
+ * memory, so a Datetime comes back exactly as sent (frappe §4); the stored copy is canonical.
  */
 export function insertDoc(ctx: Ctx, doctype: string, input: Record<string, unknown>): Doc {
   const spec = specOf(doctype, ctx);
@@ -64,7 +64,7 @@ export function insertDoc(ctx: Ctx, doctype: string, input: Record<string, unkno
   const std = { owner: ctx.user, creation: now, modified: now, modified_by: ctx.user, docstatus: 0, idx: 0 };
   const doc: Doc = { name: '', ...std, ...fields, doctype };
   if (doctype === 'Employee Checkin' && (!ctx.timeWritable || doc.time === null)) {
-    // permlevel-1 field reset to its default "Now" for callers without level-1 write (contract.md §4)
+    // permlevel-1 field reset to its default "Now" for callers without level-1 write (frappe §4)
     doc.time = now;
   }
   doc.name = spec.autoname(doc, ctx);
@@ -74,7 +74,7 @@ export function insertDoc(ctx: Ctx, doctype: string, input: Record<string, unkno
   return doc;
 }
 
-/** PUT: load, merge the given fields, validate again, save (contract.md §2). */
+/** PUT: load, merge the given fields, validate again, save (frappe §2). */
 export function updateDoc(ctx: Ctx, doctype: string, name: string, patch: Record<string, unknown>): Doc {
   const spec = specOf(doctype, ctx);
   const before = ctx.db.get(doctype, name);
@@ -125,7 +125,7 @@ function validate(ctx: Ctx, spec: DocTypeSpec, doc: Doc): void {
     const v = doc[field];
     const options = f.options as readonly string[];
     if (f.type === 'Select' && v !== null && v !== '' && !options.includes(String(v))) {
-      // leading space: the empty parent-row prefix (contract.md §3, bad select value)
+      // leading space: the empty parent-row prefix (frappe §3, bad select value)
       throw new FrappeThrow({
         status: 417,
         excType: 'ValidationError',
@@ -155,7 +155,7 @@ function store(ctx: Ctx, spec: DocTypeSpec, doc: Doc): void {
     const v = row[field];
     if (f.type === 'Datetime' && v !== null && v !== '') {
       const c = canonicalDatetime(v);
-      // MariaDB rejects it; pymysql's DataError has no http_status_code, so 500 (contract.md §4)
+      // MariaDB rejects it; pymysql's DataError has no http_status_code, so 500 (frappe §4)
       if (!c) {
         throw pythonError(
           'DataError',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * What a Frappe exception turns into on the wire (contract.md §3). Thrown by stand-in handlers; the server
+ * What a Frappe exception turns into on the wire (frappe §3). Thrown by stand-in handlers; the server
  * writes it as the JSON error body and rolls the request back.
  */
 export interface FrappeThrowInit {
@@ -33,7 +33,7 @@ const FE = 'frappe.exceptions';
 export const validationError = (message: string, more: Partial<FrappeThrowInit> = {}) =>
   new FrappeThrow({ status: 417, excType: 'ValidationError', module: FE, message, ...more });
 
-/** 404: the body carries no traceback keys (contract.md §3). */
+/** 404: the body carries no traceback keys (frappe §3). */
 export const doesNotExist = (message: string) =>
   new FrappeThrow({ status: 404, excType: 'DoesNotExistError', module: FE, message });
 
@@ -81,7 +81,7 @@ export const authenticationError = () =>
 export const pythonError = (excType: string, text: string, module = '') =>
   new FrappeThrow({ status: 500, excType, module, exceptionText: text });
 
-/** Python's json.dumps defaults: ", " and ": " separators, non-ASCII as \uXXXX (contract.md §3: v14/v15). */
+/** Python's json.dumps defaults: ", " and ": " separators, non-ASCII as \uXXXX (frappe §3: v14/v15). */
 export function pyJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pyJson).join(', ')}]`;
   if (v && typeof v === 'object') {
@@ -102,7 +102,7 @@ export function pyJson(v: unknown): string {
 export function errorBody(t: FrappeThrow): Record<string, unknown> {
   const i = t.init;
   const body: Record<string, unknown> = {};
-  // tracebacks are allowed by default, but never on a 404 (contract.md §3)
+  // tracebacks are allowed by default, but never on a 404 (frappe §3)
   const traceback = i.status !== 404;
   const text = i.exceptionText ?? i.message ?? '';
   const exception = i.module ? `${i.module}.${i.excType}` : i.excType;

@@ -41,7 +41,7 @@ export async function frappeFetch(base: string, path: string, r: RawRequest = {}
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
 }
 
-/** `_server_messages` decoded twice into message objects (contract.md §3). */
+/** `_server_messages` decoded twice into message objects (frappe §3). */
 export function serverMessages(body: Json): Json[] {
   const outer = JSON.parse(body._server_messages) as string[];
   return outer.map((s) => JSON.parse(s));

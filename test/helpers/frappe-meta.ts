@@ -20,7 +20,7 @@ export const CUSTOM_DOCTYPES = ['Attendance Raw Log', 'Biometric User Map', 'Bio
 export const META_DOCTYPES = ['DocType', 'User', 'Custom Field', 'Role'];
 
 const FIELDTYPE: Record<string, string> = { JSON: 'JSON' };
-// contract.md §5: `unique` only on these
+// frappe §5: `unique` only on these
 const UNIQUE_TYPES = ['Data', 'Link', 'Read Only', 'Int'];
 
 /** A built-in DocType as GET /api/resource/DocType/{name} shows it (only what a client reads). */
@@ -62,7 +62,7 @@ function body(call: ResourceCall): Record<string, unknown> {
 }
 
 /**
- * /api/resource/{DocType|User|Custom Field|Role}: what provisioning reads and writes (contract.md §5), all
+ * /api/resource/{DocType|User|Custom Field|Role}: what provisioning reads and writes (frappe §5), all
  * System Manager only, except that a user may read its own User document.
  */
 export function metaResource(ctx: Ctx, call: ResourceCall): Reply {
@@ -100,7 +100,7 @@ export function metaResource(ctx: Ctx, call: ResourceCall): Reply {
   }
   const doc: Doc = { ...input, name, doctype: 'DocType', owner: ctx.user, docstatus: 0 };
   ctx.db.put(doc);
-  // the table is created during the insert (contract.md §5); not undone on rollback, as DDL commits
+  // the table is created during the insert (frappe §5); not undone on rollback, as DDL commits
   ctx.absent.delete(name);
   return { status: 200, body: { data: doc } };
 }

@@ -19,14 +19,14 @@ type Method = {
 
 const ADD_LOG = 'add_log_based_on_employee_field';
 
-/** Frappe's cint: int(float(x)) for numbers and numeric strings, else 0 ("true" → 0, contract.md §4). */
+/** Frappe's cint: int(float(x)) for numbers and numeric strings, else 0 ("true" → 0, frappe §4). */
 function cint(v: unknown): number {
   if (v === true) return 1;
   const n = Number.parseFloat(String(v));
   return Number.isFinite(n) ? Math.trunc(n) : 0;
 }
 
-/** hrms employee_checkin.add_log_based_on_employee_field (contract.md §4, whitelisted method). */
+/** hrms employee_checkin.add_log_based_on_employee_field (frappe §4, whitelisted method). */
 function addLog(ctx: Ctx, { args }: MethodCall): unknown {
   const missing = ['employee_field_value', 'timestamp'].filter((k) => !(k in args));
   if (missing.length > 0) {
@@ -69,7 +69,7 @@ function addLog(ctx: Ctx, { args }: MethodCall): unknown {
 
 const MAX_INSERTS = 200;
 
-/** frappe.client.insert_many: ≤ 200, in order, one transaction (contract.md §2). */
+/** frappe.client.insert_many: ≤ 200, in order, one transaction (frappe §2). */
 function insertMany(ctx: Ctx, { args }: MethodCall): unknown {
   let docs = args.docs;
   if (typeof docs === 'string') docs = JSON.parse(docs);
@@ -117,7 +117,7 @@ export function callMethod(ctx: Ctx, call: MethodCall): unknown {
   const hrmsMissing = ctx.withoutHrms && call.cmd.startsWith('hrms.');
   const m = hrmsMissing ? undefined : METHODS.get(call.cmd);
   if (!m) {
-    // e.g. the pre-split erpnext.hr… path on v14+ (contract.md §4)
+    // e.g. the pre-split erpnext.hr… path on v14+ (frappe §4)
     const mod = hrmsMissing ? 'hrms' : call.cmd.split('.').slice(0, 2).join('.');
     throw validationError(`Failed to get method for command ${call.cmd} with No module named '${mod}'`);
   }
@@ -132,7 +132,7 @@ export function callMethod(ctx: Ctx, call: MethodCall): unknown {
   }
   if (m.verbs && !m.verbs.includes(call.httpMethod)) throw permissionError('Not permitted');
   const result = m.run(ctx, call);
-  // a function returning None gives `{}` (contract.md §2, success envelopes)
+  // a function returning None gives `{}` (frappe §2, success envelopes)
   if (m.raw) return result;
   return result === undefined ? {} : { message: result };
 }

@@ -11,7 +11,7 @@ const read = (role: string): Rule => ({ role, read: 1 });
 /** Level-0 role permissions of the built-in DocTypes a punch writer touches (Frappe, ERPNext, HRMS). */
 const BUILT_IN: Record<string, Rule[]> = {
   Employee: [all('HR Manager'), { role: 'HR User', read: 1, write: 1, create: 1 }, read('Employee')],
-  // contract.md §4: Employee may create at level 0 but not set the level-1 `time`
+  // frappe §4: Employee may create at level 0 but not set the level-1 `time`
   'Employee Checkin': [
     all('System Manager'),
     all('HR Manager'),
@@ -27,7 +27,7 @@ const BUILT_IN: Record<string, Rule[]> = {
   User: [all('System Manager')],
 };
 
-/** Roles that may write the permission-level-1 Checkin `time` (contract.md §4). */
+/** Roles that may write the permission-level-1 Checkin `time` (frappe §4). */
 export const TIME_ROLES = ['HR User', 'HR Manager', 'System Manager'];
 
 /** The run-time roles `frappe setup` asks for: HR User plus the role it grants on its own DocTypes. */
@@ -54,7 +54,7 @@ export function permitted(ctx: Ctx, doctype: string, ptype: PermType): boolean {
   return rulesOf(ctx, doctype).some((r) => ctx.roles.includes(r.role) && Number(r[ptype] ?? 0) === 1);
 }
 
-/** frappe.has_permission failing for a DocType: 403 with the message Frappe v15 gives (contract.md §3). */
+/** frappe.has_permission failing for a DocType: 403 with the message Frappe v15 gives (frappe §3). */
 export function assertPermitted(ctx: Ctx, doctype: string, ptype: PermType): void {
   if (permitted(ctx, doctype, ptype)) return;
   throw permissionError(

@@ -114,7 +114,7 @@ function matches(doc: Doc, [field, op, value]: Condition): boolean {
   }
 }
 
-/** GET /api/resource/{DocType} list semantics (contract.md §2). */
+/** GET /api/resource/{DocType} list semantics (frappe §2). */
 export function queryDocs(
   docs: Doc[],
   args: Record<string, unknown>,
@@ -143,7 +143,7 @@ export function queryDocs(
     const sign = dir.toLowerCase() === 'desc' ? -1 : 1;
     rows = [...rows].sort((x, y) => sign * cmp(x[field], y[field]));
   }
-  // group_by: one row per value of the field (the columns asked for are that field's, contract.md §2)
+  // group_by: one row per value of the field (the columns asked for are that field's, frappe §2)
   const groupBy = typeof args.group_by === 'string' ? args.group_by.trim() : '';
   if (groupBy) {
     if (!known.includes(groupBy)) {

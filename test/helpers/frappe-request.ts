@@ -1,7 +1,7 @@
 import { authenticationError, FrappeThrow, pythonError, validationError } from './frappe-errors.js';
 
 /**
- * frappe/auth.py validate_auth (contract.md §1): the user `find` gives for the key pair, undefined for
+ * frappe/auth.py validate_auth (frappe §1): the user `find` gives for the key pair, undefined for
  * Guest (no header, or not exactly two space-separated parts); throws 401/400 for an unknown or
  * undecodable pair.
  */
@@ -43,7 +43,7 @@ export function authenticate<T>(
 
 /**
  * frappe/app.py make_form_dict: a non-empty body with a JSON Content-Type is the only source of
- * parameters; otherwise query string and form fields, all strings (contract.md §2, request parsing).
+ * parameters; otherwise query string and form fields, all strings (frappe §2, request parsing).
  */
 export function formDict(
   contentType: string | undefined,

@@ -16,7 +16,7 @@ export interface ResourceCall {
 export interface Reply {
   status: number;
   body: unknown;
-  /** Werkzeug's own HTML page (405 on an unrouted verb, contract.md §2). */
+  /** Werkzeug's own HTML page (405 on an unrouted verb, frappe §2). */
   html?: boolean;
 }
 
@@ -24,7 +24,7 @@ const STANDARD = ['name', 'owner', 'creation', 'modified', 'modified_by', 'docst
 
 /**
  * POST/PUT read the request body as JSON whatever its Content-Type (a form field `data=<json>` also
- * works), unlike /api/method (contract.md §2, request parsing).
+ * works), unlike /api/method (frappe §2, request parsing).
  */
 function bodyDoc(call: ResourceCall): Record<string, unknown> {
   const raw = typeof call.args.data === 'string' ? call.args.data : call.rawBody;
@@ -40,7 +40,7 @@ function bodyDoc(call: ResourceCall): Record<string, unknown> {
   return fields;
 }
 
-/** /api/resource/{DocType}[/{name}] (contract.md §2). */
+/** /api/resource/{DocType}[/{name}] (frappe §2). */
 export function resource(ctx: Ctx, call: ResourceCall): Reply {
   if (!['GET', 'POST', 'PUT', 'DELETE'].includes(call.httpMethod)) {
     return { status: 405, html: true, body: 'Method Not Allowed' };

@@ -37,7 +37,7 @@ export interface StandinOptions {
   timeZone?: string;
   /** Added to every request, to behave like a real site in benches. */
   latencyMs?: number;
-  /** Overrides what the roles decide: false resets Checkin `time` to "now" (contract.md §4). */
+  /** Overrides what the roles decide: false resets Checkin `time` to "now" (frappe §4). */
   timeWritable?: boolean;
   /** Name of a shift "Strictly based on Log Type" that every punch falls in: empty log_type → 417. */
   strictShift?: string;
@@ -104,7 +104,7 @@ interface ApiUser {
 
 /**
  * A Frappe/HRMS site on 127.0.0.1 that answers the REST calls a punch writer makes the way
- * shared/frappe/contract.md says Frappe v15 does: auth, parameter parsing, status codes, error bodies,
+ * docs/frappe.md says Frappe v15 does: auth, parameter parsing, status codes, error bodies,
  * commit/rollback, Employee Checkin and Attendance Raw Log rules.
  */
 export class FrappeStandin {
@@ -292,7 +292,7 @@ export class FrappeStandin {
       try {
         const ctx = this.requestCtx(req, url, rawBody);
         const run = () => this.route(ctx, method, rawPath, ctx.args, rawBody);
-        // POST/PUT/DELETE commit; GET and any error roll back (contract.md §2, commit semantics)
+        // POST/PUT/DELETE commit; GET and any error roll back (frappe §2, commit semantics)
         const commit = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method);
         if (commitAfterMs === undefined || !commit) return this.db.transaction(commit, run, snapshot);
         const { result, late } = this.db.runLate(run, snapshot);

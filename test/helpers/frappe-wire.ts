@@ -12,7 +12,7 @@ const REASONS: Record<number, string> = {
 
 /**
  * What nginx in front of gunicorn answers when workers are down or slow, or a request is over its limits
- * (contract.md §3, infrastructure): an HTML page, never Frappe JSON.
+ * (frappe §3, infrastructure): an HTML page, never Frappe JSON.
  */
 export function proxyFault(status: 413 | 414 | 429 | 502 | 503 | 504): Reply {
   if (status === 429) {

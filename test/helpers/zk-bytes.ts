@@ -47,7 +47,7 @@ export function bytes(...parts: Array<number[] | Uint8Array | Buffer>): Buffer {
 }
 
 /**
- * Ones'-complement checksum (zk-tcp.md §3) of a ZK packet (header + data) whose checksum bytes 2–3 are
+ * Ones'-complement checksum (zk-tcp §3) of a ZK packet (header + data) whose checksum bytes 2–3 are
  * ignored. Route: the ones'-complement sum equals the plain sum mod 65535 (with 0xFFFF for a non-zero sum
  * that is ≡ 0), checksum = 0xFFFF − that.
  */

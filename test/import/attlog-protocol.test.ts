@@ -10,7 +10,7 @@ import {
   splitCsvRow,
 } from '../../protocol/attlog/index.js';
 
-// usb-export.md §5, ⇥ = \t, · = space
+// usb-export §5, ⇥ = \t, · = space
 const cases: { name: string; text: string; width: number; rec: DatRecord }[] = [
   {
     name: 'PIN right-aligned to 9, fingerprint check-in',

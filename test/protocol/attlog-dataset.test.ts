@@ -1,5 +1,5 @@
 /**
- * Attendance datasets (zk-tcp.md §9.6, §11.1; vectors.md §5.4): the u32 length prefix, record-size inference
+ * Attendance datasets (zk-tcp §9.6, §11.1; vectors.md §5.4): the u32 length prefix, record-size inference
  * from the byte count and a record count that can be exact, 0 or stale, and per-record rejection.
  */
 import t from 'tap';

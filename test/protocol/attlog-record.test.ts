@@ -1,5 +1,5 @@
 /**
- * Attendance records 40 / 16 / 8 bytes (zk-tcp.md §11, vectors.md §5): real and computed records expanded
+ * Attendance records 40 / 16 / 8 bytes (zk-tcp §11, vectors.md §5): real and computed records expanded
  * into decode, encode and mirror checks; typed errors for records that cannot be punches.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -133,7 +133,7 @@ for (const c of cases) {
 t.test(
   'byte 8 of a 16-byte record is the state, byte 26 of a 40-byte record the verify method',
   async (t) => {
-    // pyzk names these positionally and swaps their meaning between layouts (zk-tcp.md §0.7)
+    // pyzk names these positionally and swaps their meaning between layouts (zk-tcp §11.4)
     const r16 = decodeAttlogRecord(bytes(u32(5), u32(777_976_245), [4], [2], [0, 0], u32(0)), 16);
     t.match(r16, { punch: 4, verify: 2 });
     const r40 = decodeAttlogRecord(

@@ -1,5 +1,5 @@
 /**
- * Buffered bulk read (zk-tcp.md §9, vectors.md §7): 1503 / 1504 / FREE_DATA requests, the 13-byte size
+ * Buffered bulk read (zk-tcp §9, vectors.md §7): 1503 / 1504 / FREE_DATA requests, the 13-byte size
  * answer, PREPARE_DATA; each case is a whole frame, checked through the framer, the data codec and encodeTcpPacket.
  */
 import t, { type Test } from 'tap';

@@ -1,4 +1,4 @@
-/** Checksum (zk-tcp.md §3, vectors.md §1): worked examples, real packets, the hand-edited negative fixture. */
+/** Checksum (zk-tcp §3, vectors.md §1): worked examples, real packets, the hand-edited negative fixture. */
 import fc from 'fast-check';
 import t from 'tap';
 import { zkChecksum } from '../../protocol/zk/checksum.js';

@@ -1,4 +1,4 @@
-/** MakeKey (zk-tcp.md §5) against vectors.md §3: pyzk fixtures and the computed table. */
+/** MakeKey (zk-tcp §5) against vectors.md §3: pyzk fixtures and the computed table. */
 import t from 'tap';
 import { makeCommKey } from '../../protocol/zk/comm-key.js';
 import { Command } from '../../protocol/zk/commands.js';

@@ -1,5 +1,5 @@
 /**
- * TcpFramer robustness (zk-tcp.md §1, style.md §3): every split of a stream gives the same frames; garbage is
+ * TcpFramer robustness (zk-tcp §1, style.md §3): every split of a stream gives the same frames; garbage is
  * reported with its stream offset and the framer resyncs; bad lengths and truncated ends are typed errors.
  * Frames come from the independent builder in test/helpers/zk-bytes.ts.
  */

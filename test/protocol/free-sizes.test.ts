@@ -1,5 +1,5 @@
 /**
- * GET_FREE_SIZES answers (zk-tcp.md §8, vectors.md §8): real 92-, 80- and 4-byte answers; any field past the
+ * GET_FREE_SIZES answers (zk-tcp §8, vectors.md §8): real 92-, 80- and 4-byte answers; any field past the
  * received length is undefined (unknown), never 0.
  */
 import t from 'tap';

@@ -1,4 +1,4 @@
-/** CMD_OPTIONS_RRQ request `Name\0` and answer `Name=Value\0` (zk-tcp.md §7.1, vectors.md §9). */
+/** CMD_OPTIONS_RRQ request `Name\0` and answer `Name=Value\0` (zk-tcp §7.1, vectors.md §9). */
 import t from 'tap';
 import { Command } from '../../protocol/zk/commands.js';
 import {

@@ -186,7 +186,7 @@ t.test('pyzk18-users70: 10 frames in 33 reads, 70 users', async (t) => {
   t.test('published order: same frames and checksums, garbled users 4–11', async (t) => {
     const published = deviceLines('pyzk18-users70.published-order');
     const fed = feed(published.map((l) => l.bytes));
-    // the ones'-complement checksum cannot see two swapped 256-byte reads (zk-tcp.md §3)
+    // the ones'-complement checksum cannot see two swapped 256-byte reads (zk-tcp §3)
     t.same(fed.errors, []);
     t.same(
       fed.packets.map((p) => p.packet.checksum),
@@ -358,7 +358,7 @@ t.test('K40 three-frame chunk answer (vectors.md §7.4)', async (t) => {
   const splits: Array<[string, Buffer[]]> = [
     ['whole', [stream]],
     ['one frame per read', [prepare, data, ack]],
-    // the K40 sent its 140-byte DATA frame as 128 + 12 (zk-tcp.md §1)
+    // the K40 sent its 140-byte DATA frame as 128 + 12 (zk-tcp §1)
     ['128 + 12 segments', [prepare, data.subarray(0, 128), Buffer.concat([data.subarray(128), ack])]],
     ['per byte', perByte(stream)],
   ];

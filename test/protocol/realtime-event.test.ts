@@ -1,4 +1,4 @@
-/** EF_ATTLOG payloads of every length in zk-tcp.md §12, from vectors.md §6 and the independent builder. */
+/** EF_ATTLOG payloads of every length in zk-tcp §12, from vectors.md §6 and the independent builder. */
 import t from 'tap';
 import { Command } from '../../protocol/zk/commands.js';
 import {

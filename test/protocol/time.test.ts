@@ -1,4 +1,4 @@
-/** Time codecs (zk-tcp.md §10, vectors.md §4): packed u32, 6-byte realtime form, calendar validation. */
+/** Time codecs (zk-tcp §10, vectors.md §4): packed u32, 6-byte realtime form, calendar validation. */
 import fc from 'fast-check';
 import t from 'tap';
 import { decodeAttlogRecord } from '../../protocol/zk/attlog-record.js';

@@ -1,5 +1,5 @@
 /**
- * User records, 72 bytes (zk-tcp.md §13, vectors.md §10): real users from four devices; decode / encode /
+ * User records, 72 bytes (zk-tcp §13, vectors.md §10): real users from four devices; decode / encode /
  * mirror, the published-order trap, typed errors. (`protocol/zk/user-record.ts` decodes the fields the
  * gateway needs: no timezones, no 28-byte layout.)
  */

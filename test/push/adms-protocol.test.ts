@@ -19,7 +19,7 @@ import {
   unpackWallTime,
 } from '../../protocol/adms/index.js';
 
-// adms-push.md §5.1 and §10 B; ⇥ written as \t
+// adms-push §5.1 and §10 B; ⇥ written as \t
 const lines: { name: string; text: string; rec: AdmsAttlogLine }[] = [
   {
     name: '7 fields (§10 B)',

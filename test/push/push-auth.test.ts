@@ -17,7 +17,7 @@ const KEY = 'k3y-0f-the-terminal';
 const TERMINAL = '127.0.0.1';
 const INTRUDER = '127.0.0.2';
 const BODY = '1043\t2024-05-06 08:01:15\t0\t1\t0\t0\t0\n1077\t2024-05-06 08:02:40\t0\t15\t0\t0\t0\n';
-// packed time of 2024-05-06 08:02:40, the newest punch in BODY (adms-push.md §4.3)
+// packed time of 2024-05-06 08:02:40, the newest punch in BODY (adms-push §4.3)
 const NEWEST_PACKED = 782553760;
 
 async function setup(t: Test, credentials: PushCredentials) {
@@ -45,7 +45,7 @@ async function setup(t: Test, credentials: PushCredentials) {
   return { server, store, send, handshake, punches };
 }
 
-/** Every route a terminal calls (adms-push.md §3), with a body where it posts one. */
+/** Every route a terminal calls (adms-push §3), with a body where it posts one. */
 const ROUTES: Array<{ method: 'GET' | 'POST'; path: string; body?: string }> = [
   { method: 'GET', path: `/iclock/cdata?SN=${SN}&options=all` },
   { method: 'GET', path: `/iclock/cdata?SN=${SN}&PIN=1043` },

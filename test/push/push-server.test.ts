@@ -10,7 +10,7 @@ import { rawRequest, terminalRequest } from './raw-http.js';
 const logger = pino({ level: 'silent' });
 const SN = 'CKJX201260017';
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
-// adms-push.md §10 B, byte for byte (⇥ = TAB, LF line ends): 71 bytes
+// adms-push §10 B, byte for byte (⇥ = TAB, LF line ends): 71 bytes
 const BODY_B = '1043\t2024-05-06 08:01:15\t0\t1\t0\t0\t0\n1077\t2024-05-06 08:02:40\t0\t15\t0\t0\t0\n';
 
 async function setup(

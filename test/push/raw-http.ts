@@ -31,7 +31,7 @@ export function rawRequest(port: number, request: string | Buffer, from?: string
   });
 }
 
-/** A request as the old ZK client writes it (adms-push.md §2.1, §10): HTTP/1.0, no Content-Type. */
+/** A request as the old ZK client writes it (adms-push §2.1, §10): HTTP/1.0, no Content-Type. */
 export function terminalRequest(method: 'GET' | 'POST', path: string, body?: string): string {
   const head = [
     `${method} ${path} HTTP/1.0`,

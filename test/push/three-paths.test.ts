@@ -52,7 +52,7 @@ t.test('the same punches via TCP pull, push and a USB file end as one event each
   );
   t.match(server.counters, { lines: 1500, stored: 0, duplicates: 1500, rejected: 0 });
 
-  // 3. its USB export: PIN padded to 9, machine number in column 3 (usb-export.md §2.1), CRLF
+  // 3. its USB export: PIN padded to 9, machine number in column 3 (usb-export §2.1), CRLF
   const file = join(dir, '1_attlog.dat');
   const lines = sim.device.records.map(
     (r) =>

@@ -32,13 +32,13 @@ interface Scenario {
   what: string;
   /** tcpdump link type: lo gives Ethernet; `any` with -y gives Linux cooked. */
   iface: string[];
-  /** UDP (zk-tcp.md §14), on the terminal port 4370 where `replay` looks for UDP sessions; default TCP. */
+  /** UDP (zk-tcp §14), on the terminal port 4370 where `replay` looks for UDP sessions; default TCP. */
   udp?: boolean;
   /** Also recorded by dumpcap, which writes pcapng. */
   dumpcap?: boolean;
   dropAfterBytes?: number;
   commKey?: number;
-  /** Punches made at the terminal during a registered session (zk-tcp.md §12). */
+  /** Punches made at the terminal during a registered session (zk-tcp §12). */
   realtime?: Array<{ userId: string; deviceTime: string; verify: number; punch: number }>;
   expected: Record<string, unknown>;
 }

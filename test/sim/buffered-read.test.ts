@@ -16,7 +16,7 @@ import { startSimulator } from '../../src/sim/index.js';
 import { silentLogger } from './loggers.js';
 import { bulkRead, RawClient } from './raw-client.js';
 
-/** The fields each layout carries (zk-tcp.md §11): 16-byte records have no uid, 8-byte ones no user id. */
+/** The fields each layout carries (zk-tcp §11): 16-byte records have no uid, 8-byte ones no user id. */
 function carried(r: AttlogRecord, size: AttlogRecordSize) {
   const common = { verify: r.verify, punch: r.punch, deviceTime: r.deviceTime };
   if (size === 40) return { ...common, uid: r.uid, userId: r.userId };

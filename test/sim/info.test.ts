@@ -49,7 +49,7 @@ t.test('OPTIONS_RRQ answers Name=Value\\0 and ACK_ERROR for unknown names', asyn
     t.match(a, { command: Command.ACK_OK, replyId, session: c.session }, name);
     t.equal(a.data.toString('latin1'), `${name}=${value}\0`);
   }
-  // zkteco-js sends the name without its NUL (zk-tcp.md §7.1)
+  // zkteco-js sends the name without its NUL (zk-tcp §7.1)
   const bare = await c.request(Command.OPTIONS_RRQ, Buffer.from('~SerialNumber', 'latin1'));
   t.same(decodeOptionAnswer(bare.data), { name: '~SerialNumber', value: 'CKJW201960148' });
   t.match(await c.request(Command.OPTIONS_RRQ, encodeOptionRequest('~NoSuchOption')), {
@@ -107,7 +107,7 @@ t.test('SET_TIME moves the device clock; an impossible date is refused', async (
   const a = await c.request(Command.GET_TIME);
   const device = naiveMs(decodePackedTime(a.data.readUInt32LE(0)));
   t.ok(device - Date.UTC(2024, 2, 15, 8, 30, 45) <= 2000, 'reads back the time set');
-  // zkteco-js pads SET_TIME to 32 bytes (zk-tcp.md §7)
+  // zkteco-js pads SET_TIME to 32 bytes (zk-tcp §7)
   const padded = Buffer.alloc(32);
   padded.writeUInt32LE(777976245, 0);
   t.match(await c.request(Command.SET_TIME, padded), { command: Command.ACK_OK });

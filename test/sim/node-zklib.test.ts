@@ -1,6 +1,6 @@
 /**
  * Third-party interop: node-zklib 1.3.0 (CommonJS) downloads everything from the simulator. It needs a few
- * ms between frames (zk-tcp.md §15), hence paceMs 5. It builds Dates in host local time, so the run pins
+ * ms between frames (zk-tcp §15), hence paceMs 5. It builds Dates in host local time, so the run pins
  * TZ to UTC and reads the Dates back with local getters: exactly the device's naive wall time.
  */
 process.env.TZ = 'UTC';

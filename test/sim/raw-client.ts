@@ -107,7 +107,7 @@ export interface BulkRead {
   chunks: ChunkTrace[];
 }
 
-/** The whole buffered read (zk-tcp.md §9) as a careful client does it: one chunk in flight, then FREE_DATA. */
+/** The whole buffered read (zk-tcp §9) as a careful client does it: one chunk in flight, then FREE_DATA. */
 export async function bulkRead(
   c: RawClient,
   req: PrepareBufferRequest,
