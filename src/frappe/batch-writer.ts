@@ -44,12 +44,13 @@ export interface FrappeBatchWriterOptions {
 }
 
 /**
- * The batching writer. A batch goes through three stages the forwarder drives (and retries) separately:
- * 1. `insertRawLogs`: the audit trail, ≤ 200 per frappe.client.insert_many, refused ones isolated;
+ * The batching writer. A batch goes through stages the forwarder drives (and retries) separately:
+ * 1. `findRawLogs`: which punches an earlier, interrupted write already recorded (one GET per 200);
  * 2. `writeCheckins`: Employee Checkins, ≤ 200 per insert_many, run one batch at a time (per employee
  *    order, and HRMS's racy duplicate check, frappe §4);
- * 3. `markRawLogs`: each Raw Log's status, a bounded number of PUTs at once.
- * `writePunch` runs the three for one punch, so it also fits where a FrappeWriter is expected.
+ * 3. `recordRawLogs`: the audit trail with each punch's final status and Checkin link, new ones ≤ 200 per
+ *    insert_many with refused ones isolated, earlier ones updated by bounded concurrent PUTs.
+ * `writePunch` runs them for one punch, so it also fits where a FrappeWriter is expected.
  */
 export class FrappeBatchWriter implements FrappeWriter {
   readonly client: FrappeClient;
