@@ -4,11 +4,12 @@
  * a dev dependency, or a file the build does not write, fails here instead of on a site.
  */
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { spawnNode, stopCli, waitForOutput } from '../helpers/cli.js';
+import { hasExited, spawnNode, stopCli, waitForOutput } from '../helpers/cli.js';
 import { imageRuntime } from '../helpers/node-runtime.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -45,8 +46,18 @@ t.test(
       withoutNodeOptions: true,
     });
     t.teardown(() => stopCli(demo, 'SIGKILL'));
-    await waitForOutput(demo, /demo: \d+ punches went terminal → store → MQTT → forwarder/, 60_000);
-    t.match(demo.output(), /"msg":"sync done"/);
-    t.notMatch(demo.output(), /"level":50|Cannot find (module|package)/, 'no error, no missing module');
+    await waitForOutput(demo, /done: [\d,]+ punches through every stage/, 60_000);
+    t.match(
+      demo.output(),
+      /confirmed +2,000 confirmed back to the gateway/,
+      'every stage, confirmation included',
+    );
+    const [code] = hasExited(demo) ? [demo.exitCode] : await once(demo, 'exit');
+    t.equal(code, 0, 'the demo ends by itself, exit 0');
+    t.notMatch(
+      demo.output(),
+      /"level":50|error:|Cannot find (module|package)/,
+      'no error, no missing module',
+    );
   },
 );
