@@ -11,6 +11,18 @@ export interface IpPacket {
   payload: Buffer;
 }
 
+/** Where and when one captured transport packet (a TCP segment, a UDP datagram) went. */
+export interface TransportPacket {
+  /** The frame's position in the capture. */
+  index: number;
+  tsUs: number;
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  payload: Buffer;
+}
+
 export const IpProtocol = { TCP: 6, UDP: 17 } as const;
 
 const ETHERTYPE_IPV4 = 0x0800;

@@ -1,18 +1,11 @@
-import { IpProtocol, ipPacket } from './ip-packet.js';
+import { IpProtocol, ipPacket, type TransportPacket } from './ip-packet.js';
 import type { CapturedPacket } from './pcap-file.js';
 
 /** One TCP segment taken out of a captured frame (link layer, IPv4 or IPv6, TCP). */
-export interface TcpSegment {
-  index: number;
-  tsUs: number;
-  src: string;
-  dst: string;
-  srcPort: number;
-  dstPort: number;
+export interface TcpSegment extends TransportPacket {
   seq: number;
   ack: number;
   flags: number;
-  payload: Buffer;
 }
 
 export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10 } as const;

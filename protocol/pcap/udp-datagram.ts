@@ -1,16 +1,9 @@
 import { CaptureError } from './capture-error.js';
-import { IpProtocol, ipPacket } from './ip-packet.js';
+import { IpProtocol, ipPacket, type TransportPacket } from './ip-packet.js';
 import type { CapturedPacket } from './pcap-file.js';
 
 /** One UDP datagram taken out of a captured frame (link layer, IPv4 or IPv6, UDP). */
-export interface UdpDatagram {
-  index: number;
-  tsUs: number;
-  src: string;
-  dst: string;
-  srcPort: number;
-  dstPort: number;
-  payload: Buffer;
+export interface UdpDatagram extends TransportPacket {
   /** Payload length on the wire (UDP length − 8): more than `payload` holds when the snap length cut the frame. */
   size: number;
 }

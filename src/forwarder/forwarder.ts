@@ -16,7 +16,7 @@ import { watchDeviceStatus } from './device-status.js';
 import { InstanceRetirer } from './instance-retirer.js';
 import { KeySerial } from './key-serial.js';
 import { ShiftSync, type ShiftTypeDevices } from './shift-sync.js';
-import type { ForwarderStats } from './stats.js';
+import { type ForwarderStats, newForwarderStats } from './stats.js';
 import { type ForwarderState, forwarderStatusTopic, OFFLINE_WILL, StatusReporter } from './status.js';
 import { startUnmappedPass } from './unmapped-pass.js';
 
@@ -111,19 +111,7 @@ export interface Forwarder {
  */
 export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder> {
   const log = opts.logger.child({ component: 'forwarder', clientId: opts.clientId });
-  const stats: ForwarderStats = {
-    received: 0,
-    acked: 0,
-    synced: 0,
-    unmapped: 0,
-    rejected: 0,
-    deadLettered: 0,
-    confirmed: 0,
-    retries: 0,
-    batches: 0,
-    paused: false,
-    lastError: undefined,
-  };
+  const stats = newForwarderStats();
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
   const dlTopic = opts.deadLetterTopic ?? DEAD_LETTER_TOPIC;

@@ -18,3 +18,20 @@ export interface ForwarderStats {
   paused: boolean;
   lastError: string | undefined;
 }
+
+/** A forwarder's counters before its first message. */
+export function newForwarderStats(): ForwarderStats {
+  return {
+    received: 0,
+    acked: 0,
+    synced: 0,
+    unmapped: 0,
+    rejected: 0,
+    deadLettered: 0,
+    confirmed: 0,
+    retries: 0,
+    batches: 0,
+    paused: false,
+    lastError: undefined,
+  };
+}

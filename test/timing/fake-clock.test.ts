@@ -12,7 +12,7 @@ import t, { type Test } from 'tap';
 import { DEFAULT_RETRY, retryDelayMs } from '../../src/forwarder/backoff.js';
 import { KeySerial } from '../../src/forwarder/key-serial.js';
 import { retrying } from '../../src/forwarder/retry.js';
-import type { ForwarderStats } from '../../src/forwarder/stats.js';
+import { newForwarderStats } from '../../src/forwarder/stats.js';
 import { FrappeError } from '../../src/frappe/errors.js';
 import { confirmWaitMs, DEFAULT_CONFIRM } from '../../src/publish/confirm-policy.js';
 import { RateLimiter } from '../../src/publish/rate-limiter.js';
@@ -90,19 +90,7 @@ t.test(
     const deps = {
       retry: { initialMs: 1000, maxMs: 8000, slowMs: 60_000 },
       logger: pino({ level: 'silent' }),
-      stats: {
-        received: 0,
-        acked: 0,
-        synced: 0,
-        unmapped: 0,
-        rejected: 0,
-        deadLettered: 0,
-        confirmed: 0,
-        retries: 0,
-        batches: 0,
-        paused: false,
-        lastError: undefined,
-      } satisfies ForwarderStats,
+      stats: newForwarderStats(),
       failures: { count: 0 },
     };
     const result = retrying(deps, 'batch', new AbortController().signal, async (attempt) => {
