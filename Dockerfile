@@ -12,7 +12,7 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
-# Memory for a small board (README, Benchmarks): V8 sizes its heap from the host's memory (a 32 MB young
+# Memory for a small board (docs/benchmarks.md): V8 sizes its heap from the host's memory (a 32 MB young
 # generation, an old one left to grow ~4× its live set), so the heap flags keep it near its ~16 MB live set;
 # --no-opt leaves out V8's optimising compiler, whose code and working memory cost ~12 MB while the gateway
 # waits on sockets and disk (a 100,000-punch pull takes ~15 % longer); two malloc arenas instead of one per

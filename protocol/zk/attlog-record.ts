@@ -87,7 +87,7 @@ export const attlogFields = (): AttlogFields => ({
  * SpeedFace-V5L form (9 unknown bytes after it; one fork reads a u32 workcode @40, §11.3) are read field by
  * field in place rather than with binary-parser like the rarer layouts: its per-record view and result
  * object cost most of the decode time of a full download, the layout nearly every terminal uses
- * (bench/decode.ts: 100,000 records, see README Benchmarks).
+ * (bench/decode.ts: 100,000 records, see docs/benchmarks.md).
  */
 export function readAttlogFields(
   bytes: Buffer,

@@ -50,7 +50,7 @@ export function deviceReport(s: DeviceStatus, lastPunch: string | undefined): De
 }
 
 /**
- * The ops endpoint of a gateway (README, Operations). A port already in use is logged and the gateway runs
+ * The ops endpoint of a gateway (docs/operations.md). A port already in use is logged and the gateway runs
  * on without it: punches matter more than the dashboard.
  */
 export async function startGatewayOps(
@@ -185,7 +185,7 @@ export async function startGatewayOps(
   });
 }
 
-/** `/push/commands`: GET ?device=SN lists queued and answered commands, POST queues one (README, push). */
+/** `/push/commands`: GET ?device=SN lists queued and answered commands, POST queues one (docs/terminals.md, device push). */
 function pushCommandRoute(desk: CommandDesk, logger: Logger): OpsAction {
   const answer = (fn: () => unknown, ok: number): JsonReply => {
     try {

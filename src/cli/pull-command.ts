@@ -26,8 +26,8 @@ export interface PullCommandOptions {
 
 /**
  * `x05-gateway pull`: one download, one PunchEvent JSON per line, to a file or `-` (stdout). Lines are
- * written a batch at a time as the sync makes them, so a 100,000-punch log is never held as events (README,
- * Benchmarks: pull peak RSS). The output is opened before the terminal is asked: a path that cannot be
+ * written a batch at a time as the sync makes them, so a 100,000-punch log is never held as events
+ * (docs/benchmarks.md: pull peak RSS). The output is opened before the terminal is asked: a path that cannot be
  * written fails at once, not after the download.
  */
 export async function runPullCommand(o: PullCommandOptions, logger: Logger): Promise<void> {

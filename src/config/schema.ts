@@ -201,7 +201,7 @@ export const SiteConfigSchema = z
     push: PushSchema.optional(),
     /** A folder the gateway imports USB exports from. */
     import: ImportSchema.optional(),
-    /** How long the store keeps what, and how much disk it must leave free (README, What happens when…). */
+    /** How long the store keeps what, and how much disk it must leave free (docs/operations.md, what happens when…). */
     store: z
       .object({
         raw_days: z.number().positive().default(90),
@@ -212,7 +212,7 @@ export const SiteConfigSchema = z
       .default({ raw_days: 90, dedup_days: 400, min_free_mb: 256 }),
     /**
      * Publishing to the broker: unacknowledged window, top rate (a week's backlog must not flood it), and
-     * the confirmation loop (README, What happens when…).
+     * the confirmation loop (docs/operations.md, what happens when…).
      */
     publish: z
       .object({
@@ -223,7 +223,7 @@ export const SiteConfigSchema = z
         /** A sent punch unconfirmed this long is published again; later waits double up to resend_cap_s. */
         confirm_timeout_s: z.number().positive().default(300),
         resend_cap_s: z.number().positive().default(3600),
-        /** Punches sent and not yet confirmed, at most; more wait on disk (README, cloud broker sizing). */
+        /** Punches sent and not yet confirmed, at most; more wait on disk (docs/operations.md, broker and forwarder instances). */
         confirm_window: z.number().int().positive().default(1000),
         /** How long the broker keeps the gateway's session (its confirmations) while it is offline. */
         session_expiry_s: z
@@ -252,7 +252,7 @@ export const SiteConfigSchema = z
       })
       .strict()
       .default({ max_unconfirmed_age_s: 3600 }),
-    /** /metrics, /healthz, /status and a status page; `null` turns it off (README, Operations). */
+    /** /metrics, /healthz, /status and a status page; `null` turns it off (docs/operations.md). */
     ops: OpsSchema.default({ listen: '127.0.0.1:9464', host_names: [] }),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })

@@ -24,7 +24,7 @@ export interface ForwarderSources {
   oldestInHandS(): number;
 }
 
-/** Prometheus metrics of one forwarder process (README, Operations). */
+/** Prometheus metrics of one forwarder process (docs/operations.md). */
 export function forwarderRegistry(src: ForwarderSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -42,7 +42,7 @@ export interface GatewaySources {
 }
 
 /**
- * Prometheus metrics of one gateway process (README, Operations). prom-client reads metrics in the order
+ * Prometheus metrics of one gateway process (docs/operations.md). prom-client reads metrics in the order
  * they were registered, so the first metric of each group refreshes the whole group before it is read.
  */
 export function gatewayRegistry(src: GatewaySources): Registry {

@@ -116,7 +116,7 @@ function parseSent(value: string): { dueStamp: string; attempts: number; device:
 export const DEFAULT_MIN_FREE_BYTES = 256 * 1024 * 1024;
 
 /**
- * LevelDB's memory, kept small for a gateway on a small board (README, Benchmarks): the block cache only
+ * LevelDB's memory, kept small for a gateway on a small board (docs/benchmarks.md): the block cache only
  * helps dedup lookups of ids already stored (the bloom filters answer for new ones without a block read),
  * and the write buffer (up to two are held) only speeds bulk loads.
  */
@@ -139,7 +139,7 @@ const NO_KEY = '\u0000';
  * Published entries removed between two compactions of the drained outbox range (≈ 2 MB of JSON). The
  * tables a drain has read stay mapped until a compaction drops them: every 20,000 entries, a 1,000,000
  * backlog drain spent 42–47 % of its time at or above 80 MB RSS; every 5,000, 1.3–1.9 %, at the same rate
- * (README, Benchmarks).
+ * (docs/benchmarks.md).
  */
 const COMPACT_AFTER_REMOVED = 5000;
 
