@@ -78,3 +78,24 @@ t.test(
     t.match(`${badOut.stdout}${badOut.stderr}`, /restart specifier/);
   },
 );
+
+t.test('the forwarder unit runs the built CLI as the forwarder, with the optimiser on', async (t) => {
+  const path = join(root, 'config/x05-forwarder.service');
+  const exec = unitRuntime(path);
+  t.equal(exec.program, '/usr/bin/node');
+  t.equal(exec.script, 'dist/src/cli/main.js', 'the same build as the gateway');
+  t.same(exec.args, ['forwarder', '--config', '/etc/x05-gateway/cloud.yaml']);
+  t.same(exec.nodeArgs, [], 'no V8 flags: no --no-opt, no heap caps on a cloud VM');
+  const text = readFileSync(path, 'utf8');
+  t.match(text, new RegExp(`^RestartPreventExitStatus=${EXIT_USAGE}$`, 'm'), 'a bad config is not restarted');
+  t.match(text, /^Restart=always$/m);
+  if (!analyze) return;
+  const file = join(tempDir(t), 'x05-forwarder.service');
+  copyFileSync(path, file);
+  const out = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
+  t.same(
+    `${out.stdout}${out.stderr}`.split('\n').filter((l) => l.includes('x05-forwarder')),
+    [],
+    'systemd-analyze verify finds nothing to say',
+  );
+});
