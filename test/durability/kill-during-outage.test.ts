@@ -22,6 +22,9 @@ t.test('both at once: the gateway killed while the broker is down', async (t) =>
     site: 'crash-c',
     brokerUrl: broker.url,
     devices: [{ host: sim.host, port: sim.port, serial: 'CRASH-C' }],
+    // a broker without persistence loses what it acknowledged but had not delivered when it stopped; the
+    // gateway sends those again once their confirmation is overdue: here after seconds, not the default 5 min
+    extra: { publish: { confirm_timeout_s: 5 } },
   });
   let gw = spawnCli(['gateway', '--config', config]);
   await until('a first part delivered', () => collector.uniqueIds().size >= 1000, 60_000);
