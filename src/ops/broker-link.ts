@@ -52,9 +52,8 @@ export function watchBrokerLink(client: MqttClient, logger: Logger, o: BrokerLin
     const next = Math.round(waitMs * (0.8 + Math.random() * 0.4));
     logger.debug({ broker, next_attempt_in_ms: next }, 'broker reconnect attempt');
     client.options.reconnectPeriod = next;
-    // mqtt.js 5 sets its retry timer's period once, when the link drops, and has no backoff of its own
-    // (MQTT.js issue 561): stopping the timer at each attempt makes that attempt's failure start a new one
-    // with the period just set
+    // mqtt.js 5 sets its retry timer's period once, when the link drops, and has no backoff of its own:
+    // stopping the timer at each attempt makes that attempt's failure start a new one with the period just set
     (client as unknown as { _clearReconnect?: () => void })._clearReconnect?.();
   });
   client.on('connect', () => {

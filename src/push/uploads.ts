@@ -59,9 +59,12 @@ const cursorWrite = (d: DeviceState, value: PushCursor): AcceptOptions => ({
 
 /** Keeps the handshake's address so old firmware's later, keyless requests are recognised (adms-push §8). */
 export async function bindAddress(ctx: UploadContext, d: DeviceState, address: string): Promise<void> {
-  const cursor = await loadCursor(ctx, d);
-  if (cursor.address === address) return;
-  const next = { ...cursor, address };
+  if ((await loadCursor(ctx, d)).address !== address) await updateCursor(ctx, d, { address });
+}
+
+/** Writes `change` into the terminal's cursor on its own (one synced write); `d.cursor` follows once stored. */
+async function updateCursor(ctx: UploadContext, d: DeviceState, change: PushCursor): Promise<void> {
+  const next = { ...(await loadCursor(ctx, d)), ...change };
   await ctx.sink.accept([], cursorWrite(d, next));
   d.cursor = next;
 }
@@ -172,11 +175,7 @@ export async function acceptOperlog(
     now: Date.now(),
   });
   noteStamp(ctx, d, 'OPERLOG', stamp, verdict);
-  if (verdict.keep) {
-    const next = { ...(await loadCursor(ctx, d)), OPERLOG: verdict.keep };
-    await ctx.sink.accept([], cursorWrite(d, next));
-    d.cursor = next;
-  }
+  if (verdict.keep) await updateCursor(ctx, d, { OPERLOG: verdict.keep });
   const log = { device: d.config.serial, lines: lines.length, users, users_dropped: dropped, stamp };
   if (dropped > 0)
     ctx.logger.warn({ ...log, users_held: d.users.size }, 'push OPERLOG user rows over the bound');
