@@ -14,10 +14,10 @@ import { registerUsersCommand } from './commands/users.js';
 import { EXIT_USAGE } from './exit-codes.js';
 import { packageVersion } from './version.js';
 
-// Each command loads its implementation when it runs (an import() in its action), not every command's: a
-// short command such as `status` started in 0.53 s instead of 0.86–0.94 (built CLI; 1.1 s instead of
-// 1.7–2.4 under tsx), and a gateway process holds neither the demo's broker, the simulator nor the
-// forwarder.
+// Each command loads its implementation, its logger (pino) and its config loading (zod, yaml) when it runs
+// (import() in its action), not at start: `--version` and any `--help` load commander and this table only
+// (docs/benchmarks.md gives the start time), and a gateway process holds neither the demo's broker, the
+// simulator nor the forwarder.
 // whatever started the process (a shell with umask 022, a unit without UMask=): the punch store, captures
 // and downloads it writes hold employees' punches and are for its own user only
 process.umask(0o077);

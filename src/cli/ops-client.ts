@@ -1,8 +1,7 @@
 import { loadSiteConfig } from '../config/load.js';
 import { OpsUnreachableError, opsUrl } from '../ops/ops-server.js';
 import { UsageError } from './exit-codes.js';
-
-const DEFAULT_LISTEN = '127.0.0.1:9464';
+import { DEFAULT_OPS_LISTEN } from './options.js';
 
 export interface OpsTarget {
   config?: string;
@@ -12,13 +11,11 @@ export interface OpsTarget {
 /** The running gateway's ops endpoint: `--url`, else the config's `ops.listen`, else the default port. */
 export function opsBaseUrl(o: OpsTarget): string {
   if (o.url) return o.url;
-  if (!o.config) return opsUrl(DEFAULT_LISTEN);
+  if (!o.config) return opsUrl(DEFAULT_OPS_LISTEN);
   const listen = loadSiteConfig(o.config).ops.listen;
   if (!listen) throw new UsageError(`${o.config}: ops.listen is off, so the gateway cannot be asked`);
   return opsUrl(listen);
 }
-
-export const opsUrlOption = `ops endpoint of the gateway (default http://${DEFAULT_LISTEN})`;
 
 /** A request to the gateway's ops endpoint; no answer at all is an `OpsUnreachableError` naming the URL. */
 export async function askGateway(

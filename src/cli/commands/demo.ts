@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
 import { runCommand, UsageError } from '../exit-codes.js';
 import { int } from '../options.js';
@@ -32,6 +31,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--verbose', 'info logs on stderr, and a dry run prints every Frappe request it would send')
     .action(async (o: DemoCommandOptions) => {
       // a demo is read by a person: warnings only, unless asked
+      const { createLogger } = await import('../../ops/log.js');
       const logger = createLogger(o.verbose ? 'info' : (process.env.X05_LOG_LEVEL ?? 'warn'));
       await runCommand(logger, async () => {
         if (o.frappeUrl && (!o.apiKey || !process.env.X05_FRAPPE_API_SECRET)) {

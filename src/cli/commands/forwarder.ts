@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
 import { runCommand, runDaemon } from '../exit-codes.js';
 
@@ -16,6 +15,7 @@ export function registerForwarderCommand(program: Command): void {
       'write the Checkins of Raw Logs parked as Unmapped whose employee now exists, then exit',
     )
     .action(async (o: { config: string; dryRun?: boolean; retryUnmapped?: boolean }) => {
+      const { createLogger } = await import('../../ops/log.js');
       const logger = createLogger();
       // --retry-unmapped is one pass that ends, not a daemon
       const run = o.retryUnmapped ? runCommand : runDaemon;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../ops/log.js';
 import { runCommand } from '../exit-codes.js';
 
 /**
@@ -16,6 +15,7 @@ export function registerFrappeCommand(program: Command): void {
     .description('create the custom DocTypes (idempotent) and check Frappe HR and the API user roles')
     .requiredOption('--config <file>', 'cloud config (YAML)')
     .action(async (o: { config: string }) => {
+      const { createLogger } = await import('../../ops/log.js');
       const logger = createLogger();
       await runCommand(logger, async () => {
         const [{ loadCloudConfig }, { FrappeClient }, { setupFrappe }] = await Promise.all([

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../ops/log.js';
 import { untilSignal } from '../../ops/signals.js';
 import { runDaemon } from '../exit-codes.js';
 
@@ -9,10 +8,11 @@ export function registerGatewayCommand(program: Command): void {
     .description('run device sessions, the store and the MQTT publisher for one site')
     .requiredOption('--config <file>', 'site config (YAML)')
     .action(async (o: { config: string }) => {
-      const logger = createLogger();
-      // listened for before start-up: a SIGTERM while the store opens and the pollers start would otherwise
-      // kill the process outright; this way it waits for the start, then stops cleanly
+      // listened for before start-up: a SIGTERM while the logger loads, the store opens and the pollers
+      // start would otherwise kill the process outright; this way it waits for the start, then stops cleanly
       const stopAsked = untilSignal();
+      const { createLogger } = await import('../../ops/log.js');
+      const logger = createLogger();
       await runDaemon(logger, async () => {
         const [{ loadSiteConfig }, { startGateway }] = await Promise.all([
           import('../../config/load.js'),

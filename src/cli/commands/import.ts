@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../ops/log.js';
 import { runCommand } from '../exit-codes.js';
 import type { ImportCommandOptions } from '../import-command.js';
 
@@ -18,6 +17,7 @@ export function registerImportCommand(program: Command): void {
     .option('--date-order <order>', 'CSV only: DMY, MDY or YMD')
     .option('--json', 'print the summary as one JSON object')
     .action(async (file: string, o: ImportCommandOptions) => {
+      const { createLogger } = await import('../../ops/log.js');
       const logger = createLogger(undefined, { component: 'import' });
       await runCommand(logger, async () => {
         const { runImport } = await import('../import-command.js');

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../ops/log.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
 
@@ -35,6 +34,7 @@ export function registerPullCommand(program: Command): void {
         commKey?: number;
         udp?: boolean;
       }) => {
+        const { createLogger } = await import('../../ops/log.js');
         const logger = createLogger();
         await runCommand(logger, async () => {
           const [{ runPullCommand }, { hostTimeZone }] = await Promise.all([

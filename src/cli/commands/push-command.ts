@@ -1,9 +1,9 @@
 import { Argument, type Command, Option } from 'commander';
 import type { AdmsCommand } from '../../../protocol/adms/commands.js';
-import { createLogger } from '../../ops/log.js';
 import type { DeviceCommands } from '../../push/command-desk.js';
 import { runCommand, UsageError } from '../exit-codes.js';
-import { askGateway, type OpsTarget, opsUrlOption } from '../ops-client.js';
+import type { OpsTarget } from '../ops-client.js';
+import { opsUrlOption } from '../options.js';
 
 interface PushCommandOptions extends OpsTarget {
   device: string;
@@ -47,8 +47,10 @@ export function registerPushCommand(program: Command): void {
     .option('--config <file>', 'site config (YAML); its ops.listen says where the gateway answers')
     .addOption(new Option('--url <url>', opsUrlOption))
     .action(async (action: Action, o: PushCommandOptions) => {
+      const { createLogger } = await import('../../ops/log.js');
       const logger = createLogger();
       await runCommand(logger, async () => {
+        const { askGateway } = await import('../ops-client.js');
         const reply =
           action === 'list'
             ? await askGateway(o, `/push/commands?device=${encodeURIComponent(o.device)}`)

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../ops/log.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
 
@@ -27,6 +26,7 @@ export function registerReplayCommand(program: Command): void {
         file: string,
         o: { asDevice?: boolean; port: number; host: string; once?: boolean; devicePort?: number },
       ) => {
+        const { createLogger } = await import('../../ops/log.js');
         const logger = createLogger();
         await runCommand(logger, async () => {
           const { runReplayCommand } = await import('../replay-command.js');

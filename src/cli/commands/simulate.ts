@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../ops/log.js';
 import type { SimulateCommandOptions } from '../../sim/cli.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
@@ -56,6 +55,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--push <url>', 'act as a push-mode (ADMS) terminal calling this server instead of serving TCP')
     .option('--push-key <key>', 'with --push: push comm key, sent on the handshake only (as old firmware)')
     .action(async (o: SimulateCommandOptions & { push?: string; pushKey?: string }) => {
+      const { createLogger } = await import('../../ops/log.js');
       const logger = createLogger();
       const { push, pushKey, ...tcp } = o;
       await runCommand(logger, async () => {

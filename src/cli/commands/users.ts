@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { DeviceFacts } from '../../device/facts.js';
-import { createLogger } from '../../ops/log.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
 
@@ -34,6 +33,7 @@ export function registerUsersCommand(program: Command): void {
     .option('--json', 'one JSON line per user instead of the facts and a table')
     .option('--udp', 'talk UDP (older terminals, no TCP envelope)')
     .action(async (o: UsersOptions) => {
+      const { createLogger } = await import('../../ops/log.js');
       const logger = createLogger();
       await runCommand(logger, async () => {
         const { readUsers } = await import('../../device/facts.js');
