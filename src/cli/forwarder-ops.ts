@@ -2,7 +2,9 @@ import type { CloudConfig } from '../config/schema.js';
 import type { Forwarder } from '../forwarder/forwarder.js';
 import { forwarderRegistry } from '../ops/forwarder-metrics.js';
 import type { Logger } from '../ops/log.js';
-import { type OpsServer, startOpsServerOrLog } from '../ops/ops-server.js';
+import { type Health, type OpsServer, startOpsServerOrLog } from '../ops/ops-server.js';
+import { renderFleetPage } from '../ops/page/fleet-page.js';
+import type { Stage } from '../ops/page/layout.js';
 
 export interface ForwarderReport {
   share_group: string;
@@ -48,6 +50,32 @@ export async function startForwarderOps(
     oldest_in_hand_s: fwd.oldestInHandS,
   });
   const maxInHandS = cfg.forwarder?.max_in_hand_age_s ?? 600;
+  const title = `x05-forwarder ${cfg.share_group}`;
+  const health = async (): Promise<Health> => {
+    const paused = fwd.state.state === 'auth_paused';
+    // a forwarder retrying a Frappe that stays down, or stuck, holds its oldest message ever longer
+    const age = fwd.oldestInHandS;
+    const stuck = age > maxInHandS;
+    return {
+      ok: !paused && !stuck,
+      stages: {
+        frappe: paused ? 'API key refused (401/403)' : 'ok',
+        in_hand: stuck
+          ? `oldest message waits ${age} s for Frappe (over ${maxInHandS} s)`
+          : `ok, oldest ${age} s`,
+      },
+    };
+  };
+  const page = async (): Promise<string> => {
+    const now = Date.now();
+    return renderFleetPage({
+      title,
+      atIso: new Date(now).toISOString(),
+      stages: forwarderStages(fwd, maxInHandS),
+      sites: fwd.fleet.sites(now),
+      nowMs: now,
+    });
+  };
   return startOpsServerOrLog({
     listen: cfg.ops.listen,
     hostNames: cfg.ops.host_names,
@@ -56,24 +84,35 @@ export async function startForwarderOps(
       paused: () => fwd.stats.paused,
       oldestInHandS: () => fwd.oldestInHandS,
     }),
-    title: `x05-forwarder ${cfg.share_group}`,
+    title,
     status: report,
     statusText: formatForwarder,
-    health: async () => {
-      const paused = fwd.state.state === 'auth_paused';
-      // a forwarder retrying a Frappe that stays down, or stuck, holds its oldest message ever longer
-      const age = fwd.oldestInHandS;
-      const stuck = age > maxInHandS;
-      return {
-        ok: !paused && !stuck,
-        stages: {
-          frappe: paused ? 'API key refused (401/403)' : 'ok',
-          in_hand: stuck
-            ? `oldest message waits ${age} s for Frappe (over ${maxInHandS} s)`
-            : `ok, oldest ${age} s`,
-        },
-      };
-    },
+    page,
+    health,
     logger,
   });
+}
+
+/**
+ * The forwarder's side of the way to Frappe: red while Frappe refuses the key or a message has waited past
+ * forwarder.max_in_hand_age_s (what /healthz fails on), amber while writes are being retried.
+ */
+function forwarderStages(fwd: Forwarder, maxInHandS: number): Stage[] {
+  const s = fwd.state;
+  const age = fwd.oldestInHandS;
+  const frappe: Stage =
+    s.state === 'auth_paused'
+      ? { name: 'Frappe', level: 'failing', detail: `API key refused: ${s.reason}` }
+      : s.state === 'offline'
+        ? { name: 'Frappe', level: 'failing', detail: 'forwarder stopped' }
+        : age > maxInHandS
+          ? {
+              name: 'Frappe',
+              level: 'failing',
+              detail: `oldest message waits ${age} s (over ${maxInHandS} s)`,
+            }
+          : age > 0 && fwd.stats.lastError
+            ? { name: 'Frappe', level: 'degraded', detail: `retrying for ${age} s: ${fwd.stats.lastError}` }
+            : { name: 'Frappe', level: 'ok', detail: `${fwd.stats.synced} synced, oldest in hand ${age} s` };
+  return [frappe];
 }

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { SiteConfig } from '../config/schema.js';
 import type { DeviceStatus } from '../device/poller.js';
+import { hostTimeZone } from '../event/wall-clock.js';
 import { type Logger, redactUrl } from '../ops/log.js';
 import { gatewayRegistry } from '../ops/metrics.js';
 import {
@@ -10,6 +11,8 @@ import {
   type OpsServer,
   startOpsServerOrLog,
 } from '../ops/ops-server.js';
+import { renderGatewayPage } from '../ops/page/gateway-page.js';
+import { type PunchHours, punchHours } from '../ops/page/hour-chart.js';
 import {
   type DeviceReport,
   formatStatus,
@@ -130,6 +133,21 @@ export async function startGatewayOps(
         : {}),
     };
   };
+  const page = async (): Promise<string> => {
+    const report = await status();
+    const nowMs = Date.now();
+    const hours = new Map<string, PunchHours>();
+    for (const s of devices.values())
+      hours.set(s.device, punchHours(store.recentIntake, s.device, s.timezone ?? hostTimeZone(), nowMs));
+    return renderGatewayPage({
+      title: `x05-gateway ${cfg.site}`,
+      report,
+      hours,
+      confirmTimeoutS: cfg.publish.confirm_timeout_s,
+      maxUnconfirmedAgeS: cfg.health.max_unconfirmed_age_s,
+      nowMs,
+    });
+  };
   // healthy = punches can still be taken in and kept; a broker outage is not, since they queue on disk
   const health = async (): Promise<Health> => {
     const stages: Record<string, string> = {};
@@ -179,6 +197,7 @@ export async function startGatewayOps(
     title: `x05-gateway ${cfg.site}`,
     status,
     statusText: formatStatus,
+    page,
     health,
     actions,
     logger,

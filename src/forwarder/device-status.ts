@@ -28,6 +28,14 @@ export interface TerminalStatus {
   records?: number | undefined;
   /** Newest punch stored, as the terminal stamped it (wall time in its zone). */
   lastPunch?: string | undefined;
+  /** The site's outbox when the gateway said it: punches it holds that Frappe has not confirmed. */
+  queued?: number | undefined;
+}
+
+/** A gateway's own retained status: `online` once connected, `offline` by its last will or a clean stop. */
+export interface GatewayStatus {
+  site: string;
+  state: 'online' | 'offline';
 }
 
 const MAX_PAYLOAD = 16 * 1024;
@@ -74,25 +82,45 @@ export function readTerminalStatus(topic: string, payload: Buffer): TerminalStat
     error: text(p.error),
     records: finite(p.records),
     lastPunch: text(p.last_punch),
+    queued: finite(p.queued),
   };
 }
 
-/** Subscribes `client` to the device statuses and hands each to `onStatus`; returns the unsubscriber. */
-export function watchDeviceStatus(
-  client: MqttClient,
-  onStatus: (s: TerminalStatus) => void,
-  logger: Logger,
-): () => void {
+const GATEWAY_TOPIC = /^x05\/v1\/([^/]+)\/gateway\/status$/;
+
+/** `x05/v1/{site}/gateway/status` as a GatewayStatus; undefined for any other topic or payload. */
+export function readGatewayStatus(topic: string, payload: Buffer): GatewayStatus | undefined {
+  const m = GATEWAY_TOPIC.exec(topic);
+  const state = payload.toString('utf8');
+  return m && (state === 'online' || state === 'offline') ? { site: m[1]!, state } : undefined;
+}
+
+/** What the statuses on DEVICE_STATUS_TOPIC are handed to: terminals' and gateways' alike. */
+export interface StatusHandlers {
+  terminal(s: TerminalStatus): void;
+  gateway(s: GatewayStatus): void;
+}
+
+/**
+ * Subscribes `client` to the statuses (the topic takes in the gateways' own too) and hands each to its
+ * handler; returns the unsubscriber.
+ */
+export function watchDeviceStatus(client: MqttClient, on: StatusHandlers, logger: Logger): () => void {
   const onMessage = (topic: string, payload: Buffer) => {
+    const g = readGatewayStatus(topic, payload);
+    if (g) return on.gateway(g);
     const s = readTerminalStatus(topic, payload);
     if (typeof s === 'string') logger.warn({ topic, reason: s }, 'device status ignored');
-    else if (s) onStatus(s);
+    else if (s) on.terminal(s);
   };
   client.on('message', onMessage);
   // mqtt.js subscribes again after a reconnect, and the broker then resends the retained statuses
   client.subscribe(DEVICE_STATUS_TOPIC, { qos: 1 }, (err) => {
     if (err)
-      logger.warn({ err }, 'cannot read device statuses; Biometric Device records follow punches only');
+      logger.warn(
+        { err },
+        'cannot read device statuses; Biometric Device records follow punches only, the fleet page stays empty',
+      );
   });
   return () => {
     client.off('message', onMessage);

@@ -13,6 +13,7 @@ import { DEAD_LETTER_TOPIC } from './dead-letter.js';
 import { type DeliveryDeps, deliver } from './deliver.js';
 import { DeviceRegistry } from './device-registry.js';
 import { watchDeviceStatus } from './device-status.js';
+import { FleetView } from './fleet.js';
 import { InstanceRetirer } from './instance-retirer.js';
 import { KeySerial } from './key-serial.js';
 import { ShiftSync, type ShiftTypeDevices } from './shift-sync.js';
@@ -98,6 +99,8 @@ export interface Forwarder {
   readonly state: ForwarderState;
   /** Seconds the oldest message in hand has waited for Frappe (0 when none): a stuck forwarder shows here. */
   readonly oldestInHandS: number;
+  /** Every site and terminal from the retained statuses (the ops page's fleet view). */
+  readonly fleet: FleetView;
   /** Finishes or abandons (unacknowledged) the message in hand, then disconnects; the session stays. */
   stop(): Promise<void>;
 }
@@ -190,19 +193,31 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     stats.acked++;
   });
   const batchWriter = opts.writer instanceof FrappeBatchWriter ? opts.writer : undefined;
+  const staleAfterMs = ((opts.devices ? opts.devices.staleAfterS : undefined) ?? 86_400) * 1000;
+  const fleet = new FleetView(staleAfterMs);
   const devices =
     batchWriter && opts.devices !== false
       ? new DeviceRegistry({
           client: batchWriter.client,
           siteZone: batchWriter.siteZone,
           logger: log,
-          staleAfterMs: (opts.devices?.staleAfterS ?? 86_400) * 1000,
+          staleAfterMs,
           minWriteIntervalMs: opts.devices?.minWriteIntervalMs,
           tickMs: opts.devices?.tickMs,
         })
       : undefined;
   // statuses come on the side connection: the main one admits only punches (AckWindow)
-  const unwatch = devices ? watchDeviceStatus(dlClient, (s) => devices.status(s), log) : () => {};
+  const unwatch = watchDeviceStatus(
+    dlClient,
+    {
+      terminal: (s) => {
+        fleet.terminal(s);
+        devices?.status(s);
+      },
+      gateway: (g) => fleet.gateway(g),
+    },
+    log,
+  );
   const pipeline = batchWriter
     ? new BatchPipeline({
         ...deps,
@@ -295,6 +310,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   return {
     stats,
     statusTopic,
+    fleet,
     get state() {
       return status.current;
     },

@@ -100,13 +100,17 @@ export function terminalFromRecord(device: string, r: DeviceFields, zone: string
   };
 }
 
+/** No status came for `staleAfterMs`: the gateway, or its link to the broker, has gone quiet. */
+export const isStale = (statusAtMs: number | undefined, now: number, staleAfterMs: number): boolean =>
+  statusAtMs !== undefined && now - statusAtMs >= staleAfterMs;
+
 /**
  * The record's fields at `now`: offline once no status came for `staleAfterMs`, overdue once the last sync
  * is more than a day old. What the forwarder does not know is left out, so a write never clears a field.
  */
 export function recordFields(t: Terminal, zone: string, now: number, staleAfterMs: number): DeviceFields {
   const time = (ms: number | undefined) => (ms === undefined ? undefined : formatWallTimeIn(ms, zone));
-  const stale = t.statusAtMs !== undefined && now - t.statusAtMs >= staleAfterMs;
+  const stale = isStale(t.statusAtMs, now, staleAfterMs);
   const out: DeviceFields = {
     device_name: t.name,
     site: t.site,

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import { GatewayError } from '../../protocol/errors.js';
 import { type Logger, redactUrl } from './log.js';
+import { PAGE_CSP } from './page/layout.js';
 
 /** Stage by stage health; `ok` false answers 503 on /healthz. */
 export interface Health {
@@ -26,11 +27,13 @@ export interface OpsServerOptions<S> {
   /** `host:port`; port 0 picks a free one. */
   listen: string;
   registry: Registry;
-  /** Names the process on the status page: `x05-gateway hq`, `x05-forwarder eu-1`. */
-  title: string;
   status(): Promise<S>;
-  /** The status as text for a terminal or the status page. */
+  /** The status as text for a terminal (`/status?format=text`). */
   statusText(s: S): string;
+  /** The page at `/` (src/ops/page): a whole HTML document that loads nothing from elsewhere. */
+  page(): Promise<string>;
+  /** Names the process in log lines: `x05-gateway hq`, `x05-forwarder eu-1`. */
+  title: string;
   health(): Promise<Health>;
   /** Extra JSON routes by path, e.g. `/push/commands`. */
   actions?: Record<string, OpsAction>;
@@ -111,8 +114,12 @@ export function opsUrl(listen: string): string {
 
 /** /metrics (Prometheus), /healthz, /status (JSON) and / (a status page for a browser on the site LAN). */
 export async function startOpsServer<S>(o: OpsServerOptions<S>): Promise<OpsServer> {
-  const send = (res: ServerResponse, code: number, type: string, body: string) => {
-    res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+  const send = (res: ServerResponse, code: number, type: string, body: string, csp?: string) => {
+    res.writeHead(code, {
+      'content-type': type,
+      'cache-control': 'no-store',
+      ...(csp ? { 'content-security-policy': csp } : {}),
+    });
     res.end(body);
   };
   const json = (res: ServerResponse, r: JsonReply) =>
@@ -155,8 +162,8 @@ export async function startOpsServer<S>(o: OpsServerOptions<S>): Promise<OpsServ
       return send(res, 200, 'text/plain; charset=utf-8', o.statusText(await o.status()));
     if (path === '/status')
       return send(res, 200, 'application/json', `${JSON.stringify(await o.status())}\n`);
-    if (path === '/')
-      return send(res, 200, 'text/html; charset=utf-8', statusPage(o.title, o.statusText(await o.status())));
+    // the policy keeps any script or outside asset a hostile device name might smuggle in from loading
+    if (path === '/') return send(res, 200, 'text/html; charset=utf-8', await o.page(), PAGE_CSP);
     return send(res, 404, 'text/plain', 'not found: try /status, /healthz or /metrics\n');
   };
   const server = createServer((req, res) => {
@@ -197,11 +204,4 @@ export async function startOpsServerOrLog<S>(o: OpsServerOptions<S>): Promise<Op
     o.logger.error({ err, key: 'ops.listen' }, `ops endpoint not started; ${o.title} runs on without it`);
     return undefined;
   }
-}
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** The status text as a page a site engineer can keep open; it reloads itself. */
-function statusPage(title: string, text: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="10"><title>${escapeHtml(title)}</title></head><body><pre>${escapeHtml(text)}</pre><p><a href="/metrics">metrics</a> · <a href="/healthz">healthz</a> · <a href="/status">status JSON</a></p></body></html>\n`;
 }

@@ -7,6 +7,7 @@ import { Level } from 'level';
 import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/plausible-time.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import { DiskGuard, type DiskUsage, diskUsage } from './disk.js';
+import { parseQuarterKey, quarterKey, type RecentCounts, RecentIntake } from './recent-intake.js';
 import { type WriteFailure, WriteRecovery } from './recovery.js';
 import { DEFAULT_RETENTION, type PruneResult, prune, type RetentionPolicy } from './retention.js';
 import { StoreError, StoreRecoveringError } from './store-error.js';
@@ -159,6 +160,7 @@ export class PunchStore extends EventEmitter {
   private unconfirmed = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly intake = new Map<string, DeviceIntake>();
+  private readonly recent = new RecentIntake();
   private removedSinceCompaction = 0;
   private timeBounds: TimeBounds = DEFAULT_TIME_BOUNDS;
   private compaction: Promise<void> | undefined;
@@ -178,6 +180,8 @@ export class PunchStore extends EventEmitter {
   private readonly cursors: Sub;
   /** Arrival sequence → `first-seen ms|id`: lets retention forget old ids without scanning the index. */
   private readonly age: Sub;
+  /** Punches stored per device per quarter hour of the last day: `device NUL quarter` → count. */
+  private readonly quarters: Sub;
 
   private constructor(
     readonly path: string,
@@ -199,6 +203,7 @@ export class PunchStore extends EventEmitter {
     this.meta = sub('meta');
     this.cursors = sub('cursor');
     this.age = sub('age');
+    this.quarters = sub('quarters');
     this.recovery = new WriteRecovery(path, {
       serialised: (fn) => this.serialised(fn),
       reopen: () => this.reopen(),
@@ -239,6 +244,9 @@ export class PunchStore extends EventEmitter {
     this.sentCount = Number(sent ?? 0);
     if (unconfirmed === undefined) await this.indexPending();
     else this.unconfirmed = new Map(Object.entries(JSON.parse(unconfirmed) as Record<string, number>));
+    // at most a day of quarter hours per device: the page's counts survive a restart without a scan
+    for await (const [key, count] of this.quarters.iterator())
+      this.recent.restore(parseQuarterKey(key), Number(count));
   }
 
   /**
@@ -288,6 +296,11 @@ export class PunchStore extends EventEmitter {
   /** Per-device counts of this process's accepts (not persisted: Prometheus counters restart at 0). */
   get intakeByDevice(): ReadonlyMap<string, Readonly<DeviceIntake>> {
     return this.intake;
+  }
+
+  /** Punches stored per device over the last day, by the gateway's clock at storing (persisted). */
+  get recentIntake(): RecentCounts {
+    return this.recent;
   }
 
   /** Stores the punches not seen before and queues them for publishing; the rest count as duplicates. */
@@ -360,9 +373,13 @@ export class PunchStore extends EventEmitter {
     const stored = seq - this.seq;
     batch.put('seq', String(seq), { sublevel: this.meta });
     const commit = this.countChange(batch, devices, stored, 0);
+    const recent = this.recent.change(devices, now);
+    for (const p of recent.put) batch.put(quarterKey(p), String(p.count), { sublevel: this.quarters });
+    for (const d of recent.drop) batch.del(quarterKey(d), { sublevel: this.quarters });
     await this.write(batch, 'write', `seq ${this.seq + 1}…${seq}`);
     this.seq = seq;
     commit();
+    this.recent.apply(recent, now);
     if (stored > 0) this.emit('queued', stored);
     return next;
   }

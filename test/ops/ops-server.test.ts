@@ -24,6 +24,7 @@ t.test('routes, methods and actions of the ops endpoint', async (t) => {
     title: 'x05-gateway unit',
     status: async () => report,
     statusText: formatStatus,
+    page: async () => '<!doctype html><p>the page</p>',
     health: async () => ({ ok: true, stages: {} }),
     actions: {
       '/echo': {
@@ -37,9 +38,16 @@ t.test('routes, methods and actions of the ops endpoint', async (t) => {
     logger: pino({ level: 'silent' }),
   });
   t.teardown(() => server.stop());
-  const page = await (await fetch(`${server.url}/`)).text();
-  t.match(page, /&#60;script&#62;\s+online/, 'device names are escaped on the page');
-  t.notMatch(page, '<script>');
+  const page = await fetch(`${server.url}/`);
+  t.equal(await page.text(), '<!doctype html><p>the page</p>');
+  t.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+  t.equal(
+    page.headers.get('content-security-policy'),
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    'the page may load nothing from anywhere',
+  );
+  const text = await (await fetch(`${server.url}/status?format=text`)).text();
+  t.match(text, /<script>\s+online/, 'the text status is text: a terminal shows it as it is');
   t.equal((await fetch(`${server.url}/status`, { method: 'POST' })).status, 405);
   t.equal((await fetch(`${server.url}/nope`)).status, 404);
   t.same(await (await fetch(`${server.url}/echo?x=1`)).json(), { q: '1' });
@@ -77,6 +85,7 @@ t.test('a Host header naming another site is refused (DNS rebinding)', async (t)
     title: 't',
     status: async () => ({}),
     statusText: () => '',
+    page: async () => '',
     health: async () => ({ ok: true, stages: {} }),
     logger: pino({ level: 'silent' }),
   });
