@@ -1,7 +1,8 @@
 /**
- * What the Docker image and the Raspberry Pi install run: `npm run build`'s output with production
- * dependencies only (`npm ci --omit=dev`), started as the image's ENTRYPOINT starts it. A runtime import of
- * a dev dependency, or a file the build does not write, fails here instead of on a site.
+ * What the Docker image and the Raspberry Pi install run: `npm run build`'s output (tsc, then the bundled
+ * CLI) with production dependencies only (`npm ci --omit=dev`), started as the image's ENTRYPOINT starts
+ * it. A runtime import of a dev dependency, or a file the build does not write, fails here instead of on a
+ * site.
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -27,6 +28,8 @@ t.test(
       '--outDir',
       join(app, 'dist'),
     ]);
+    // `npm run build`'s second step: the CLI bundled over tsc's main.js
+    execFileSync(process.execPath, [join(root, 'bundle-cli.mjs'), join(app, 'dist')]);
     for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(root, file), join(app, file));
     cpSync(join(root, 'config'), join(app, 'config'), { recursive: true });
     // the packages come from npm's cache, which the checkout's own `npm ci` has just filled
