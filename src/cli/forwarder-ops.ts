@@ -113,6 +113,10 @@ function forwarderStages(fwd: Forwarder, maxInHandS: number): Stage[] {
             }
           : age > 0 && fwd.stats.lastError
             ? { name: 'Frappe', level: 'degraded', detail: `retrying for ${age} s: ${fwd.stats.lastError}` }
-            : { name: 'Frappe', level: 'ok', detail: `${fwd.stats.synced} synced, oldest in hand ${age} s` };
+            : {
+                name: 'Frappe',
+                level: 'ok',
+                detail: `${fwd.stats.received} received, ${fwd.stats.synced} synced, oldest in hand ${age} s`,
+              };
   return [frappe];
 }

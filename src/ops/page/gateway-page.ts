@@ -58,7 +58,7 @@ function deviceCard(d: DeviceReport, hours: PunchHours | undefined, nowMs: numbe
 <header><h2>${d.device}</h2>${levelWord(level, d.state === 'error' ? 'ERROR' : d.clock_warning ? 'CLOCK OFF' : 'ONLINE')}</header>
 ${d.error ? html`<p class="error">${d.error}</p>` : ''}
 <dl><dt>today</dt><dd data-field="today">${h.today} punches</dd>
-<dt>last punch</dt><dd data-field="last-punch">${d.last_punch ?? 'none yet'}</dd>
+<dt>last punch</dt><dd data-field="last-punch">${d.last_punch?.replace('T', ' ') ?? 'none yet'}</dd>
 <dt>last sync</dt><dd title="${d.last_sync}">${ago(Date.parse(d.last_sync), nowMs)}</dd>
 <dt>drift</dt><dd data-field="drift">${drift(d.clock_offset_s)}${d.clock_warning ? ' (over the limit)' : ''}</dd>
 <dt>unconfirmed</dt><dd>${d.unconfirmed ?? 0}${d.unconfirmed ? ` (oldest ${d.oldest_unconfirmed_s ?? 0} s)` : ''}</dd></dl>

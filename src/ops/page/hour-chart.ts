@@ -37,7 +37,9 @@ export function punchHours(counts: RecentCounts, device: string, zone: string, n
 
 const W = 240;
 const H = 64;
+/** The bars stand on y = PLOT and reach up to y = TOP, under the "max" label. */
 const PLOT = 52;
+const TOP = 10;
 const SLOT = W / 24;
 
 /**
@@ -48,7 +50,7 @@ export function hourChart(label: string, hours: readonly HourBar[]): Markup {
   const max = Math.max(0, ...hours.map((h) => h.count));
   const summary = max === 0 ? 'no punches' : hours.map((h) => `${h.hour}:00 ${h.count}`).join(', ');
   const bars = hours.map((h, i) => {
-    const height = max === 0 ? 0 : (h.count / max) * PLOT;
+    const height = max === 0 ? 0 : (h.count / max) * (PLOT - TOP);
     const x = (i * SLOT + 1).toFixed(1);
     const y = (PLOT - height).toFixed(1);
     return html`<rect class="bar" x="${x}" y="${y}" width="${(SLOT - 2).toFixed(1)}" height="${height.toFixed(1)}" data-hour="${h.hour}" data-count="${h.count}"><title>${h.hour}:00 — ${h.count} punches</title></rect>`;
@@ -56,5 +58,5 @@ export function hourChart(label: string, hours: readonly HourBar[]): Markup {
   const ticks = hours.flatMap((h, i) =>
     i % 6 === 0 ? [html`<text x="${(i * SLOT + 1).toFixed(1)}" y="${H - 2}">${h.hour}:00</text>`] : [],
   );
-  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}: punches per hour, last 24 hours"><title>${label}: punches per hour, last 24 hours</title><desc>${summary}</desc><line class="axis" x1="0" y1="${PLOT + 0.5}" x2="${W}" y2="${PLOT + 0.5}"/>${bars}${ticks}<text x="${W - 1}" y="8" text-anchor="end">max ${max}/h</text></svg>`;
+  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}: punches per hour, last 24 hours"><title>${label}: punches per hour, last 24 hours</title><desc>${summary}</desc><line class="axis" x1="0" y1="${PLOT + 0.5}" x2="${W}" y2="${PLOT + 0.5}"/>${bars}${ticks}<text x="1" y="7">max ${max}/h</text></svg>`;
 }

@@ -25,11 +25,11 @@ h2{font-size:1.05rem;margin:0;overflow-wrap:anywhere}
 .at,.muted{color:var(--muted);font-size:.85rem}
 .stages{list-style:none;padding:0;margin:12px 0;display:flex;flex-wrap:wrap;gap:8px}
 .stage{border:1px solid var(--line);border-left:6px solid;border-radius:6px;background:#fff;padding:6px 10px;min-width:0;overflow-wrap:anywhere}
-.ok{border-left-color:var(--ok)}.degraded{border-left-color:var(--degraded)}.failing{border-left-color:var(--failing)}
 .word{font-weight:700;font-size:.8rem;padding:1px 6px;border-radius:4px;color:#fff;white-space:nowrap}
 .ok .word,.word.ok{background:var(--ok)}.degraded .word,.word.degraded{background:var(--degraded)}.failing .word,.word.failing{background:var(--failing)}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,330px),1fr));gap:12px}
 .card{background:#fff;border:1px solid var(--line);border-left:6px solid;border-radius:8px;padding:10px 12px;min-width:0}
+.ok{border-left-color:var(--ok)}.degraded{border-left-color:var(--degraded)}.failing{border-left-color:var(--failing)}
 .card header{display:flex;justify-content:space-between;align-items:baseline;gap:8px;flex-wrap:wrap}
 dl{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:8px 0;font-size:.9rem}
 dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}
@@ -41,7 +41,7 @@ svg.chart .bar{fill:#0969da}svg.chart .axis{stroke:var(--line)}svg.chart text{fo
 .rows{display:flex;flex-direction:column;gap:6px;margin-top:8px}
 .row{display:flex;flex-wrap:wrap;gap:2px 14px;border-top:1px solid var(--line);padding-top:6px;font-size:.9rem}
 .row .id{font-weight:600;min-width:8em;overflow-wrap:anywhere}
-.stale-mark{font-weight:700;color:var(--degraded)}
+.stale-mark{font-weight:700;color:var(--failing)}
 footer{margin-top:16px;font-size:.85rem}
 `;
 
