@@ -1,3 +1,4 @@
 export * from './codec.js';
 export * from './punch-event.js';
+export * from './punch-event-schema.js';
 export * from './wall-clock.js';
