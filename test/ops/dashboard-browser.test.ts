@@ -22,6 +22,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
 const PUNCHES = 40;
 const silent = pino({ level: 'silent' });
+const HOSTILE = '<script>document.title="pwned"</script><img src="http://192.0.2.1/x.png">';
 
 interface Visit {
   page: Page;
@@ -125,6 +126,8 @@ t.test(
       'x05/v1/branch/BR-7/status',
       JSON.stringify({
         device: 'BR-7',
+        // whatever was typed into the gateway's config for the terminal: hostile until shown otherwise
+        name: HOSTILE,
         state: 'online',
         last_sync: quietSince,
         clock_offset_s: 4,
@@ -215,6 +218,13 @@ t.test(
       t.match(await branchCard.locator('header').textContent(), /STALE/);
       t.equal(await branchCard.locator('[data-field="gateway"]').textContent(), 'offline');
       t.equal(await branchCard.locator('[data-field="queued"]').textContent(), '12');
+      t.equal(
+        await branchCard.locator('[data-device="BR-7"] .id').textContent(),
+        `${HOSTILE} (BR-7)`,
+        'as text',
+      );
+      t.equal(await p.title(), 'x05-forwarder dash', 'no script ran');
+      t.equal(await p.locator('body script, body img').count(), 0, 'no element made of it');
       t.match(
         await branchCard.locator('[data-device="BR-7"]').textContent(),
         /OFFLINE[\s\S]*drift \+4 s[\s\S]*stale: no status for 3 d/,
