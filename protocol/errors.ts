@@ -1,22 +1,31 @@
 /**
- * Base of every error the product raises. `code` is stable and meant for matching; messages may change.
- * Subclasses carry the context an operator needs to act (device, command, offset, key path …).
+ * Every error code the product raises, with what it means: the one catalogue. `code` is stable and meant
+ * for matching; messages may change. The errors table in docs/operations.md lists each code and the
+ * classes that carry it (test/docs/error-catalogue.test.ts keeps the two in step).
  */
-export type ErrorCode =
-  | 'X05_FRAME'
-  | 'X05_RECORD'
-  | 'X05_TIMEOUT'
-  | 'X05_REFUSED'
-  | 'X05_CLOSED'
-  | 'X05_SESSION'
-  | 'X05_CONFIG'
-  | 'X05_STORE'
-  | 'X05_PUBLISH'
-  | 'X05_FRAPPE'
-  | 'X05_PAYLOAD'
-  | 'X05_OPS'
-  | 'X05_USAGE';
+export const ERROR_CODES = {
+  X05_FRAME: 'bytes that are not a valid ZK frame, pcap or pcapng file',
+  X05_RECORD: 'one record or line that cannot be a punch; the rest of its dataset or file stands',
+  X05_ENCODE: 'a value that the wire layout it is written into cannot carry',
+  X05_TIMEOUT: 'a terminal that did not answer in time',
+  X05_REFUSED: 'a terminal or push request that refused or was refused (reply code, comm key, push key)',
+  X05_CLOSED: 'a connection that ended while a reply was awaited',
+  X05_SESSION: 'a terminal conversation that went wrong: wrong serial, short chunk, lost terminal',
+  X05_CONFIG: 'a configuration file, key or value that cannot be used',
+  X05_STORE: 'the punch store: LevelDB failures, a full disk, a store in use by another process',
+  X05_FRAPPE: 'an answer from Frappe that is not success',
+  X05_PAYLOAD: 'an MQTT or HTTP payload that does not match its schema',
+  X05_OPS: 'the ops endpoint: cannot bind, cannot be reached, bad request',
+  X05_USAGE: 'a command line that cannot run: bad option or argument',
+  X05_ABORTED: 'work given up because its owner is stopping; never shown to an operator',
+} as const;
 
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Base of every error the product raises. Subclasses carry the context an operator needs to act
+ * (device, command, offset, key path …).
+ */
 export class GatewayError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
@@ -65,5 +74,17 @@ export class RecordError extends GatewayError {
     this.index = index;
     this.offset = offset;
     this.recordHex = Buffer.from(record).toString('hex');
+  }
+}
+
+/** A value that does not fit the layout an encoder writes: names the layout, the field and the value. */
+export class EncodeError extends GatewayError {
+  constructor(
+    readonly layout: string,
+    readonly field: string,
+    readonly value: string,
+    detail: string,
+  ) {
+    super('X05_ENCODE', `${layout}: ${field} ${JSON.stringify(value)} ${detail}`);
   }
 }

@@ -1,3 +1,5 @@
+import { ByteWriter } from '../bytes/byte-writer.js';
+import { EncodeError } from '../errors.js';
 import { IpProtocol } from './ip-packet.js';
 
 const clientMac = Buffer.from([0x02, 0, 0, 0, 0, 0x02]);
@@ -6,7 +8,7 @@ const serverMac = Buffer.from([0x02, 0, 0, 0, 0, 0x01]);
 export function ipv4Bytes(address: string): Buffer {
   const parts = address.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
-    throw new RangeError(`not a dotted IPv4 address: ${address}`);
+    throw new EncodeError('IPv4 header', 'address', address, 'is not a dotted IPv4 address');
   return Buffer.from(parts);
 }
 
@@ -26,30 +28,30 @@ export function ipv4Frame(o: {
   const s = ipv4Bytes(o.src);
   const d = ipv4Bytes(o.dst);
   const seg = o.segment;
-  const pseudo = Buffer.alloc(12);
-  s.copy(pseudo, 0);
-  d.copy(pseudo, 4);
-  pseudo[9] = o.protocol;
-  pseudo.writeUInt16BE(seg.length, 10);
+  const pseudo = new ByteWriter(12, 'IPv4 pseudo header', 'be')
+    .copy(0, s)
+    .copy(4, d)
+    .u8(9, o.protocol, 'protocol')
+    .u16(10, seg.length, 'segment length').bytes;
   const sum = internetChecksum([pseudo, seg]);
   // a UDP checksum that computes to 0 is sent as 0xffff: 0 there means "no checksum" (RFC 768)
   if (o.protocol === IpProtocol.UDP) seg.writeUInt16BE(sum || 0xffff, 6);
   else seg.writeUInt16BE(sum, 16);
-  const ip = Buffer.alloc(20);
-  ip[0] = 0x45;
-  ip.writeUInt16BE(20 + seg.length, 2);
-  ip.writeUInt16BE(o.id & 0xffff, 4);
-  ip.writeUInt16BE(0x4000, 6); // don't fragment
-  ip[8] = 64;
-  ip[9] = o.protocol;
-  s.copy(ip, 12);
-  d.copy(ip, 16);
-  ip.writeUInt16BE(internetChecksum([ip]), 10);
-  const eth = Buffer.alloc(14);
-  (o.from === 'client' ? serverMac : clientMac).copy(eth, 0);
-  (o.from === 'client' ? clientMac : serverMac).copy(eth, 6);
-  eth.writeUInt16BE(0x0800, 12);
-  return Buffer.concat([eth, ip, seg]);
+  const ip = new ByteWriter(20, 'IPv4 header', 'be')
+    .u8(0, 0x45, 'version and header length')
+    .u16(2, 20 + seg.length, 'total length')
+    .u16(4, o.id & 0xffff, 'id')
+    .u16(6, 0x4000, 'flags') // don't fragment
+    .u8(8, 64, 'ttl')
+    .u8(9, o.protocol, 'protocol')
+    .copy(12, s)
+    .copy(16, d);
+  ip.u16(10, internetChecksum([ip.bytes]), 'header checksum');
+  const eth = new ByteWriter(14, 'Ethernet header', 'be')
+    .copy(0, o.from === 'client' ? serverMac : clientMac)
+    .copy(6, o.from === 'client' ? clientMac : serverMac)
+    .u16(12, 0x0800, 'ethertype').bytes;
+  return Buffer.concat([eth, ip.bytes, seg]);
 }
 
 /** RFC 1071 over the concatenation of `parts` (each part even-length except possibly the last). */

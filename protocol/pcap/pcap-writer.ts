@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { ByteWriter } from '../bytes/byte-writer.js';
 import { IpProtocol } from './ip-packet.js';
 import { ipv4Bytes, ipv4Frame } from './ipv4-frame.js';
 import { LinkType } from './pcap-file.js';
@@ -7,22 +8,21 @@ import { encodeUdp } from './udp-datagram.js';
 
 /** Classic pcap, microsecond timestamps, little-endian: what tcpdump writes and every reader opens. */
 export function pcapFileHeader(linkType: number = LinkType.ETHERNET, snaplen = 262144): Buffer {
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(snaplen, 16);
-  h.writeUInt32LE(linkType, 20);
-  return h;
+  return new ByteWriter(24, 'pcap file header')
+    .u32(0, 0xa1b2c3d4, 'magic')
+    .u16(4, 2, 'major version')
+    .u16(6, 4, 'minor version')
+    .u32(16, snaplen, 'snaplen')
+    .u32(20, linkType, 'link type').bytes;
 }
 
 export function pcapRecord(frame: Buffer, tsUs: number): Buffer {
-  const h = Buffer.alloc(16);
-  h.writeUInt32LE(Math.floor(tsUs / 1e6), 0);
-  h.writeUInt32LE(Math.floor(tsUs % 1e6), 4);
-  h.writeUInt32LE(frame.length, 8);
-  h.writeUInt32LE(frame.length, 12);
-  return Buffer.concat([h, frame]);
+  return new ByteWriter(16 + frame.length, 'pcap record')
+    .u32(0, Math.floor(tsUs / 1e6), 'seconds')
+    .u32(4, Math.floor(tsUs % 1e6), 'microseconds')
+    .u32(8, frame.length, 'captured length')
+    .u32(12, frame.length, 'original length')
+    .copy(16, frame).bytes;
 }
 
 export interface Endpoint {
@@ -123,16 +123,16 @@ export class TcpSessionRecorder extends SessionFrames {
   private segment(from: Side, flags: number, payload: Buffer, withAck = true): void {
     const [src, dst] = this.ends(from);
     const ack = withAck ? this.seq[from === 'client' ? 'server' : 'client'] : 0;
-    const tcp = Buffer.alloc(20 + payload.length);
-    tcp.writeUInt16BE(src.port, 0);
-    tcp.writeUInt16BE(dst.port, 2);
-    tcp.writeUInt32BE(this.seq[from], 4);
-    tcp.writeUInt32BE(ack, 8);
-    tcp[12] = 5 << 4;
-    tcp[13] = flags;
-    tcp.writeUInt16BE(65535, 14);
-    payload.copy(tcp, 20);
-    this.frame(from, IpProtocol.TCP, tcp);
+    const tcp = new ByteWriter(20 + payload.length, 'TCP segment', 'be')
+      .u16(0, src.port, 'source port')
+      .u16(2, dst.port, 'destination port')
+      .u32(4, this.seq[from], 'sequence number')
+      .u32(8, ack, 'acknowledgement number')
+      .u8(12, 5 << 4, 'data offset')
+      .u8(13, flags, 'flags')
+      .u16(14, 65535, 'window')
+      .copy(20, payload);
+    this.frame(from, IpProtocol.TCP, tcp.bytes);
   }
 }
 

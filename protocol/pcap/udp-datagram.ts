@@ -1,3 +1,4 @@
+import { ByteWriter } from '../bytes/byte-writer.js';
 import { CaptureError } from './capture-error.js';
 import { IpProtocol, ipPacket, type TransportPacket } from './ip-packet.js';
 import type { CapturedPacket } from './pcap-file.js';
@@ -46,10 +47,10 @@ export function udpDatagram(p: CapturedPacket, file = 'capture'): UdpDatagram | 
 
 /** UDP header and payload, the checksum left 0 for the IP layer to fill (ipv4Frame). */
 export function encodeUdp(srcPort: number, dstPort: number, payload: Buffer): Buffer {
-  const udp = Buffer.alloc(UDP_HEADER_SIZE + payload.length);
-  udp.writeUInt16BE(srcPort, 0);
-  udp.writeUInt16BE(dstPort, 2);
-  udp.writeUInt16BE(udp.length, 4);
-  payload.copy(udp, UDP_HEADER_SIZE);
-  return udp;
+  const size = UDP_HEADER_SIZE + payload.length;
+  return new ByteWriter(size, 'UDP header', 'be')
+    .u16(0, srcPort, 'source port')
+    .u16(2, dstPort, 'destination port')
+    .u16(4, size, 'length')
+    .copy(UDP_HEADER_SIZE, payload).bytes;
 }

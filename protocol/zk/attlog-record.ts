@@ -1,5 +1,6 @@
 import { Parser } from 'binary-parser';
-import { RecordError } from '../errors.js';
+import { ByteWriter } from '../bytes/byte-writer.js';
+import { EncodeError, RecordError } from '../errors.js';
 import { CStringTable, cString } from './c-string.js';
 import { encodePackedTime, PackedTimeText, parseWallTime } from './time.js';
 
@@ -193,39 +194,24 @@ export function decodeAttlogRecord(
 }
 
 export function encodeAttlogRecord(rec: AttlogRecord, size: AttlogRecordSize): Buffer {
+  const layout = `${size}-byte attendance record`;
   const wall = parseWallTime(rec.deviceTime);
-  if (!wall) throw new TypeError(`deviceTime ${rec.deviceTime} is not YYYY-MM-DDTHH:MM:SS`);
+  if (!wall) throw new EncodeError(layout, 'deviceTime', rec.deviceTime, 'is not YYYY-MM-DDTHH:MM:SS');
   const time = encodePackedTime(wall);
-  const out = Buffer.alloc(size);
+  const w = new ByteWriter(size, layout);
   if (size === 40 || size === 49) {
-    out.writeUInt16LE(rec.uid, 0);
-    out.write(rec.userId.slice(0, 23), 2, 'latin1');
-    out[26] = rec.verify;
-    out.writeUInt32LE(time, 27);
-    out[31] = rec.punch;
-    if (size === 49) out.writeUInt32LE(rec.workcode, 40);
+    w.u16(0, rec.uid, 'uid').text(2, 24, rec.userId, 'userId').u8(26, rec.verify, 'verify');
+    w.u32(27, time, 'deviceTime').u8(31, rec.punch, 'punch');
+    if (size === 49) w.u32(40, rec.workcode, 'workcode');
   } else if (size === 22) {
-    if (Buffer.byteLength(rec.userId, 'latin1') > 6)
-      throw new RangeError(`userId ${rec.userId} is longer than 6 bytes (22-byte layout)`);
-    out.writeUInt16LE(rec.uid, 0);
-    out.write(rec.userId, 2, 'latin1');
-    out[12] = rec.verify;
-    out.writeUInt32LE(time, 13);
-    out[17] = rec.punch;
+    w.u16(0, rec.uid, 'uid').text(2, 6, rec.userId, 'userId').u8(12, rec.verify, 'verify');
+    w.u32(13, time, 'deviceTime').u8(17, rec.punch, 'punch');
   } else if (size === 16) {
-    // the layout carries a u32 PIN: Number('A12') is NaN, which writeUInt32LE silently writes as 0
-    const pin = /^\d{1,10}$/.test(rec.userId) ? Number(rec.userId) : Number.NaN;
-    if (!(pin <= 0xffffffff)) throw new RangeError(`userId ${rec.userId} is not a u32 PIN (16-byte layout)`);
-    out.writeUInt32LE(pin, 0);
-    out.writeUInt32LE(time, 4);
-    out[8] = rec.punch;
-    out[9] = rec.verify;
-    out.writeUInt32LE(rec.workcode, 12);
+    // the layout carries a PIN: Number('A12') is NaN, which a bare writeUInt32LE silently writes as 0
+    w.digits(0, 4, rec.userId, 'userId').u32(4, time, 'deviceTime').u8(8, rec.punch, 'punch');
+    w.u8(9, rec.verify, 'verify').u32(12, rec.workcode, 'workcode');
   } else {
-    out.writeUInt16LE(rec.uid, 0);
-    out[2] = rec.verify;
-    out.writeUInt32LE(time, 3);
-    out[7] = rec.punch;
+    w.u16(0, rec.uid, 'uid').u8(2, rec.verify, 'verify').u32(3, time, 'deviceTime').u8(7, rec.punch, 'punch');
   }
-  return out;
+  return w.bytes;
 }

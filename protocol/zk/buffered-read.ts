@@ -1,4 +1,5 @@
 import { Parser } from 'binary-parser';
+import { ByteWriter } from '../bytes/byte-writer.js';
 import { FrameError } from '../errors.js';
 import { Command } from './commands.js';
 
@@ -42,12 +43,11 @@ const prepareBufferParser = new Parser()
   .uint32('ext');
 
 export function encodePrepareBuffer(r: PrepareBufferRequest): Buffer {
-  const out = Buffer.alloc(11);
-  out[0] = 1;
-  out.writeUInt16LE(r.command, 1);
-  out.writeUInt32LE(r.fct, 3);
-  out.writeUInt32LE(r.ext, 7);
-  return out;
+  return new ByteWriter(11, '1503 request')
+    .u8(0, 1, 'flag')
+    .u16(1, r.command, 'command')
+    .u32(3, r.fct, 'fct')
+    .u32(7, r.ext, 'ext').bytes;
 }
 
 export function decodePrepareBuffer(data: Buffer): PrepareBufferRequest {
@@ -79,11 +79,10 @@ export function decodeBufferSize(data: Buffer): BufferSize {
 }
 
 export function encodeBufferSize(size: number, unknown = 0): Buffer {
-  const out = Buffer.alloc(BUFFER_SIZE_ANSWER_LENGTH);
-  out.writeUInt32LE(size, 1);
-  out.writeUInt32LE(size, 5);
-  out.writeUInt32LE(unknown, 9);
-  return out;
+  return new ByteWriter(BUFFER_SIZE_ANSWER_LENGTH, '1503 size answer')
+    .u32(1, size, 'size')
+    .u32(5, size, 'sizeAgain')
+    .u32(9, unknown, 'unknown').bytes;
 }
 
 /** 1504 request and PREPARE_DATA answer share one shape: two u32 (offset+length, or length+max packet). */
@@ -95,10 +94,7 @@ export interface ChunkRequest {
 const twoU32 = new Parser().endianness('little').uint32('a').uint32('b');
 
 export function encodeReadBuffer(r: ChunkRequest): Buffer {
-  const out = Buffer.alloc(8);
-  out.writeUInt32LE(r.offset, 0);
-  out.writeUInt32LE(r.length, 4);
-  return out;
+  return new ByteWriter(8, '1504 request').u32(0, r.offset, 'offset').u32(4, r.length, 'length').bytes;
 }
 
 export function decodeReadBuffer(data: Buffer): ChunkRequest {
@@ -114,10 +110,8 @@ export interface PrepareData {
 }
 
 export function encodePrepareData(p: PrepareData): Buffer {
-  const out = Buffer.alloc(8);
-  out.writeUInt32LE(p.length, 0);
-  out.writeUInt32LE(p.packetSize, 4);
-  return out;
+  return new ByteWriter(8, 'PREPARE_DATA').u32(0, p.length, 'length').u32(4, p.packetSize, 'packetSize')
+    .bytes;
 }
 
 export function decodePrepareData(data: Buffer): PrepareData {

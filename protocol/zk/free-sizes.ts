@@ -1,3 +1,4 @@
+import { ByteWriter } from '../bytes/byte-writer.js';
 /**
  * GET_FREE_SIZES answer: an array of u32 counters (zk-tcp §8). Lengths vary by firmware (4, 80, 92, 112
  * bytes), so a field past the received length is unknown (undefined), never 0.
@@ -45,10 +46,11 @@ export function decodeFreeSizes(data: Buffer): FreeSizes {
 /** The 80-byte form (92 when faces are given). */
 export function encodeFreeSizes(s: FreeSizes): Buffer {
   const withFaces = s.faces !== undefined || s.faceCapacity !== undefined;
-  const out = Buffer.alloc(withFaces ? 92 : 80);
+  const size = withFaces ? 92 : 80;
+  const w = new ByteWriter(size, 'free sizes');
   for (const [key, at] of OFFSETS) {
     const v = s[key];
-    if (v !== undefined && at + 4 <= out.length) out.writeUInt32LE(v, at);
+    if (v !== undefined && at + 4 <= size) w.u32(at, v, key);
   }
-  return out;
+  return w.bytes;
 }

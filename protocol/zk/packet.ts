@@ -1,4 +1,5 @@
 import { Parser } from 'binary-parser';
+import { ByteWriter } from '../bytes/byte-writer.js';
 import { FrameError } from '../errors.js';
 import { zkChecksum } from './checksum.js';
 
@@ -43,16 +44,31 @@ export function packetChecksumValid(bytes: Uint8Array): boolean {
   return bytes[2]! + (bytes[3]! << 8) === zkChecksum(bytes);
 }
 
+/** The header's fields but the checksum, which covers the data and is written last. */
+function writeHeader(
+  w: ByteWriter,
+  at: number,
+  command: number,
+  session: number,
+  replyId: number,
+): ByteWriter {
+  return w
+    .u16(at, command, 'command')
+    .u16(at + 4, session, 'session')
+    .u16(at + 6, replyId, 'replyId');
+}
+
 /** Header + data with a correct checksum: the UDP datagram form. */
 export function encodePacket(command: number, session: number, replyId: number, data?: Uint8Array): Buffer {
-  const size = HEADER_SIZE + (data?.length ?? 0);
-  const out = Buffer.alloc(size);
-  out.writeUInt16LE(command, 0);
-  out.writeUInt16LE(session, 4);
-  out.writeUInt16LE(replyId, 6);
-  if (data) out.set(data, HEADER_SIZE);
-  out.writeUInt16LE(zkChecksum(out), 2);
-  return out;
+  const w = writeHeader(
+    new ByteWriter(HEADER_SIZE + (data?.length ?? 0), 'ZK packet'),
+    0,
+    command,
+    session,
+    replyId,
+  );
+  if (data) w.copy(HEADER_SIZE, data);
+  return w.u16(2, zkChecksum(w.bytes), 'checksum').bytes;
 }
 
 /** The TCP form: envelope (magic + u32 length of header and data) then the packet. */
@@ -63,13 +79,10 @@ export function encodeTcpPacket(
   data?: Uint8Array,
 ): Buffer {
   const size = HEADER_SIZE + (data?.length ?? 0);
-  const out = Buffer.alloc(ENVELOPE_SIZE + size);
-  ENVELOPE_MAGIC.copy(out, 0);
-  out.writeUInt32LE(size, 4);
-  out.writeUInt16LE(command, 8);
-  out.writeUInt16LE(session, 12);
-  out.writeUInt16LE(replyId, 14);
-  if (data) out.set(data, ENVELOPE_SIZE + HEADER_SIZE);
-  out.writeUInt16LE(zkChecksum(out.subarray(ENVELOPE_SIZE)), 10);
-  return out;
+  const w = new ByteWriter(ENVELOPE_SIZE + size, 'ZK TCP packet')
+    .copy(0, ENVELOPE_MAGIC)
+    .u32(4, size, 'length');
+  writeHeader(w, ENVELOPE_SIZE, command, session, replyId);
+  if (data) w.copy(ENVELOPE_SIZE + HEADER_SIZE, data);
+  return w.u16(ENVELOPE_SIZE + 2, zkChecksum(w.bytes.subarray(ENVELOPE_SIZE)), 'checksum').bytes;
 }

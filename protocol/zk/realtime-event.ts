@@ -1,4 +1,5 @@
-import { RecordError } from '../errors.js';
+import { ByteWriter } from '../bytes/byte-writer.js';
+import { EncodeError, RecordError } from '../errors.js';
 import { cString } from './c-string.js';
 import { decodeTime6, encodeTime6, formatWallTime, parseWallTime, wallTimeProblem } from './time.js';
 
@@ -108,30 +109,21 @@ export function encodeRealtimeAttlog(
   e: RealtimeAttlogInput,
   length: 10 | 12 | 14 | 32 | 36 | 37 | 52,
 ): Buffer {
+  const layout = `${length}-byte realtime attendance event`;
   const wall = parseWallTime(e.deviceTime);
-  if (!wall) throw new TypeError(`deviceTime ${e.deviceTime} is not YYYY-MM-DDTHH:MM:SS`);
+  if (!wall) throw new EncodeError(layout, 'deviceTime', e.deviceTime, 'is not YYYY-MM-DDTHH:MM:SS');
   const shape = shapes[length] ?? shapes[32]!;
-  const out = Buffer.alloc(length);
-  if (shape.user === 'char24') {
-    if (Buffer.byteLength(e.userId, 'latin1') > 23)
-      throw new RangeError(`userId ${e.userId} is longer than 23`);
-    out.write(e.userId, 0, 'latin1');
-  } else {
-    const n = /^\d{1,10}$/.test(e.userId) ? Number(e.userId) : Number.NaN;
-    const max = shape.user === 'u16' ? 0xffff : 0xffffffff;
-    if (!(n <= max)) throw new RangeError(`userId ${e.userId} does not fit the ${length}-byte layout`);
-    if (shape.user === 'u16') out.writeUInt16LE(n, 0);
-    else out.writeUInt32LE(n, 0);
-  }
-  out[shape.verifyAt] = e.verify;
-  out[shape.verifyAt + 1] = e.punch;
-  encodeTime6(wall).copy(out, shape.verifyAt + 2);
-  return out;
+  const w = new ByteWriter(length, layout);
+  // the 24-byte id keeps a NUL terminator: decoders of this event read up to the first NUL
+  if (shape.user === 'char24') w.text(0, 23, e.userId, 'userId');
+  else w.digits(0, shape.user === 'u16' ? 2 : 4, e.userId, 'userId');
+  return w
+    .u8(shape.verifyAt, e.verify, 'verify')
+    .u8(shape.verifyAt + 1, e.punch, 'punch')
+    .copy(shape.verifyAt + 2, encodeTime6(wall)).bytes;
 }
 
 /** The u32 mask of CMD_REG_EVENT (zk-tcp §12); 0 unregisters. */
 export function encodeEventMask(mask: number): Buffer {
-  const out = Buffer.alloc(4);
-  out.writeUInt32LE(mask >>> 0, 0);
-  return out;
+  return new ByteWriter(4, 'event mask').u32(0, mask >>> 0, 'mask').bytes;
 }

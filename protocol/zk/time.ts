@@ -1,3 +1,4 @@
+import { ByteWriter } from '../bytes/byte-writer.js';
 /**
  * Device wall time. Terminals stamp naive local time with no zone; it stays naive text
  * (`YYYY-MM-DDTHH:MM:SS`) until the device's IANA zone is applied downstream (zk-tcp §10).
@@ -48,7 +49,18 @@ export function decodeTime6(b: Uint8Array, at = 0): WallTime {
 }
 
 export function encodeTime6(w: WallTime): Buffer {
-  return Buffer.from([w.year - 2000, w.month, w.day, w.hour, w.minute, w.second]);
+  return new ByteWriter(6, 'realtime time')
+    .u8(0, w.year - 2000, 'year')
+    .u8(1, w.month, 'month')
+    .u8(2, w.day, 'day')
+    .u8(3, w.hour, 'hour')
+    .u8(4, w.minute, 'minute')
+    .u8(5, w.second, 'second').bytes;
+}
+
+/** The data of a GET_TIME answer and a SET_TIME request: the packed time as u32 (zk-tcp §10). */
+export function encodeClockData(w: WallTime): Buffer {
+  return new ByteWriter(4, 'clock data').u32(0, encodePackedTime(w), 'time').bytes;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');

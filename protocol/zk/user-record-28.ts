@@ -1,4 +1,5 @@
 import { Parser } from 'binary-parser';
+import { ByteWriter } from '../bytes/byte-writer.js';
 import { RecordError } from '../errors.js';
 import { cString } from './c-string.js';
 import { decodeUserRecord, USER_RECORD_SIZE, type UserRecord } from './user-record.js';
@@ -47,24 +48,15 @@ export function decodeUserRecord28(bytes: Buffer, index = 0, offset = 0): UserRe
   };
 }
 
-function writeText(out: Buffer, value: string, at: number, size: number, field: string): void {
-  if (Buffer.byteLength(value, 'latin1') > size)
-    throw new RangeError(`user ${field} ${JSON.stringify(value)} is longer than ${size} bytes`);
-  out.write(value, at, size, 'latin1');
-}
-
 export function encodeUserRecord28(u: UserRecord): Buffer {
-  const pin = /^\d{1,10}$/.test(u.userId) ? Number(u.userId) : Number.NaN;
-  if (!(pin <= 0xffffffff)) throw new RangeError(`userId ${u.userId} is not a u32 PIN (28-byte layout)`);
-  const out = Buffer.alloc(USER_RECORD_28_SIZE);
-  out.writeUInt16LE(u.uid, 0);
-  out[2] = u.privilege;
-  writeText(out, u.password, 3, 5, 'password');
-  writeText(out, u.name, 8, 8, 'name');
-  out.writeUInt32LE(u.card, 16);
-  out[21] = u.group;
-  out.writeUInt32LE(pin, 24);
-  return out;
+  return new ByteWriter(USER_RECORD_28_SIZE, '28-byte user record')
+    .u16(0, u.uid, 'uid')
+    .u8(2, u.privilege, 'privilege')
+    .text(3, 5, u.password, 'password')
+    .text(8, 8, u.name, 'name')
+    .u32(16, u.card, 'card')
+    .u8(21, u.group, 'group')
+    .digits(24, 4, u.userId, 'userId').bytes;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Parser } from 'binary-parser';
+import { ByteWriter } from '../bytes/byte-writer.js';
 import { RecordError } from '../errors.js';
 import { cString } from './c-string.js';
 
@@ -43,23 +44,16 @@ export function decodeUserRecord(bytes: Buffer, index = 0, offset = 0): UserReco
   return user72.parse(bytes) as UserRecord;
 }
 
-function writeField(out: Buffer, value: string, at: number, size: number, field: string): void {
-  if (Buffer.byteLength(value, 'latin1') > size)
-    throw new RangeError(`user ${field} ${JSON.stringify(value)} is longer than ${size} bytes`);
-  out.write(value, at, size, 'latin1');
-}
-
 /** Text fields are NUL-padded; one that fills its field has no NUL, as on the device (§13). */
 export function encodeUserRecord(u: UserRecord): Buffer {
-  const out = Buffer.alloc(USER_RECORD_SIZE);
-  out.writeUInt16LE(u.uid, 0);
-  out[2] = u.privilege;
-  writeField(out, u.password, 3, 8, 'password');
-  writeField(out, u.name, 11, 24, 'name');
-  out.writeUInt32LE(u.card, 35);
-  out[39] = u.group;
-  writeField(out, u.userId, 48, 24, 'userId');
-  return out;
+  return new ByteWriter(USER_RECORD_SIZE, '72-byte user record')
+    .u16(0, u.uid, 'uid')
+    .u8(2, u.privilege, 'privilege')
+    .text(3, 8, u.password, 'password')
+    .text(11, 24, u.name, 'name')
+    .u32(35, u.card, 'card')
+    .u8(39, u.group, 'group')
+    .text(48, 24, u.userId, 'userId').bytes;
 }
 
 /** A users dataset as the device sends it: u32 length of the records, then the records (zk-tcp §9.6). */

@@ -1,3 +1,4 @@
+import { EncodeError } from '../../protocol/errors.js';
 import { type AttlogSlots, inferRecordSize } from '../../protocol/zk/attlog-dataset.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import { Dataset } from '../../protocol/zk/buffered-read.js';
@@ -8,7 +9,7 @@ import { decodeFreeSizes, type FreeSizes } from '../../protocol/zk/free-sizes.js
 import { decodeOptionAnswer, encodeOptionRequest } from '../../protocol/zk/options.js';
 import type { ZkPacket } from '../../protocol/zk/packet.js';
 import { encodeEventMask } from '../../protocol/zk/realtime-event.js';
-import { decodePackedTime, encodePackedTime, formatWallTime, parseWallTime } from '../../protocol/zk/time.js';
+import { decodePackedTime, encodeClockData, formatWallTime, parseWallTime } from '../../protocol/zk/time.js';
 import { type DecodedUsers, decodeUserTable } from '../../protocol/zk/user-record-28.js';
 import { bufferedRead, type ReadProgress } from './buffered-read.js';
 import { retryLostDatagrams } from './datagram-retry.js';
@@ -91,10 +92,8 @@ export class DeviceSession {
   /** Sets the device clock (packed time, §10) and makes it take effect with REFRESHDATA (§7). */
   async setTime(wall: string): Promise<void> {
     const w = parseWallTime(wall);
-    if (!w) throw new TypeError(`${wall} is not YYYY-MM-DDTHH:MM:SS`);
-    const data = Buffer.alloc(4);
-    data.writeUInt32LE(encodePackedTime(w), 0);
-    await this.ask(Command.SET_TIME, data);
+    if (!w) throw new EncodeError('SET_TIME request', 'time', wall, 'is not YYYY-MM-DDTHH:MM:SS');
+    await this.ask(Command.SET_TIME, encodeClockData(w));
     await this.ask(Command.REFRESHDATA);
   }
 

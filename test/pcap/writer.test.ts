@@ -100,6 +100,6 @@ t.test('a session ended by RST reads back as reset', async (t) => {
         { address: 'host', port: 1 },
         { address: '::1', port: 2 },
       ),
-    RangeError,
+    { code: 'X05_ENCODE', field: 'address', value: 'host' },
   );
 });

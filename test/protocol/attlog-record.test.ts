@@ -197,7 +197,11 @@ t.test('a slice shorter than the layout is a RecordError, not a RangeError', asy
 t.test('16-byte layout: a user id that is not a u32 PIN is refused, not written as 0', async (t) => {
   const base = { uid: 0, verify: 1, punch: 0, deviceTime: '2024-03-15T08:30:45', workcode: 0 };
   for (const userId of ['A12', '', '12 3', '-1', '4294967296', '1e3']) {
-    t.throws(() => encodeAttlogRecord({ ...base, userId }, 16), RangeError, JSON.stringify(userId));
+    t.throws(
+      () => encodeAttlogRecord({ ...base, userId }, 16),
+      { code: 'X05_ENCODE', layout: '16-byte attendance record', field: 'userId', value: userId },
+      JSON.stringify(userId),
+    );
   }
   t.same(encodeAttlogRecord({ ...base, userId: '4294967295' }, 16).subarray(0, 4), hex('ff ff ff ff'));
 });
