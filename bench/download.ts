@@ -21,6 +21,8 @@
  * - node-zklib: createSocket + getAttendances + disconnect: its decoded records, no id, no validation.
  *   It only works with a few ms between frames (zk-tcp §15), so it runs against a simulator paced at
  *   5 ms, and completes at 5,000 punches; ours runs against the same paced simulators and unpaced ones.
+ * - whole process (download-process.ts): `x05-gateway pull` and a bare ZK reader as whole processes, spawn
+ *   to exit, against the same simulator.
  * Every client runs in its own child process (so each peak RSS is the client's alone, and each run is a
  * cold start), ROUNDS times, interleaved; a row gives its fastest run, the least disturbed one on a shared
  * machine. Ours is also measured at 10,000 punches to show how RSS grows per punch.
@@ -45,6 +47,7 @@ import { DeviceSession } from '../src/device/session.js';
 import { startSimulator } from '../src/sim/server.js';
 import { PunchStore } from '../src/store/punch-store.js';
 import { type ChildFigures, measureInChild, peakRssMb } from './decode.js';
+import { wholeProcessFigures } from './download-process.js';
 import { type BenchResult, figure } from './result.js';
 
 const PUNCHES = Number(process.env.BENCH_DOWNLOAD_PUNCHES ?? 100_000);
@@ -239,6 +242,7 @@ export async function run(): Promise<BenchResult[]> {
   };
   const r: Record<string, ChildFigures> = {};
   let zkFull: ChildFigures | Error;
+  let wholeProcess: BenchResult[];
   try {
     for (let round = 0; round < ROUNDS; round++)
       for (const [k, run] of Object.entries(runs)) {
@@ -248,6 +252,7 @@ export async function run(): Promise<BenchResult[]> {
     // node-zklib loses frames that share a socket read (zk-tcp §9.3): on a log this size it usually
     // ends in "TIME OUT !! N PACKETS REMAIN" — recorded as a failure, run once, not retried
     zkFull = await go('node-zklib', sims.paced.port).catch((err: Error) => err);
+    wholeProcess = await wholeProcessFigures(sims.fast.port, PUNCHES);
   } finally {
     bare.close();
     await Promise.all(Object.values(sims).map((s) => s.stop()));
@@ -372,6 +377,7 @@ export async function run(): Promise<BenchResult[]> {
       perPunch,
     ),
     ...gatewayFigures(r, { oursFig, rssBare, perPunch }),
+    ...wholeProcess,
   ];
 }
 
