@@ -1,6 +1,6 @@
 import type { FleetSite } from '../../forwarder/fleet.js';
 import { html } from './html.js';
-import { ago, drift, type Level, levelWord, page, type Stage, stageList } from './layout.js';
+import { ago, drift, duration, type Level, levelWord, page, type Stage, stageList } from './layout.js';
 
 /** What the forwarder's page shows: its own stages and every site the retained statuses tell of. */
 export interface FleetPage {
@@ -24,7 +24,7 @@ function terminalRow(t: Row, nowMs: number) {
   return html`<div class="row" data-device="${t.device}" data-stale="${String(t.stale)}">
 <span class="id">${t.name && t.name !== t.device ? `${t.name} (${t.device})` : t.device}</span>${levelWord(terminalLevel(t), terminalWord(t))}
 <span>sync ${ago(t.lastSyncMs, nowMs)}</span><span>last punch ${lastPunch}</span><span>drift ${drift(t.clockOffsetS)}</span>
-${t.stale ? html`<span class="stale-mark">stale: no status for ${ago(t.statusAtMs, nowMs).replace(' ago', '')}</span>` : ''}
+${t.stale ? html`<span class="stale-mark">stale: no status for ${duration(Math.round((nowMs - (t.statusAtMs ?? nowMs)) / 1000))}</span>` : ''}
 ${t.state === 'error' && t.lastError ? html`<span class="error">${t.lastError}</span>` : ''}
 </div>`;
 }

@@ -1,7 +1,7 @@
 import type { DeviceReport, StatusReport } from '../status-report.js';
 import { hourChart, type PunchHours } from './hour-chart.js';
 import { html } from './html.js';
-import { ago, drift, type Level, levelWord, page, type Stage, stageList } from './layout.js';
+import { ago, drift, duration, type Level, levelWord, page, type Stage, stageList } from './layout.js';
 
 /** What the gateway's page shows: its status report, each terminal's day of punches, and stage limits. */
 export interface GatewayPage {
@@ -41,7 +41,7 @@ export function gatewayStages(p: GatewayPage): Stage[] {
     const level: Level =
       c.oldest_s > p.maxUnconfirmedAgeS ? 'failing' : c.oldest_s > p.confirmTimeoutS ? 'degraded' : 'ok';
     const detail = c.count
-      ? `${c.count} unconfirmed, oldest waits ${c.oldest_s} s`
+      ? `${c.count} unconfirmed, oldest waits ${duration(c.oldest_s)}`
       : `all confirmed (${c.confirmed} this run)`;
     stages.push({ name: 'Frappe', level, detail });
   }
@@ -61,7 +61,7 @@ ${d.error ? html`<p class="error">${d.error}</p>` : ''}
 <dt>last punch</dt><dd data-field="last-punch">${d.last_punch?.replace('T', ' ') ?? 'none yet'}</dd>
 <dt>last sync</dt><dd title="${d.last_sync}">${ago(Date.parse(d.last_sync), nowMs)}</dd>
 <dt>drift</dt><dd data-field="drift">${drift(d.clock_offset_s)}${d.clock_warning ? ' (over the limit)' : ''}</dd>
-<dt>unconfirmed</dt><dd>${d.unconfirmed ?? 0}${d.unconfirmed ? ` (oldest ${d.oldest_unconfirmed_s ?? 0} s)` : ''}</dd></dl>
+<dt>unconfirmed</dt><dd>${d.unconfirmed ?? 0}${d.unconfirmed ? ` (oldest ${duration(d.oldest_unconfirmed_s ?? 0)})` : ''}</dd></dl>
 ${h.hours.length ? hourChart(d.device, h.hours) : ''}
 </article>`;
 }
@@ -71,7 +71,7 @@ export function renderGatewayPage(p: GatewayPage): string {
   const c = r.confirm;
   const queue = html`<section class="queue" aria-label="queue">
 <div><b data-field="queued">${r.store.queued}</b>queued on disk</div>
-${c ? html`<div><b data-field="unconfirmed">${c.count}</b>unconfirmed</div><div><b data-field="oldest">${c.count ? `${c.oldest_s} s` : '—'}</b>oldest unconfirmed waits</div>` : ''}
+${c ? html`<div><b data-field="unconfirmed">${c.count}</b>unconfirmed</div><div><b data-field="oldest">${c.count ? duration(c.oldest_s) : '—'}</b>oldest unconfirmed waits</div>` : ''}
 <div><b>${r.publish.published}</b>published this run</div>
 </section>`;
   const devices = r.devices.length

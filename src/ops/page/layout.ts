@@ -55,14 +55,17 @@ export const levelWord = (level: Level, word = WORD[level]): Markup =>
 export const stageList = (stages: readonly Stage[]): Markup =>
   html`<ul class="stages">${stages.map(stageItem)}</ul>`;
 
-/** 42 s, 17 min, 5 h, 3 d ago: a page left open on a phone reads this easier than a timestamp. */
+/** 42 s, 17 min, 5 h, 3 d: a page left open on a phone reads this easier than a count of seconds. */
+export function duration(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
 export function ago(ms: number | undefined, nowMs: number): string {
   if (ms === undefined || !Number.isFinite(ms)) return 'never';
-  const s = Math.max(0, Math.round((nowMs - ms) / 1000));
-  if (s < 120) return `${s} s ago`;
-  if (s < 7200) return `${Math.round(s / 60)} min ago`;
-  if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86_400)} d ago`;
+  return `${duration(Math.max(0, Math.round((nowMs - ms) / 1000)))} ago`;
 }
 
 export const drift = (s: number | null | undefined): string =>
