@@ -7,6 +7,7 @@ import { Level } from 'level';
 import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/plausible-time.js';
 import type { PunchEvent } from '../event/punch-event.js';
 import { DiskGuard, type DiskUsage, diskUsage } from './disk.js';
+import { HandedOut } from './handed-out.js';
 import { parseQuarterKey, quarterKey, type RecentCounts, RecentIntake } from './recent-intake.js';
 import { type WriteFailure, WriteRecovery } from './recovery.js';
 import { DEFAULT_RETENTION, type PruneResult, prune, type RetentionPolicy } from './retention.js';
@@ -133,6 +134,12 @@ const LEVEL_OPTIONS = { cacheSize: 2 * 1024 * 1024, writeBufferSize: 2 * 1024 * 
  */
 const WRITE_BYTES = LEVEL_OPTIONS.writeBufferSize / 2;
 
+/**
+ * Entries handed to the publisher whose keys are kept for their confirmations: four times the default
+ * `publish.confirm_window` (1,000), the most the publisher has sent and unconfirmed at once.
+ */
+const HANDED_OUT = 4096;
+
 /** Sorts before every stored key (all are sublevel keys, `!name!…`). */
 const NO_KEY = '\u0000';
 
@@ -161,6 +168,7 @@ export class PunchStore extends EventEmitter {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly intake = new Map<string, DeviceIntake>();
   private readonly recent = new RecentIntake();
+  private readonly handedOut = new HandedOut(HANDED_OUT);
   private removedSinceCompaction = 0;
   private timeBounds: TimeBounds = DEFAULT_TIME_BOUNDS;
   private compaction: Promise<void> | undefined;
@@ -418,7 +426,11 @@ export class PunchStore extends EventEmitter {
     const options: OutboxIteratorOptions = { limit, fillCache: false, ...(after ? { gt: after } : {}) };
     try {
       const entries = await this.outbox.iterator(options).all();
-      return entries.map(([key, payload]) => ({ key, device: deviceOf(payload), payload, attempts: 0 }));
+      return entries.map(([key, payload]) => {
+        const { id, device_id } = JSON.parse(payload) as PunchEvent;
+        this.handedOut.remember(id, key);
+        return { key, device: device_id, payload, attempts: 0 };
+      });
     } catch (err) {
       throw new StoreError(this.path, 'read', 'outbox', err);
     }
@@ -443,6 +455,7 @@ export class PunchStore extends EventEmitter {
         const payload = payloads[i];
         if (mark === undefined || payload === undefined) return [];
         const m = parseSent(mark);
+        this.handedOut.remember((JSON.parse(payload) as PunchEvent).id, key);
         return [{ key, device: m.device, payload, attempts: m.attempts, dueAt: Number(m.dueStamp) }];
       });
     } catch (err) {
@@ -501,7 +514,7 @@ export class PunchStore extends EventEmitter {
   confirm(ids: readonly string[], belongs?: (device: string) => boolean): Promise<ConfirmResult> {
     return this.serialised(async () => {
       const result: ConfirmResult = { confirmed: 0, unknown: 0, foreign: 0 };
-      const seqs = await this.dedup.getMany([...ids]);
+      const seqs = await this.keysOf(ids);
       const keys = [...new Set(seqs.filter((k): k is string => k !== undefined))];
       result.unknown += ids.length - seqs.filter((k) => k !== undefined).length;
       // almost always sent; a queued one is confirmed when its PUBACK was lost (a crash, a reconnect)
@@ -552,6 +565,16 @@ export class PunchStore extends EventEmitter {
       this.emit('confirmed', result.confirmed, removed);
       return result;
     });
+  }
+
+  /** The sequence keys of these punch ids: of the ones lately handed out from memory, the rest from the index. */
+  private async keysOf(ids: readonly string[]): Promise<(string | undefined)[]> {
+    const keys = ids.map((id) => this.handedOut.take(id));
+    const missing = ids.filter((_, i) => keys[i] === undefined);
+    if (missing.length === 0) return keys;
+    const found = await this.dedup.getMany(missing);
+    let next = 0;
+    return keys.map((key) => key ?? found[next++]);
   }
 
   /**

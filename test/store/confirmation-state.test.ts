@@ -100,3 +100,22 @@ t.test('a store written before confirmations gets its per-device index built onc
   );
   t.equal(reopened.outboxDepth, 8);
 });
+
+t.test(
+  'confirmations find their entries whether or not the store still holds their keys in memory',
+  async (t) => {
+    const store = await PunchStore.open(tempDir(t));
+    t.teardown(() => store.close());
+    // more than the store keeps keys of (4,096): the first read ones are confirmed from the dedup index
+    const events = samplePunches(5000, 'DEV-A');
+    await store.accept(events);
+    const page = await store.readOutbox(5000);
+    await store.markSent(page.map((entry) => ({ entry, dueAt: 1_000 })));
+    // oldest, newest and an id named twice, in one confirmation, and one the store never had
+    const ids = [events[0]!.id, events[4999]!.id, events[4999]!.id, events[10]!.id, 'f'.repeat(40)];
+    t.same(await store.confirm(ids), { confirmed: 3, unknown: 1, foreign: 0 });
+    t.same(await store.confirm(events.map((e) => e.id)), { confirmed: 4997, unknown: 3, foreign: 0 });
+    t.equal(store.outboxDepth, 0);
+    t.same(await store.readDue(10, 1_000), []);
+  },
+);
