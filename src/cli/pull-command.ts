@@ -4,6 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type SyncReport, syncDevice } from '../device/pull.js';
+import { punchEventLines } from '../event/json-lines.js';
 import type { Logger } from '../ops/log.js';
 import { UsageError } from './exit-codes.js';
 import { progressReporter } from './progress.js';
@@ -58,8 +59,7 @@ export async function runPullCommand(o: PullCommandOptions, logger: Logger): Pro
         progress.stop();
         // one write per batch: a write per line made the command a third of pullDevice's rate (bench/download.ts)
         if (batch.events.length === 0) return;
-        const lines = `${batch.events.map((e) => JSON.stringify(e)).join('\n')}\n`;
-        if (!out.write(lines)) await once(out, 'drain');
+        if (!out.write(punchEventLines(batch.events))) await once(out, 'drain');
       },
     );
   } catch (err) {
