@@ -66,7 +66,11 @@ t.test(
     });
     const text = await runCli(['status', '--config', config]);
     t.match(text.output, /STORE WRITES FAILING since .*No space left on device/);
-    t.match(await (await fetch(`${base}/`)).text(), /STORE WRITES FAILING/, 'and the status page');
+    t.match(
+      await (await fetch(`${base}/`)).text(),
+      /data-stage="store" data-level="failing">.*writes failing since .*No space left on device/,
+      'and the ops page, in red',
+    );
     await until(
       'retained health says so',
       () => JSON.parse(collector.retained.get('x05/v1/full/gateway/health') ?? '{}').write_failing === true,
