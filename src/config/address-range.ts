@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { AddressEntryError } from './config-error.js';
 
 /**
  * Where a terminal may be found again after its DHCP lease moved it: `discover` entries in the device
@@ -62,7 +63,7 @@ export function expandDiscover(entries: readonly string[]): string[] {
   const hosts = new Set<string>();
   for (const entry of entries) {
     const problem = discoverEntryProblem(entry);
-    if (problem) throw new RangeError(`discover entry ${entry}: ${problem}`);
+    if (problem) throw new AddressEntryError(entry, problem);
     const s = span(entry);
     if (s === undefined || 'problem' in s) hosts.add(entry);
     else for (let n = s.first; n <= s.last; n++) hosts.add(intToIpv4(n));

@@ -1,10 +1,11 @@
 import { BlockList, isIP } from 'node:net';
+import { AddressEntryError } from './config-error.js';
 
-/** An address or `address/prefix` added to `list`; throws a RangeError naming what is wrong. */
+/** An address or `address/prefix` added to `list`; throws an AddressEntryError naming what is wrong. */
 function addEntry(list: BlockList, entry: string): void {
   const [address = '', prefix, extra] = entry.trim().split('/');
   const family = isIP(address);
-  if (family === 0 || extra !== undefined) throw new RangeError(`"${entry}" is not an IP address or CIDR`);
+  if (family === 0 || extra !== undefined) throw new AddressEntryError(entry, 'not an IP address or CIDR');
   const type = family === 4 ? 'ipv4' : 'ipv6';
   if (prefix === undefined) {
     list.addAddress(address, type);
@@ -12,11 +13,11 @@ function addEntry(list: BlockList, entry: string): void {
   }
   const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
   if (bits < 0 || bits > (family === 4 ? 32 : 128))
-    throw new RangeError(`"${entry}" has a prefix length out of range`);
+    throw new AddressEntryError(entry, 'prefix length out of range');
   list.addSubnet(address, bits, type);
 }
 
-/** Addresses and CIDR ranges as one list to `check` against; throws a RangeError on a bad entry. */
+/** Addresses and CIDR ranges as one list to `check` against; throws an AddressEntryError on a bad entry. */
 export function parseAllowList(entries: readonly string[]): BlockList {
   const list = new BlockList();
   for (const entry of entries) addEntry(list, entry);
@@ -29,7 +30,8 @@ export function allowedIpProblem(entry: string): string | undefined {
     addEntry(new BlockList(), entry);
     return undefined;
   } catch (err) {
-    return (err as Error).message;
+    if (err instanceof AddressEntryError) return `"${entry}": ${err.problem}`;
+    throw err;
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { discoverEntryProblem } from '../device/address-range.js';
+import { discoverEntryProblem } from './address-range.js';
 import { allowedIpProblem } from './ip-allow-list.js';
 
 const ianaZone = z.string().refine(

@@ -52,6 +52,19 @@ export class DeviceRefusedError extends DeviceError {
   }
 }
 
+/**
+ * A second request on a connection that still waits for an answer. Terminals answer one request at a
+ * time and match answers by reply id, so this is a fault in the caller, refused before anything is sent.
+ */
+export class RequestOverlapError extends DeviceError {
+  constructor(
+    ctx: SessionContext,
+    readonly outstanding: number,
+  ) {
+    super('X05_SESSION', ctx, 0, `request sent while ${commandLabel(outstanding)} is outstanding`);
+  }
+}
+
 /** The connection ended (or could not be made) while a command was outstanding. */
 export class DeviceClosedError extends DeviceError {
   constructor(ctx: SessionContext, offset: number, detail: string, cause?: unknown) {

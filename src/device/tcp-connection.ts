@@ -4,7 +4,13 @@ import { TCP_CHUNK_SIZE } from '../../protocol/zk/buffered-read.js';
 import { Command, nextReplyId } from '../../protocol/zk/commands.js';
 import { encodeTcpPacket, type ZkPacket } from '../../protocol/zk/packet.js';
 import { TcpFramer } from '../../protocol/zk/tcp-framer.js';
-import { DeviceClosedError, DeviceProtocolError, DeviceTimeoutError, type SessionContext } from './errors.js';
+import {
+  DeviceClosedError,
+  DeviceProtocolError,
+  DeviceTimeoutError,
+  RequestOverlapError,
+  type SessionContext,
+} from './errors.js';
 import { connectUdp, type Wire, type WireEvents } from './wire.js';
 
 /**
@@ -49,7 +55,8 @@ export class ZkTcpConnection {
   private readonly framer: Wire['framer'];
   private pending: Pending | undefined;
   private replyId = 0;
-  private closedError: Error | undefined;
+  /** Set once the socket has closed, with the socket's error if it had one. */
+  private closedBy: { cause: Error | undefined } | undefined;
   private currentOffset: number | undefined;
   session = 0;
   device: string;
@@ -155,9 +162,11 @@ export class ZkTcpConnection {
     const replyId = this.replyId;
     this.replyId = nextReplyId(this.replyId);
     const ctx: SessionContext = { device: this.device, command, replyId };
-    if (this.closedError)
-      return Promise.reject(new DeviceClosedError(ctx, this.frameOffset, 'already closed', this.closedError));
-    if (this.pending) throw new Error(`request ${command} while ${this.pending.ctx.command} is outstanding`);
+    if (this.closedBy)
+      return Promise.reject(
+        new DeviceClosedError(ctx, this.frameOffset, 'already closed', this.closedBy.cause),
+      );
+    if (this.pending) throw new RequestOverlapError(ctx, this.pending.ctx.command);
     return new Promise<void>((resolve, reject) => {
       this.pending = { ctx, handler, resolve, reject, timer: this.armTimer(ctx) };
       this.write(this.wire.encode(command, this.session, replyId, data));
@@ -166,7 +175,7 @@ export class ZkTcpConnection {
 
   /** Sends a single packet with no answer expected (event acknowledgements use reply id 0). */
   send(command: number, replyId: number, data?: Uint8Array): void {
-    if (!this.closedError) this.write(this.wire.encode(command, this.session, replyId, data));
+    if (!this.closedBy) this.write(this.wire.encode(command, this.session, replyId, data));
   }
 
   private write(bytes: Buffer): void {
@@ -226,7 +235,7 @@ export class ZkTcpConnection {
 
   private onClose(err?: Error): void {
     this.closed();
-    this.closedError ??= err ?? new Error('closed');
+    this.closedBy ??= { cause: err };
     const pending = this.pending;
     if (!pending) return;
     const truncated = this.framer.finish();

@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { discoverEntryProblem, expandDiscover } from '../../src/device/address-range.js';
+import { discoverEntryProblem, expandDiscover } from '../../src/config/address-range.js';
 import { DevicePoller, type DeviceStatus, type PollerOptions } from '../../src/device/index.js';
 import type { PunchEvent } from '../../src/event/punch-event.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
@@ -87,7 +87,7 @@ t.test(
     t.match(discoverEntryProblem('10.0.0.9-10.0.0.3'), /range/);
     t.match(discoverEntryProblem('10.0.0.300/24'), /CIDR/);
     t.match(discoverEntryProblem('front door'), /not a host/);
-    t.throws(() => expandDiscover(['10.0.0.0/8']), RangeError);
+    t.throws(() => expandDiscover(['10.0.0.0/8']), { code: 'X05_CONFIG', entry: '10.0.0.0/8' });
   },
 );
 
