@@ -13,11 +13,10 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 # Memory for a small board (docs/benchmarks.md): V8 sizes its heap from the host's memory (a 32 MB young
-# generation, an old one left to grow ~4× its live set), so the heap flags keep it near its ~16 MB live set;
-# --no-opt leaves out V8's optimising compiler, whose code and working memory cost ~12 MB while the gateway
-# waits on sockets and disk (a 100,000-punch pull takes ~15 % longer); two malloc arenas instead of one per
-# thread that LevelDB and libuv run on. The V8 flags are on the entrypoint's command line: Node refuses
-# --no-opt in NODE_OPTIONS and exits before running anything (test/config/runtime-settings.test.ts).
+# generation, an old one left to grow ~4× its live set), so the heap flags keep it near its live set;
+# two malloc arenas instead of one per thread that LevelDB and libuv run on. V8's optimising compiler stays
+# on. The flags are on the entrypoint's command line, so a NODE_OPTIONS given at `docker run` adds to them
+# instead of replacing them (test/config/runtime-settings.test.ts starts node as this image does).
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./
@@ -30,5 +29,8 @@ VOLUME /var/lib/x05-gateway
 # 8081 iclock push receiver, 9464 ops endpoint (status, healthz, metrics) when ops.listen is 0.0.0.0:9464
 EXPOSE 8081 9464
 USER node
-ENTRYPOINT ["node", "--no-opt", "--max-semi-space-size=1", "--max-old-space-size=512", "dist/src/cli/main.js"]
-CMD ["demo"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--max-old-space-size=512", "dist/src/cli/main.js"]
+# the gateway with the site's config mounted read-only at this path (its data_dir /var/lib/x05-gateway):
+#   docker run -v "$PWD/site.yaml":/etc/x05-gateway/site.yaml:ro -v x05-store:/var/lib/x05-gateway x05-gateway
+# `docker run --rm x05-gateway demo` runs the demo instead
+CMD ["gateway", "--config", "/etc/x05-gateway/site.yaml"]

@@ -52,9 +52,35 @@ t.test('the unit runs node with the image memory settings, not a copy that drift
   t.equal(unit.env.NODE_ENV, image.env.NODE_ENV);
 });
 
-t.test('why the flags are on the command line: NODE_OPTIONS with --no-opt stops node at once', async (t) => {
-  t.ok(image.nodeArgs.includes('--no-opt'));
-  const r = await runCli(['--help'], { NODE_OPTIONS: image.nodeArgs.join(' ') });
-  t.not(r.code, 0);
-  t.match(r.output, /--no-opt is not allowed in NODE_OPTIONS/);
+/**
+ * V8's status bits for a function (%GetOptimizationStatus, V8 11 as in Node 20): bit 4 is "optimised".
+ * With --no-opt, --jitless or --lite-mode the function stays interpreted, and the bit stays clear.
+ */
+function optimises(runtime: NodeRuntime): boolean {
+  const probe = [
+    'function f(a) { return a + 1 }',
+    '%PrepareFunctionForOptimization(f); f(1); f(2); %OptimizeFunctionOnNextCall(f); f(3);',
+    'console.log(%GetOptimizationStatus(f))',
+  ].join('\n');
+  const out = spawnSync(process.execPath, [...runtime.nodeArgs, '--allow-natives-syntax', '-e', probe], {
+    env: { ...process.env, ...runtime.env },
+    encoding: 'utf8',
+  });
+  if (out.status !== 0) throw new Error(`node ${runtime.nodeArgs.join(' ')} failed: ${out.stderr}`);
+  return (Number(out.stdout) & 0b1_0000) !== 0;
+}
+
+t.test("V8's optimising compiler runs under both deployments' flags", async (t) => {
+  // the probe itself can fail: with --no-opt the same function is never optimised
+  t.notOk(optimises({ nodeArgs: ['--no-opt'], script: '', env: {} }), 'the probe sees --no-opt');
+  t.ok(optimises(image), `the image: ${image.nodeArgs.join(' ')}`);
+  t.ok(optimises(unit), `the unit: ${unit.nodeArgs.join(' ')}`);
+});
+
+t.test("the image's default command is the unit's: the gateway with the site config mounted", async (t) => {
+  t.same(image.command, ['gateway', '--config', '/etc/x05-gateway/site.yaml']);
+  t.same(image.command, unit.args);
+  // `docker run … demo` names the demo instead: still a command of the CLI the image starts
+  const r = await runCli(['demo', '--help'], image.env, image.nodeArgs);
+  t.equal(r.code, 0, r.output);
 });

@@ -16,8 +16,11 @@ function splitAtScript(words: string[], where: string): Pick<NodeRuntime, 'nodeA
 
 const unquote = (v: string) => (v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v);
 
-/** The Docker image's runtime: its last stage's `ENV KEY=value` lines and its `ENTRYPOINT ["node", …]`. */
-export function imageRuntime(dockerfilePath: string): NodeRuntime {
+/**
+ * The Docker image's runtime: its last stage's `ENV KEY=value` lines, its `ENTRYPOINT ["node", …]`, and the
+ * CLI command its `CMD [...]` gives when `docker run` names none.
+ */
+export function imageRuntime(dockerfilePath: string): NodeRuntime & { command: string[] } {
   const dockerfile = readFileSync(dockerfilePath, 'utf8');
   const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
   const env: Record<string, string> = {};
@@ -26,7 +29,9 @@ export function imageRuntime(dockerfilePath: string): NodeRuntime {
   if (!entrypoint) throw new Error(`${dockerfilePath}: no ENTRYPOINT in exec form`);
   const [program, ...words] = JSON.parse(entrypoint) as string[];
   if (program !== 'node') throw new Error(`${dockerfilePath}: ENTRYPOINT runs ${program}, not node`);
-  return { ...splitAtScript(words, dockerfilePath), env };
+  const cmd = /^CMD (\[.*\])$/m.exec(lastStage)?.[1];
+  if (!cmd) throw new Error(`${dockerfilePath}: no CMD in exec form`);
+  return { ...splitAtScript(words, dockerfilePath), env, command: JSON.parse(cmd) as string[] };
 }
 
 /** A systemd unit's runtime: its `Environment=` entries and the node command line of its `ExecStart=`. */
