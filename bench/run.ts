@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<BenchResult[]>> = {
   download: async () => (await import('./download.js')).run(),
   pipeline: async () => (await import('./pipeline.js')).run(),
   outbox: async () => (await import('./outbox.js')).run(),
+  backlog: async () => (await import('./backlog.js')).run(),
   push: async () => (await import('./push.js')).run(),
   import: async () => (await import('./import.js')).run(),
   forwarder: async () => (await import('./forwarder.js')).run(),
