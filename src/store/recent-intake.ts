@@ -33,6 +33,10 @@ export function parseQuarterKey(key: string): QuarterKey {
   return { device: key.slice(0, nul), quarter: Number(key.slice(nul + 1)) };
 }
 
+/**
+ * The counters in memory. The store computes a change before its batch, writes the change's counters in
+ * that batch, and applies it after: the counters on disk always count exactly the punches on disk.
+ */
 export class RecentIntake implements RecentCounts {
   private readonly byDevice = new Map<string, Map<number, number>>();
   /** The quarter up to which old buckets were last dropped: dropping runs once per quarter, not per write. */
