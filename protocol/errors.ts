@@ -12,12 +12,15 @@ export const ERROR_CODES = {
   X05_CLOSED: 'a connection that ended while a reply was awaited',
   X05_SESSION: 'a terminal conversation that went wrong: wrong serial, short chunk, lost terminal',
   X05_CONFIG: 'a configuration file, key or value that cannot be used',
-  X05_STORE: 'the punch store: LevelDB failures, a full disk, a store in use by another process',
+  X05_STORE: 'the punch store: LevelDB failures, a store in use by another process',
+  X05_DISK_FULL:
+    'free space under the floor (store.min_free_mb): new punches are refused and stay on the terminal',
   X05_FRAPPE: 'an answer from Frappe that is not success',
   X05_PAYLOAD: 'an MQTT or HTTP payload that does not match its schema',
   X05_OPS: 'the ops endpoint: cannot bind, cannot be reached, bad request',
   X05_USAGE: 'a command line that cannot run: bad option or argument',
-  X05_ABORTED: 'work given up because its owner is stopping; never shown to an operator',
+  X05_CONTROL:
+    'a signal between parts of the product, never shown to an operator: a retry given up at a stop, a PUBACK held back',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

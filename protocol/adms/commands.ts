@@ -1,3 +1,4 @@
+import { EncodeError } from '../errors.js';
 import { decodePackedTime, encodePackedTime, formatWallTime, parseWallTime } from '../zk/time.js';
 
 /**
@@ -25,14 +26,15 @@ export type AdmsCommand =
   | { kind: 'SET TIME'; wallTime: string };
 
 function spaced(wall: string): string {
-  if (!parseWallTime(wall)) throw new RangeError(`${wall} is not YYYY-MM-DD HH:MM:SS`);
+  if (!parseWallTime(wall))
+    throw new EncodeError('ADMS command', 'wallTime', wall, 'is not YYYY-MM-DD HH:MM:SS');
   return wall.replace('T', ' ');
 }
 
 /** Packed time, the same encoding as TCP record times (adms-push §4.3): 2024-05-06 08:01:15 → 782553675. */
 export function packWallTime(wall: string): number {
   const w = parseWallTime(wall);
-  if (!w) throw new RangeError(`${wall} is not YYYY-MM-DD HH:MM:SS`);
+  if (!w) throw new EncodeError('packed time', 'wallTime', wall, 'is not YYYY-MM-DD HH:MM:SS');
   return encodePackedTime(w);
 }
 

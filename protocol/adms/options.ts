@@ -1,3 +1,5 @@
+import { EncodeError } from '../errors.js';
+
 /**
  * The handshake reply (`GET /iclock/cdata?SN=…&options=all`, adms-push §4.2): a first line
  * `GET OPTION FROM: <SN>` and one `Key=Value` per line, CRLF. Both sides: the gateway encodes it, the
@@ -77,10 +79,20 @@ export function parseOptionsBlock(text: string): ParsedOptionsBlock {
  */
 export function encodeTimeZoneOption(offsetMinutes: number, unit: 'auto' | 'minutes' = 'auto'): number {
   if (!Number.isInteger(offsetMinutes) || Math.abs(offsetMinutes) > 18 * 60)
-    throw new RangeError(`UTC offset ${offsetMinutes} min is not a whole number of minutes within ±18 h`);
+    throw new EncodeError(
+      'TimeZone option',
+      'UTC offset',
+      String(offsetMinutes),
+      'is not whole minutes within ±18 h',
+    );
   if (offsetMinutes % 60 === 0 && (unit === 'auto' || offsetMinutes === 0)) return offsetMinutes / 60;
   if (Math.abs(offsetMinutes) < 25)
-    throw new RangeError(`UTC offset ${offsetMinutes} min would be read as hours by the terminal`);
+    throw new EncodeError(
+      'TimeZone option',
+      'UTC offset',
+      String(offsetMinutes),
+      'minutes would be read as hours',
+    );
   return offsetMinutes;
 }
 

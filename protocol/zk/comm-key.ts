@@ -1,3 +1,4 @@
+import { EncodeError } from '../errors.js';
 /**
  * Comm-key login (zk-tcp §5): after CONNECT answers ACK_UNAUTH, the client proves it knows the numeric
  * key set on the terminal with CMD_AUTH carrying MakeKey(key, session, ticks) — pyzk `make_commkey`,
@@ -19,7 +20,12 @@ function reverseBits32(n: number): number {
 /** The 4-byte CMD_AUTH payload for `key` on `session` (zk-tcp §5 steps 1–5, pyzk's fixtures). */
 export function makeCommKey(key: number, session: number, ticks = DEFAULT_AUTH_TICKS): Buffer {
   if (!Number.isInteger(key) || key < 0 || key > 0xffffffff)
-    throw new RangeError(`comm key must be an integer 0…${COMM_KEY_MAX}`);
+    throw new EncodeError(
+      'CMD_AUTH payload',
+      'comm key',
+      '(redacted)',
+      `is not an integer 0…${COMM_KEY_MAX}`,
+    );
   // step 2: 32-bit wrap (a port without masking fails for keys like 983039 with a large session)
   const k = (reverseBits32(key) + session) >>> 0;
   const b = [k & 0xff, (k >>> 8) & 0xff, (k >>> 16) & 0xff, (k >>> 24) & 0xff];

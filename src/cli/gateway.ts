@@ -165,9 +165,11 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
       housekeeping.stop();
       await publisher.stop();
       // a clean stop says offline itself; bounded, since the broker may be the thing that is down
-      await withTimeout(client.publishAsync(willTopic, 'offline', { qos: 1, retain: true }), 2000).catch(
-        () => {},
-      );
+      await withTimeout(
+        client.publishAsync(willTopic, 'offline', { qos: 1, retain: true }),
+        2000,
+        'offline status',
+      ).catch(() => {});
       await client.endAsync(true);
       await store.close();
     },

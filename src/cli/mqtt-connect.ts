@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { GatewayError } from '../../protocol/errors.js';
 import type { BrokerConfig } from '../config/schema.js';
 
 /** MQTT client options from the broker section of a config; the password never reaches a log line. */
@@ -19,10 +20,20 @@ export function connectBroker(b: BrokerConfig, extra: IClientOptions = {}): Mqtt
   return mqtt.connect(b.url, brokerOptions(b, extra));
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** The broker did not finish `operation` in time (the last will before a stop, say). */
+export class BrokerTimeoutError extends GatewayError {
+  constructor(
+    readonly operation: string,
+    readonly timeoutMs: number,
+  ) {
+    super('X05_TIMEOUT', `broker: ${operation} not done within ${timeoutMs} ms`);
+  }
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, operation: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expire = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new BrokerTimeoutError(operation, ms)), ms);
   });
   return Promise.race([p, expire]).finally(() => clearTimeout(timer));
 }

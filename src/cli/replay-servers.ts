@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { createServer, isIPv6, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { TcpFramer } from '../../protocol/zk/tcp-framer.js';
 import { UdpDeframer } from '../../protocol/zk/udp-datagram.js';
 import type { Logger } from '../ops/log.js';
@@ -31,8 +31,8 @@ export async function listenTcp(script: DeviceScript, o: ListenOptions): Promise
   });
   server.listen(o.port, o.host);
   await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('replay device has no TCP address');
+  // a TCP server listening on a host and port always has an AddressInfo
+  const address = server.address() as AddressInfo;
   return {
     host: address.address,
     port: address.port,

@@ -1,4 +1,5 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
+import { GatewayError } from '../../protocol/errors.js';
 
 /** One message in hand: its PUBACK goes out once it and every message received before it are done. */
 export interface AckSlot {
@@ -142,7 +143,12 @@ export class AckWindow {
 }
 
 /** Not a failure: tells mqtt.js's publish handler to skip its own PUBACK (see AckWindow). */
-const PUBACK_DEFERRED = new Error('PUBACK deferred until Frappe holds the punch');
+class PubackDeferred extends GatewayError {
+  constructor() {
+    super('X05_CONTROL', 'PUBACK deferred until Frappe holds the punch');
+  }
+}
+const PUBACK_DEFERRED = new PubackDeferred();
 
 interface PacketWriter {
   connected: boolean;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GatewayError } from '../../protocol/errors.js';
 import { FrappeError } from '../frappe/errors.js';
 import type { Logger } from '../ops/log.js';
 import { type RetryPolicy, retryDelayMs } from './backoff.js';
@@ -16,9 +17,9 @@ export interface RetryDeps {
 }
 
 /** The stop or the connection loss that ended a retry loop; the messages stay unacknowledged. */
-export class Aborted extends Error {
+export class Aborted extends GatewayError {
   constructor() {
-    super('aborted');
+    super('X05_CONTROL', 'retry given up: the forwarder stops or lost the message');
   }
 }
 

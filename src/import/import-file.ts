@@ -7,6 +7,7 @@ import { type CsvMapping, csvColumns, parseCsvRecord } from '../../protocol/attl
 import { parseDatLine } from '../../protocol/attlog/dat-line.js';
 import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
 import type { AcceptResult } from '../store/punch-store.js';
+import { ImportSetupError } from './import-setup-error.js';
 
 /** Where imported punches go; PunchStore implements it. */
 export interface ImportSink {
@@ -73,7 +74,11 @@ export function formatOf(file: string): ImportFormat {
 export async function importFile(o: ImportOptions): Promise<ImportSummary> {
   const format = o.format ?? formatOf(o.file);
   if (format === 'csv' && !o.csv)
-    throw new TypeError('a CSV import needs a column mapping with a date order');
+    throw new ImportSetupError(
+      basename(o.file),
+      'import.csv.date_order',
+      'a CSV import needs its column mapping and date order',
+    );
   const total = (await stat(o.file)).size;
   const summary: ImportSummary = {
     file: basename(o.file),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CsvMapping } from '../../protocol/attlog/csv-row.js';
 import type { Logger } from '../ops/log.js';
 import { formatOf, type ImportSink, type ImportSummary, importFile } from './import-file.js';
+import { ImportSetupError } from './import-setup-error.js';
 
 export interface FileDevice {
   serial: string;
@@ -102,11 +103,17 @@ export class FolderWatcher {
     const device = this.o.resolveDevice(name);
     try {
       if (!device)
-        throw new Error(
-          `no device for ${name}: name it <SERIAL>_attlog.dat or map its prefix in import.devices`,
+        throw new ImportSetupError(
+          name,
+          'import.devices',
+          `no device for ${name}: name it <SERIAL>_attlog.dat or map its prefix`,
         );
       if (formatOf(name) === 'csv' && !this.o.csv)
-        throw new Error('CSV files need import.csv.date_order in the config');
+        throw new ImportSetupError(
+          name,
+          'import.csv.date_order',
+          'a CSV file needs its column mapping and date order',
+        );
       const summary = await importFile({
         file: path,
         device: device.serial,

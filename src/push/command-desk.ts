@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AdmsCommand } from '../../protocol/adms/commands.js';
+import { GatewayError } from '../../protocol/errors.js';
 import { parseWallTime, wallTimeProblem } from '../../protocol/zk/time.js';
 import type { CommandOutcome, QueuedCommand } from './command-queue.js';
 import type { PushServer } from './push-server.js';
@@ -32,14 +33,13 @@ export interface DeviceCommands {
 }
 
 /** Why a command request was not queued: the field (`device`, `command.start` …) and the reason. */
-export class CommandRequestError extends Error {
+export class CommandRequestError extends GatewayError {
   constructor(
     readonly field: string,
     readonly reason: string,
     readonly status: 400 | 404,
   ) {
-    super(`${field}: ${reason}`);
-    this.name = 'CommandRequestError';
+    super('X05_OPS', `${field}: ${reason}`);
   }
 }
 

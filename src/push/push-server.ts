@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GatewayError } from '../../protocol/errors.js';
 import { plainAddress } from '../config/ip-allow-list.js';
 import { type Logger, redactUrl } from '../ops/log.js';
 import { PushAdmission } from './admission.js';
@@ -55,7 +56,12 @@ const DEFAULT_SETTINGS: PushSettings = {
   timeZoneUnit: 'auto',
 };
 
-class BodyTooLarge extends Error {}
+/** A push request whose body is over push.max_body_kb; answered 413 and counted. */
+class BodyTooLarge extends GatewayError {
+  constructor(readonly limit: number) {
+    super('X05_REFUSED', `push body over ${limit} bytes`);
+  }
+}
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   // old firmware posts without a Content-Type (§2.1): always read the raw bytes
@@ -63,7 +69,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new BodyTooLarge();
+    if (size > limit) throw new BodyTooLarge(limit);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
@@ -172,7 +178,7 @@ export async function startPushServer(o: PushServerOptions): Promise<PushServer>
     const declared = Number(req.headers['content-length'] ?? 0);
     let body: Buffer;
     try {
-      if (declared > limit) throw new BodyTooLarge();
+      if (declared > limit) throw new BodyTooLarge(limit);
       body = await readBody(req, limit);
     } catch (err) {
       if (!(err instanceof BodyTooLarge)) throw err;

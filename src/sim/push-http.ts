@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { PushAnswerTimeoutError } from './sim-error.js';
 
 export interface PushHttpReply {
   status: number;
@@ -50,7 +51,9 @@ export class PushHttp {
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      req.on('timeout', () =>
+        req.destroy(new PushAnswerTimeoutError(String(new URL(path, this.base)), this.timeoutMs)),
+      );
       req.on('error', reject);
       req.end(payload);
     });

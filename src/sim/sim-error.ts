@@ -10,3 +10,13 @@ export class SimulatorOptionError extends GatewayError {
     super('X05_USAGE', `simulator option ${option}: ${detail}`);
   }
 }
+
+/** The gateway's push receiver did not answer the simulated terminal's request in time. */
+export class PushAnswerTimeoutError extends GatewayError {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super('X05_TIMEOUT', `no answer from ${url} within ${timeoutMs} ms`);
+  }
+}

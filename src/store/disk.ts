@@ -1,5 +1,6 @@
 import { readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GatewayError } from '../../protocol/errors.js';
 
 export interface DiskUsage {
   /** Bytes the store's files take. */
@@ -38,13 +39,13 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /** Raised inside StoreError when new punches would leave less free space than the configured floor. */
-export class DiskFullError extends Error {
-  readonly code = 'DISK_FULL';
+export class DiskFullError extends GatewayError {
   constructor(
     readonly freeBytes: number,
     readonly floorBytes: number,
   ) {
     super(
+      'X05_DISK_FULL',
       `only ${Math.floor(freeBytes / 1048576)} MiB free, below the ${Math.floor(floorBytes / 1048576)} MiB floor`,
     );
   }

@@ -62,7 +62,7 @@ t.test('a nearly full disk refuses new punches loudly and stores nothing', async
     op: 'write',
     key: 'disk',
     path: dir,
-    cause: { code: 'DISK_FULL' },
+    cause: { code: 'X05_DISK_FULL' },
   });
   t.equal(store.outboxDepth, 0);
   t.equal((await store.readOutbox(10)).length, 0);

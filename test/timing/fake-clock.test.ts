@@ -168,7 +168,7 @@ t.test('disk guard: free space read at most once a second', { skip: tmpfsSkip },
   await clock.tickAsync(200);
   await t.rejects(
     guard.check(),
-    { code: 'DISK_FULL', floorBytes: 3 << 20 },
+    { code: 'X05_DISK_FULL', floorBytes: 3 << 20 },
     'after it: read again and refused',
   );
 });
