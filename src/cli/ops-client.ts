@@ -32,9 +32,9 @@ export async function askGateway(
       : { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } }),
     signal: AbortSignal.timeout(5000),
   }).catch((err: unknown) => {
-    throw new OpsUnreachableError(base, err);
+    throw new OpsUnreachableError(base, (err as Error).message, err);
   });
-  if (res.status >= 500) throw new OpsUnreachableError(base, new Error(`HTTP ${res.status}`));
+  if (res.status >= 500) throw new OpsUnreachableError(base, `HTTP ${res.status}`);
   const json = (res.headers.get('content-type') ?? '').includes('json');
   return { status: res.status, body: json ? await res.json() : await res.text() };
 }

@@ -64,10 +64,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
-    if (size > BODY_LIMIT) throw new SyntaxError(`body over ${BODY_LIMIT} bytes`);
+    if (size > BODY_LIMIT) throw new OpsRequestError(`over ${BODY_LIMIT} bytes`);
     chunks.push(c);
   }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new OpsRequestError(`is not JSON: ${(err as Error).message}`, err);
+  }
 }
 
 export interface OpsServer {
@@ -90,13 +94,23 @@ export class OpsListenError extends GatewayError {
 export class OpsUnreachableError extends GatewayError {
   constructor(
     readonly url: string,
-    cause: unknown,
+    /** What happened instead of an answer: the socket error, or the HTTP status of a failing endpoint. */
+    readonly reason: string,
+    cause?: unknown,
   ) {
-    super(
-      'X05_OPS',
-      `no gateway answers at ${url} (${(cause as Error).message}); is it running, with ops.listen set?`,
-      { cause },
-    );
+    super('X05_OPS', `no gateway answers at ${url} (${reason}); is it running, with ops.listen set?`, {
+      cause,
+    });
+  }
+}
+
+/** A request body the ops endpoint will not read: too large, or not JSON (answered 400). */
+export class OpsRequestError extends GatewayError {
+  constructor(
+    readonly reason: string,
+    cause?: unknown,
+  ) {
+    super('X05_OPS', `request body ${reason}`, { cause });
   }
 }
 
@@ -141,7 +155,8 @@ export async function startOpsServer<S>(o: OpsServerOptions<S>): Promise<OpsServ
     try {
       body = await readJson(req);
     } catch (err) {
-      return json(res, { status: 400, body: { error: `body: ${(err as Error).message}` } });
+      if (!(err instanceof OpsRequestError)) throw err;
+      return json(res, { status: 400, body: { error: err.message } });
     }
     return json(res, action.post(body));
   };

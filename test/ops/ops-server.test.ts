@@ -58,7 +58,7 @@ t.test('routes, methods and actions of the ops endpoint', async (t) => {
   t.same(posted, [{ a: 1 }]);
   const bad = await post('{not json');
   t.equal(bad.status, 400);
-  t.match(await bad.json(), { error: /^body: / });
+  t.match(await bad.json(), { error: /^request body is not JSON: / });
   const huge = await post(JSON.stringify({ s: 'x'.repeat(70_000) }));
   t.equal(huge.status, 400, 'a body over 64 KiB is refused');
   // what a web page in the gateway machine's browser could send without a preflight
