@@ -38,13 +38,51 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-/** The wall clock of `instantMs` in `zone`, as if that wall time were UTC (for offset arithmetic). */
-function wallAsUtc(instantMs: number, zone: string): number {
+/** The wall clock of `instantMs` in `zone` as ICU tells it, as if that wall time were UTC. */
+function icuWallAsUtc(instantMs: number, zone: string): number {
   const p: Record<string, number> = {};
   for (const part of formatter(zone).formatToParts(instantMs)) {
     if (part.type !== 'literal') p[part.type] = Number(part.value);
   }
   return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+}
+
+const HOUR_MS = 3_600_000;
+/** Per zone, hours cached at most: a year and a half of distinct hours, well under 1 MB. */
+const MAX_CACHED_HOURS = 15_000;
+/** Per zone, UTC hour number → the zone's offset all through that hour, or null for an hour it changes in. */
+const hourOffsets = new Map<string, Map<number, number | null>>();
+
+/**
+ * `zone`'s offset from UTC at `secondMs` (a whole second). An ICU call (formatToParts) costs microseconds
+ * and the store checks every punch's time, the forwarder converts each to the site's zone, so an offset is
+ * asked of ICU twice per UTC hour and zone, at the hour's first and last second: equal, no zone changes
+ * offset twice within an hour, so it holds for the whole hour; different, that hour's instants are each
+ * asked of ICU.
+ */
+function offsetAt(secondMs: number, zone: string): number {
+  let hours = hourOffsets.get(zone);
+  if (!hours) {
+    hours = new Map();
+    hourOffsets.set(zone, hours);
+  }
+  const hour = Math.floor(secondMs / HOUR_MS);
+  let offset = hours.get(hour);
+  if (offset === undefined) {
+    const first = hour * HOUR_MS;
+    const last = first + HOUR_MS - 1000;
+    const atFirst = icuWallAsUtc(first, zone) - first;
+    offset = icuWallAsUtc(last, zone) - last === atFirst ? atFirst : null;
+    if (hours.size >= MAX_CACHED_HOURS) hours.clear();
+    hours.set(hour, offset);
+  }
+  return offset ?? icuWallAsUtc(secondMs, zone) - secondMs;
+}
+
+/** The wall clock of `instantMs` in `zone`, to the second, as if that wall time were UTC (for offset arithmetic). */
+function wallAsUtc(instantMs: number, zone: string): number {
+  const second = Math.floor(instantMs / 1000) * 1000;
+  return second + offsetAt(second, zone);
 }
 
 function offsetMs(instantMs: number, zone: string): number {
