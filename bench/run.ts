@@ -18,6 +18,8 @@ const benches: Record<string, () => Promise<BenchResult[]>> = {
   import: async () => (await import('./import.js')).run(),
   forwarder: async () => (await import('./forwarder.js')).run(),
   realtime: async () => (await import('./realtime.js')).run(),
+  'punch-event': async () => (await import('./punch-event.js')).run(),
+  start: async () => (await import('./start.js')).run(),
 };
 
 const wanted = process.argv.slice(2);
