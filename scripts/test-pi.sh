@@ -25,13 +25,14 @@ fail() {
   exit 1
 }
 
-# runs "$@" and records how long it took under the label $1
+# runs "$@" and prints how long it took under the label $1, again in the closing summary
 timed() {
   local label=$1 start
   shift
   start=$(date +%s.%N)
   "$@"
   figures+=("$(printf '%-28s %7.1f s' "$label" "$(echo "$(date +%s.%N) - $start" | bc)")")
+  echo "${figures[-1]}"
 }
 
 # runs a command in a rootfs with /proc and /dev mounted in a private mount namespace, so nothing stays
