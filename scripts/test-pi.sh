@@ -83,7 +83,8 @@ build() {
 # the base system, made once per architecture and kept in the cache; a half-made one is never reused
 make_rootfs() {
   local arch=$1 dir=$2
-  rm -rf "$dir.partial"
+  # a debootstrap killed mid-way can leave the host's /proc or /sys mounted inside: never delete through them
+  rm -rf --one-file-system "$dir.partial" || fail "unmount what is still mounted under $dir.partial"
   debootstrap --arch="$arch" --variant=minbase --include=ca-certificates \
     "$release" "$dir.partial" "$mirror" >"$cache/$arch.debootstrap.log" 2>&1 ||
     fail "debootstrap $arch failed: see $cache/$arch.debootstrap.log"
