@@ -40,10 +40,11 @@ import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 import { decodeAttlogSlots, slotCount } from '../protocol/zk/attlog-dataset.js';
 import { runPullCommand } from '../src/cli/pull-command.js';
-import { DevicePoller, type PunchSink } from '../src/device/poller.js';
+import { DevicePoller } from '../src/device/poller.js';
 import { pullDevice } from '../src/device/pull.js';
 import { BATCH_SLOTS } from '../src/device/punch-batches.js';
 import { DeviceSession } from '../src/device/session.js';
+import type { PunchSink } from '../src/event/punch-sink.js';
 import { startSimulator } from '../src/sim/server.js';
 import { PunchStore } from '../src/store/punch-store.js';
 import { type ChildFigures, measureInChild, peakRssMb } from './decode.js';
@@ -66,7 +67,8 @@ interface ZkLib {
 
 /** The sink of the `gateway` row: counts each batch and lets it go, as a store does once it is written. */
 const droppingSink: PunchSink = {
-  accept: async (events) => ({ stored: events.length, duplicates: 0 }),
+  accept: async (events) => ({ stored: events.length, duplicates: 0, implausible: 0 }),
+  cursor: async () => undefined,
 };
 
 /**
@@ -85,8 +87,9 @@ function liveMemorySink(): { sink: PunchSink; peakMb: () => number } {
       gc();
       const m = process.memoryUsage();
       peak = Math.max(peak, m.heapUsed + m.external);
-      return { stored: events.length, duplicates: 0 };
+      return { stored: events.length, duplicates: 0, implausible: 0 };
     },
+    cursor: async () => undefined,
   };
   return { sink, peakMb: () => peak / 1024 / 1024 };
 }

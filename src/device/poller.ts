@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import type { PunchEvent } from '../event/punch-event.js';
+import type { PunchSink } from '../event/punch-sink.js';
 import type { Logger } from '../ops/log.js';
 import { isLogCursor, type LogCursor } from './log-cursor.js';
 import { type PullOptions, type SyncReport, syncDevice } from './pull.js';
@@ -8,19 +9,6 @@ import type { PunchBatch } from './punch-batches.js';
 import { runRealtimeSession } from './realtime.js';
 import { type AddressStatus, TerminalAddress } from './terminal-address.js';
 import { UidDirectory } from './uid-directory.js';
-
-/**
- * Where punches go; the store implements it. A sync hands its punches over in batches, each with the cursor
- * covering it (punch-batches.ts), and counts as done only once the last `accept` resolves.
- */
-export interface PunchSink {
-  accept(
-    events: readonly PunchEvent[],
-    opts?: { cursor?: { device: string; value: LogCursor & Record<string, string | number> } },
-  ): Promise<{ stored: number; duplicates: number }>;
-  /** The cursor stored with the last sync of a device; without it every sync stores the whole log. */
-  cursor?(device: string): Promise<unknown>;
-}
 
 export interface DeviceStatus extends Partial<AddressStatus> {
   device: string;
@@ -114,7 +102,7 @@ export class DevicePoller {
       ...(opts.discoveryConcurrency ? { concurrency: opts.discoveryConcurrency } : {}),
       ...(opts.transport ? { transport: opts.transport } : {}),
       ...(opts.commKey ? { commKey: opts.commKey } : {}),
-      ...(opts.sink.cursor ? { cursor: (serial: string) => opts.sink.cursor!(serial) } : {}),
+      cursor: (serial: string) => opts.sink.cursor(serial),
     });
   }
 
@@ -150,7 +138,7 @@ export class DevicePoller {
       ...(o.expectedSerial ? { expectedSerial: o.expectedSerial } : {}),
       uidDirectory: this.uidDirectory,
       since: async (serial) => {
-        const c = await o.sink.cursor?.(serial);
+        const c = await o.sink.cursor(serial);
         return isLogCursor(c) ? c : undefined;
       },
       onFrameError: (err) => o.logger.warn({ err, device: o.label }, 'bad frame from terminal skipped'),

@@ -1,8 +1,8 @@
 import { basename, join } from 'node:path';
 import { type CsvMapping, type DateOrder, DEFAULT_CSV_MAPPING } from '../../protocol/attlog/csv-row.js';
 import type { SiteConfig } from '../config/schema.js';
+import type { PunchSink } from '../event/punch-sink.js';
 import type { Logger } from '../ops/log.js';
-import type { ImportSink } from './import-file.js';
 import { type FileDevice, FolderWatcher } from './watch-folder.js';
 
 export function csvMapping(dateOrder: DateOrder): CsvMapping {
@@ -36,7 +36,7 @@ export function resolveFileDevice(cfg: SiteConfig, fileName: string): FileDevice
 /** The gateway's watched folder from the site config's `import` section (none when it is absent). */
 export async function startWatchFromConfig(
   cfg: SiteConfig,
-  sink: ImportSink,
+  sink: PunchSink,
   logger: Logger,
 ): Promise<FolderWatcher | undefined> {
   const i = cfg.import;

@@ -6,13 +6,8 @@ import { LineError } from '../../protocol/adms/line-error.js';
 import { type CsvMapping, csvColumns, parseCsvRecord } from '../../protocol/attlog/csv-row.js';
 import { parseDatLine } from '../../protocol/attlog/dat-line.js';
 import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
-import type { AcceptResult } from '../store/punch-store.js';
+import type { AcceptResult, PunchSink } from '../event/punch-sink.js';
 import { ImportSetupError } from './import-setup-error.js';
-
-/** Where imported punches go; PunchStore implements it. */
-export interface ImportSink {
-  accept(events: readonly PunchEvent[]): Promise<AcceptResult>;
-}
 
 export type ImportFormat = 'attlog' | 'csv';
 
@@ -23,7 +18,7 @@ export interface ImportOptions {
   site: string;
   /** IANA zone of that terminal's clock. */
   timezone: string;
-  sink: ImportSink;
+  sink: PunchSink;
   /** Default from the name: `.csv` → csv, anything else → `*_attlog.dat` layout. */
   format?: ImportFormat;
   /** Required for CSV: the day/month order is never guessed (usb-export §4). */

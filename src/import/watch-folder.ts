@@ -2,8 +2,9 @@ import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CsvMapping } from '../../protocol/attlog/csv-row.js';
+import type { PunchSink } from '../event/punch-sink.js';
 import type { Logger } from '../ops/log.js';
-import { formatOf, type ImportSink, type ImportSummary, importFile } from './import-file.js';
+import { formatOf, type ImportSummary, importFile } from './import-file.js';
 import { ImportSetupError } from './import-setup-error.js';
 
 export interface FileDevice {
@@ -16,7 +17,7 @@ export interface WatchFolderOptions {
   processedDir: string;
   failedDir: string;
   site: string;
-  sink: ImportSink;
+  sink: PunchSink;
   logger: Logger;
   /** The terminal that wrote a file, from its name (`1_attlog.dat`, `<SERIAL>_attlog.dat`); undefined = unknown. */
   resolveDevice: (fileName: string) => FileDevice | undefined;

@@ -1,12 +1,13 @@
 import type { SiteConfig } from '../config/schema.js';
+import type { PunchSink } from '../event/punch-sink.js';
 import type { Logger } from '../ops/log.js';
 import { type PushServer, startPushServer } from './push-server.js';
-import type { PushSink, PushUpload } from './uploads.js';
+import type { PushUpload } from './uploads.js';
 
 /** The gateway's push receiver from the site config's `push` section (none when it is absent). */
 export async function startPushFromConfig(
   cfg: SiteConfig,
-  sink: PushSink,
+  sink: PunchSink,
   logger: Logger,
   onUpload?: (u: PushUpload) => void,
 ): Promise<PushServer | undefined> {

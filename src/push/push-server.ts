@@ -3,12 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { GatewayError } from '../../protocol/errors.js';
 import { plainAddress } from '../config/ip-allow-list.js';
+import type { PunchSink } from '../event/punch-sink.js';
 import { type Logger, redactUrl } from '../ops/log.js';
 import { PushAdmission } from './admission.js';
 import { CommandQueue } from './command-queue.js';
 import type { DeviceState, PushDevice } from './device-state.js';
 import { type PushSettings, type Reply, type RouteContext, route } from './routes.js';
-import { loadCursor, type PushSink, type PushUpload, type UploadCounters } from './uploads.js';
+import { loadCursor, type PushUpload, type UploadCounters } from './uploads.js';
 import { UserNames } from './user-names.js';
 
 export interface PushServerOptions {
@@ -18,7 +19,7 @@ export interface PushServerOptions {
   port?: number;
   site: string;
   devices: readonly PushDevice[];
-  sink: PushSink;
+  sink: PunchSink;
   logger: Logger;
   /** Largest request body; a 100k-record backlog arrives in many posts of ~150 lines (§5.1). Default 8 MiB. */
   bodyLimitBytes?: number;

@@ -3,8 +3,8 @@ import { splitLines } from '../../protocol/adms/fields.js';
 import { LineError } from '../../protocol/adms/line-error.js';
 import { parseOperlogLine } from '../../protocol/adms/operlog.js';
 import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
+import type { AcceptOptions, PunchSink } from '../event/punch-sink.js';
 import type { Logger } from '../ops/log.js';
-import type { AcceptOptions, AcceptResult, DeviceCursor } from '../store/punch-store.js';
 import { type DeviceState, decodeDeviceText } from './device-state.js';
 import {
   judgeStamp,
@@ -13,12 +13,6 @@ import {
   pushCursorKey,
   type StampVerdict,
 } from './push-cursor.js';
-
-/** Where pushed punches go; PunchStore implements it (stamps ride in the same batch as the punches). */
-export interface PushSink {
-  accept(events: readonly PunchEvent[], opts?: AcceptOptions): Promise<AcceptResult>;
-  cursor(device: string): Promise<DeviceCursor | undefined>;
-}
 
 export interface UploadCounters {
   lines: number;
@@ -41,7 +35,7 @@ export interface PushUpload {
 
 export interface UploadContext {
   site: string;
-  sink: PushSink;
+  sink: PunchSink;
   logger: Logger;
   counters: UploadCounters;
   onUpload?: ((u: PushUpload) => void) | undefined;

@@ -6,8 +6,9 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import type { DeviceStatus, PunchSink } from '../../src/device/index.js';
+import type { DeviceStatus } from '../../src/device/index.js';
 import { BATCH_SLOTS } from '../../src/device/punch-batches.js';
+import type { PunchSink } from '../../src/event/punch-sink.js';
 import { type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 import { PunchStore } from '../../src/store/index.js';
 import { simPoller } from '../helpers/sim-poller.js';

@@ -6,8 +6,9 @@
  */
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import type { LogCursor, PunchSink } from '../../src/device/index.js';
+import { isLogCursor, type LogCursor } from '../../src/device/index.js';
 import { BATCH_SLOTS } from '../../src/device/punch-batches.js';
+import type { PunchSink } from '../../src/event/punch-sink.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { PunchStore } from '../../src/store/index.js';
 import { simPoller } from '../helpers/sim-poller.js';
@@ -33,7 +34,10 @@ function recordingSink(store: PunchStore, failAt?: number) {
       if (batches.length + 1 === failAt) throw new Error('power cut before the batch was written');
       const r = await store.accept(events, opts);
       storedSoFar += r.stored;
-      batches.push({ size: events.length, cursor: opts!.cursor!.value, storedSoFar });
+      const cursor = opts!.cursor!.value;
+      if (!isLogCursor(cursor))
+        throw new Error(`the poller stored a cursor that is not a log cursor: ${cursor}`);
+      batches.push({ size: events.length, cursor, storedSoFar });
       return r;
     },
     cursor: (device) => store.cursor(device),
