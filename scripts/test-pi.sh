@@ -27,11 +27,12 @@ fail() {
 
 # runs "$@" and prints how long it took under the label $1, again in the closing summary
 timed() {
-  local label=$1 start
+  local label=$1 start tenths
   shift
-  start=$(date +%s.%N)
+  start=$(date +%s%N)
   "$@"
-  figures+=("$(printf '%-28s %7.1f s' "$label" "$(echo "$(date +%s.%N) - $start" | bc)")")
+  tenths=$((($(date +%s%N) - start) / 100000000))
+  figures+=("$(printf '%-28s %5d.%d s' "$label" $((tenths / 10)) $((tenths % 10)))")
   echo "${figures[-1]}"
 }
 
@@ -51,7 +52,6 @@ host_tools() {
   local missing=()
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v update-binfmts >/dev/null || missing+=(binfmt-support)
-  command -v bc >/dev/null || missing+=(bc)
   for arch in "${arches[@]}"; do
     [ -x "/usr/bin/qemu-${qemu[$arch]}-static" ] || missing+=(qemu-user-static)
   done
