@@ -1,3 +1,5 @@
+import { GatewayError } from '../../protocol/errors.js';
+
 /**
  * Naive wall times and the instants they name in an IANA zone. Terminals stamp naive local time
  * (PunchEvent.device_time); the gateway measures drift with it and the forwarder re-expresses it in the
@@ -89,9 +91,16 @@ function offsetMs(instantMs: number, zone: string): number {
   return wallAsUtc(instantMs, zone) - instantMs;
 }
 
+/** A device wall time that is not `YYYY-MM-DD[T ]HH:MM:SS`: the punch carrying it cannot be placed in time. */
+export class WallTimeError extends GatewayError {
+  constructor(readonly wall: string) {
+    super('X05_RECORD', `not a wall time YYYY-MM-DD[T ]HH:MM:SS: ${JSON.stringify(wall)}`);
+  }
+}
+
 function parseWall(wall: string): number {
   const m = WALL.exec(wall);
-  if (!m) throw new RangeError(`not a wall time YYYY-MM-DD[T ]HH:MM:SS: ${JSON.stringify(wall)}`);
+  if (!m) throw new WallTimeError(wall);
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
   return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
 }
