@@ -2,8 +2,8 @@
  * The per-punch work after decode, on the 100,000 decoded records of one full download, in this process,
  * each the fastest of ROUNDS rounds:
  * - PunchEvents made as a sync makes them (punchEventMaker: sha1 id, the raw hex, the fields);
- * - their JSON lines as `pull` writes them (punchEventLines), a batch of 5,000 at a time and encoded to
- *   UTF-8 as its write does, against JSON.stringify per event;
+ * - their JSON lines as `pull` writes them (punchEventLines, UTF-8 bytes), a batch of 5,000 at a time,
+ *   against JSON.stringify per event joined and encoded to UTF-8 as a write of the text does;
  * - the store's time check of each punch (implausibleTime: wall time → instant in the device's zone),
  *   against one ICU formatToParts call per punch, which each check made three or four of before
  *   wall-clock.ts kept a zone's offset per hour.
@@ -61,8 +61,11 @@ export async function run(): Promise<BenchResult[]> {
   const batches = Array.from({ length: Math.ceil(RECORDS / BATCH_SLOTS) }, (_, i) =>
     events.slice(i * BATCH_SLOTS, (i + 1) * BATCH_SLOTS),
   );
-  const encoded = (text: (batch: PunchEvent[]) => string) => () =>
-    batches.reduce((bytes, batch) => bytes + Buffer.from(text(batch)).length, 0);
+  const encoded = (text: (batch: PunchEvent[]) => string | Buffer) => () =>
+    batches.reduce((bytes, batch) => {
+      const t = text(batch);
+      return bytes + (typeof t === 'string' ? Buffer.from(t) : t).length;
+    }, 0);
   const stringify = rate(
     RECORDS,
     encoded((batch) => `${batch.map((e) => JSON.stringify(e)).join('\n')}\n`),

@@ -41,7 +41,7 @@ t.test('each line is JSON.stringify of its event (fast-check, 2,000 batches)', a
   fc.assert(
     fc.property(
       fc.array(event, { maxLength: 20 }),
-      (events) => punchEventLines(events) === stringified(events),
+      (events) => punchEventLines(events).toString('utf8') === stringified(events),
     ),
     { numRuns: 2000 },
   );
@@ -65,7 +65,7 @@ t.test(
     const events = Array.from({ length: 10_000 }, (_, i) =>
       makePunchEvent({ ...base, userId: `u\t${i % 300}`, punch: i % 6 }),
     );
-    const lines = punchEventLines(events);
+    const lines = punchEventLines(events).toString('utf8');
     t.equal(lines, stringified(events));
     t.same(
       lines
@@ -74,6 +74,25 @@ t.test(
         .map((l) => JSON.parse(l)),
       events,
     );
-    t.equal(punchEventLines([]), '');
+    t.equal(punchEventLines([]).length, 0);
   },
 );
+
+t.test('lines longer than the first guess of their size: the buffer grows, nothing is cut', async (t) => {
+  const events = ['ä', '€', '𝄞', 'x'].map((c, i) =>
+    makePunchEvent({
+      deviceId: 'DEV-1',
+      site: 's',
+      userId: c.repeat(200 + i),
+      deviceTime: '2026-10-13T07:58:33',
+      timezone: 'UTC',
+      punch: 0,
+      verify: 1,
+      source: 'file',
+      receivedAt: new Date(0),
+      clockOffsetS: null,
+      raw: 'x'.repeat(300),
+    }),
+  );
+  t.equal(punchEventLines(events).toString('utf8'), stringified(events));
+});
