@@ -96,7 +96,7 @@ async function forwarderApart(broker: Mosquitto, run: string): Promise<Forwarder
   };
 }
 
-/** The gateway's broker connection (src/cli/gateway.ts): MQTT 5, a persistent session for confirmations. */
+/** The gateway's broker connection (src/app/gateway.ts): MQTT 5, a persistent session for confirmations. */
 function gatewayClient(broker: Mosquitto, run: string): MqttClient {
   return mqtt.connect(broker.url, {
     clientId: `bench-confirm-gateway-${run}`,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
-import { startGateway } from '../src/cli/gateway.js';
+import { startGateway } from '../src/app/gateway.js';
 import { SiteConfigSchema } from '../src/config/schema.js';
 import { pullDevice } from '../src/device/pull.js';
 import { startForwarder } from '../src/forwarder/forwarder.js';

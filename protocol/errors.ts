@@ -31,6 +31,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
  */
 export class GatewayError extends Error {
   readonly code: ErrorCode;
+  /** What the operator can do about it, where the error knows better than its code says. */
+  readonly hint: string | undefined;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

@@ -9,6 +9,7 @@ import { GatewayError } from '../errors.js';
  * catalogue stays as it is; `kind` says which layer failed.
  */
 export class CaptureError extends GatewayError {
+  override readonly hint = 'the file is no whole pcap/pcapng capture (tcpdump -w writes one)';
   readonly file: string;
   readonly offset: number;
   readonly kind: 'format' | 'truncated';

@@ -1,11 +1,4 @@
 import { GatewayError } from '../../protocol/errors.js';
-import { CaptureError } from '../../protocol/pcap/capture-error.js';
-import { ConfigError } from '../config/config-error.js';
-import { AuthError, DeviceIdentityError } from '../device/errors.js';
-import { FrappeTlsError } from '../frappe/errors.js';
-import { NoPunchesError } from '../import/no-punches.js';
-import { StoreBusyError } from '../import/store-busy.js';
-import { OpsListenError, OpsUnreachableError } from '../ops/ops-server.js';
 
 const DEBUG_HINT = 'X05_LOG_LEVEL=debug prints the error with its fields and stack';
 
@@ -18,22 +11,7 @@ export function errorLines(err: unknown): string {
 
 function hintFor(err: unknown): string {
   if (!(err instanceof GatewayError)) return errnoHint((err as NodeJS.ErrnoException)?.code);
-  if (err instanceof ConfigError)
-    return err.key
-      ? `fix ${err.key} in ${err.file}; config/site.example.yaml and config/cloud.example.yaml explain every key`
-      : 'check the --config path and that the file is YAML';
-  if (err instanceof OpsUnreachableError)
-    return 'start the gateway (x05-gateway gateway --config site.yaml), or name the one that runs with --config or --url';
-  if (err instanceof OpsListenError) return 'pick a free address for ops.listen, or stop what holds that one';
-  if (err instanceof StoreBusyError) return 'or stop that gateway, then import again';
-  if (err instanceof AuthError)
-    return "give the terminal's comm key: --comm-key, X05_COMM_KEY, or comm_key in the config";
-  if (err instanceof DeviceIdentityError)
-    return 'another terminal now has that address: fix its host (or discover list) or serial in the config';
-  if (err instanceof FrappeTlsError) return "set frappe.ca_file to the CA that signed the site's certificate";
-  if (err instanceof NoPunchesError)
-    return "is it a terminal's *_attlog.dat or CSV export? The lines above (or --json) say why each was rejected";
-  if (err instanceof CaptureError) return 'the file is no whole pcap/pcapng capture (tcpdump -w writes one)';
+  if (err.hint) return err.hint;
   switch (err.code) {
     case 'X05_USAGE':
       // a file named on the command line that cannot be opened: its errno says more than --help

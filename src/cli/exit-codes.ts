@@ -1,5 +1,5 @@
+import type { Logger } from 'pino';
 import { GatewayError } from '../../protocol/errors.js';
-import type { Logger } from '../ops/log.js';
 
 /** design.md: 0 ok, 1 runtime failure, 2 bad usage or config. */
 export const EXIT_OK = 0;

@@ -1,15 +1,21 @@
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { DateOrder } from '../../protocol/attlog/csv-row.js';
-import { loadSiteConfig } from '../config/load.js';
-import type { SiteConfig } from '../config/schema.js';
-import { hostTimeZone, isTimeZone } from '../event/wall-clock.js';
-import { csvMapping, zoneOfSerial } from '../import/from-config.js';
-import { formatOf, type ImportSummary, importFile } from '../import/import-file.js';
-import { NoPunchesError } from '../import/no-punches.js';
-import { isLockedStore, StoreBusyError } from '../import/store-busy.js';
-import type { Logger } from '../ops/log.js';
-import { PunchStore } from '../store/punch-store.js';
+import type { SiteConfig } from '../config/index.js';
+import { loadSiteConfig } from '../config/index.js';
+import { hostTimeZone, isTimeZone } from '../event/index.js';
+import {
+  csvMapping,
+  formatOf,
+  type ImportSummary,
+  importFile,
+  isLockedStore,
+  NoPunchesError,
+  StoreBusyError,
+  zoneOfSerial,
+} from '../import/index.js';
+import { PunchStore } from '../store/index.js';
 import { UsageError } from './exit-codes.js';
 import { progressReporter } from './progress.js';
 

@@ -1,5 +1,5 @@
-import { loadSiteConfig } from '../config/load.js';
-import { OpsUnreachableError, opsUrl } from '../ops/ops-server.js';
+import { loadSiteConfig } from '../config/index.js';
+import { OpsUnreachableError, opsUrl } from '../ops/index.js';
 import { UsageError } from './exit-codes.js';
 import { DEFAULT_OPS_LISTEN } from './options.js';
 

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from 'pino';
 
 export interface Progress {
   update(done: number, total: number): void;

@@ -1,11 +1,16 @@
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import { readConversations, ZK_PORT } from '../../protocol/pcap/index.js';
-import type { Logger } from '../ops/log.js';
+import {
+  carriesRequests,
+  deviceScript,
+  SessionDecoder,
+  startReplayDevice,
+  type ZkConversation,
+  zkTimeline,
+} from '../replay/index.js';
 import { UsageError } from './exit-codes.js';
-import { SessionDecoder } from './replay-decode.js';
-import { deviceScript, startReplayDevice } from './replay-device.js';
-import { carriesRequests, type ZkConversation, zkTimeline } from './replay-timeline.js';
 
 export interface ReplayCommandOptions {
   file: string;

@@ -8,7 +8,12 @@ export class ConfigError extends GatewayError {
     detail: string,
   ) {
     super('X05_CONFIG', `${file}: ${key ? `${key}: ` : ''}${detail}`);
+    this.hint = key
+      ? `fix ${key} in ${file}; config/site.example.yaml and config/cloud.example.yaml explain every key`
+      : 'check the --config path and that the file is YAML';
   }
+
+  override readonly hint: string;
 }
 
 /**

@@ -105,6 +105,8 @@ export class IncompleteChunkError extends DeviceProtocolError {
 
 /** A terminal whose serial differs from the one configured for its address (a swapped or foreign device). */
 export class DeviceIdentityError extends GatewayError {
+  override readonly hint =
+    'another terminal now has that address: fix its host (or discover list) or serial in the config';
   constructor(
     readonly address: string,
     readonly expected: string,
@@ -144,6 +146,8 @@ export class DeviceNotFoundError extends GatewayError {
  * or to CMD_AUTH (a wrong key). Code X05_REFUSED: the terminal refused; `reason` says which case.
  */
 export class AuthError extends DeviceError {
+  override readonly hint =
+    "give the terminal's comm key: --comm-key, X05_COMM_KEY, or comm_key in the config";
   constructor(
     ctx: SessionContext,
     readonly reason: 'key-required' | 'wrong-key',

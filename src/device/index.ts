@@ -1,8 +1,6 @@
-export type { ReadProgress } from './buffered-read.js';
-export * from './errors.js';
-export * from './facts.js';
-export * from './log-cursor.js';
-export * from './poller.js';
-export * from './pull.js';
-export * from './realtime.js';
-export * from './session.js';
+export { AuthError, DeviceIdentityError } from './errors.js';
+export { type DeviceFacts, readUsers } from './facts.js';
+export { isLogCursor, type LogCursor } from './log-cursor.js';
+export { DevicePoller, type DeviceStatus, type PollerOptions } from './poller.js';
+export { type PullResult, pullDevice, type SyncReport, syncDevice } from './pull.js';
+export { runRealtimeSession } from './realtime.js';

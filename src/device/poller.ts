@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
-import type { PunchEvent } from '../event/punch-event.js';
-import type { PunchSink } from '../event/punch-sink.js';
-import type { Logger } from '../ops/log.js';
+import type { PunchEvent, PunchSink } from '../event/index.js';
 import { isLogCursor, type LogCursor } from './log-cursor.js';
 import { type PullOptions, type SyncReport, syncDevice } from './pull.js';
 import type { PunchBatch } from './punch-batches.js';

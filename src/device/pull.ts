@@ -2,8 +2,13 @@ import type { FrameError, RecordError } from '../../protocol/errors.js';
 import type { AttlogSlots } from '../../protocol/zk/attlog-dataset.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
-import { type OwnPunchFacts, type PunchEvent, punchEventMaker } from '../event/punch-event.js';
-import { formatWallTimeIn, wallTimeToInstant } from '../event/wall-clock.js';
+import {
+  formatWallTimeIn,
+  type OwnPunchFacts,
+  type PunchEvent,
+  punchEventMaker,
+  wallTimeToInstant,
+} from '../event/index.js';
 import type { ReadProgress } from './buffered-read.js';
 import { DeviceIdentityError } from './errors.js';
 import { type LogChange, type LogCursor, sliceNew, unchangedSince } from './log-cursor.js';

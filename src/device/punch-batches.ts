@@ -6,7 +6,7 @@ import {
   slotHex,
   trailingBytes,
 } from '../../protocol/zk/attlog-dataset.js';
-import type { OwnPunchFacts, PunchEvent } from '../event/punch-event.js';
+import type { OwnPunchFacts, PunchEvent } from '../event/index.js';
 import { cursorAt, type LogCursor } from './log-cursor.js';
 
 /**

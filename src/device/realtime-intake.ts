@@ -1,5 +1,5 @@
 import { GatewayError } from '../../protocol/errors.js';
-import type { PunchEvent } from '../event/punch-event.js';
+import type { PunchEvent } from '../event/index.js';
 
 /** Stops and restarts reading a terminal's stream (a TCP socket); UDP has none. */
 export interface ReadFlow {

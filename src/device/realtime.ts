@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RecordError } from '../../protocol/errors.js';
 import { decodeRealtimeAttlog, EventFlag } from '../../protocol/zk/realtime-event.js';
-import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
+import { makePunchEvent, type PunchEvent } from '../event/index.js';
 import {
   collect,
   identify,

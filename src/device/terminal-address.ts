@@ -1,6 +1,6 @@
+import type { Logger } from 'pino';
 import { Command } from '../../protocol/zk/commands.js';
-import { expandDiscover } from '../config/address-range.js';
-import type { Logger } from '../ops/log.js';
+import { expandDiscover } from '../config/index.js';
 import { findTerminal } from './discovery.js';
 import { DeviceIdentityError, DeviceNotFoundError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import type { FrappeErrorKind } from '../frappe/errors.js';
+import type { FrappeErrorKind } from '../frappe/index.js';
 
 export interface RetryPolicy {
   /** First delay after a retryable failure (429, 5xx, network, timeout). */

@@ -1,5 +1,5 @@
-import type { PunchEvent } from '../event/punch-event.js';
-import type { BatchItem, CheckinResult, FrappeBatchWriter } from '../frappe/batch-writer.js';
+import type { PunchEvent } from '../event/index.js';
+import type { BatchItem, CheckinResult, FrappeBatchWriter } from '../frappe/index.js';
 import type { AckSlot } from './ack-window.js';
 import type { HeldPunches } from './confirmer.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';

@@ -1,8 +1,6 @@
-import { decodePunchEvent, PayloadError } from '../event/codec.js';
-import type { PunchEvent } from '../event/punch-event.js';
-import { topicLevel } from '../event/topic-level.js';
-import { isTimeZone } from '../event/wall-clock.js';
-import type { FrappeWriter, WriteOutcome } from '../frappe/writer.js';
+import type { PunchEvent } from '../event/index.js';
+import { decodePunchEvent, isTimeZone, PayloadError, topicLevel } from '../event/index.js';
+import type { FrappeWriter, WriteOutcome } from '../frappe/index.js';
 import type { HeldPunches } from './confirmer.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';
 import type { KeySerial } from './key-serial.js';

@@ -1,10 +1,14 @@
-import type { PunchEvent } from '../event/punch-event.js';
-import type { FrappeClient } from '../frappe/client.js';
-import { createMissingDevices, type DeviceFields, readDevices } from '../frappe/device-record.js';
-import { DEVICE_DOCTYPE } from '../frappe/doctype-seed.js';
-import { FrappeError } from '../frappe/errors.js';
-import { mapLimit } from '../frappe/insert-many.js';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from 'pino';
+import type { PunchEvent } from '../event/index.js';
+import type { FrappeClient } from '../frappe/index.js';
+import {
+  createMissingDevices,
+  DEVICE_DOCTYPE,
+  type DeviceFields,
+  FrappeError,
+  mapLimit,
+  readDevices,
+} from '../frappe/index.js';
 import type { TerminalStatus } from './device-status.js';
 import { applyPunch, applyStatus, recordFields, type Terminal, terminalFromRecord } from './terminal-view.js';
 

@@ -1,7 +1,6 @@
 import type { MqttClient } from 'mqtt';
-import { topicLevel } from '../event/topic-level.js';
-import { isTimeZone } from '../event/wall-clock.js';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from 'pino';
+import { isTimeZone, topicLevel } from '../event/index.js';
 
 /**
  * The gateways' retained device statuses. Not shared: a broker sends retained messages to a normal

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
 import { GatewayError } from '../../protocol/errors.js';
-import { FrappeBatchWriter } from '../frappe/batch-writer.js';
-import type { FrappeWriter } from '../frappe/writer.js';
-import { watchBrokerLink } from '../ops/broker-link.js';
-import type { Logger } from '../ops/log.js';
+import type { FrappeWriter } from '../frappe/index.js';
+import { FrappeBatchWriter } from '../frappe/index.js';
+import { watchBrokerLink } from '../ops/index.js';
 import { type AckSlot, AckWindow } from './ack-window.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import { BatchPipeline } from './batch-pipeline.js';

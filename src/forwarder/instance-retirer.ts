@@ -1,5 +1,5 @@
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from 'pino';
 import { forwarderStatusTopic } from './status.js';
 
 export interface RetirerOptions {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
 import { GatewayError } from '../../protocol/errors.js';
-import { FrappeError } from '../frappe/errors.js';
-import type { Logger } from '../ops/log.js';
+import { FrappeError } from '../frappe/index.js';
 import { type RetryPolicy, retryDelayMs } from './backoff.js';
 import type { ForwarderStats } from './stats.js';
 import type { StatusReporter } from './status.js';

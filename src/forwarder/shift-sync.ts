@@ -1,6 +1,6 @@
-import { formatWallTimeIn } from '../event/wall-clock.js';
-import type { FrappeClient } from '../frappe/client.js';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from 'pino';
+import { formatWallTimeIn } from '../event/index.js';
+import type { FrappeClient } from '../frappe/index.js';
 
 export const SHIFT_TYPE_DOCTYPE = 'Shift Type';
 

@@ -1,4 +1,4 @@
-import { topicLevel } from '../event/topic-level.js';
+import { topicLevel } from '../event/index.js';
 
 /**
  * Retained status of one forwarder, one topic per client id: several forwarders share a group, and one

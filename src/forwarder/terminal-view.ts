@@ -1,12 +1,6 @@
-import { implausibleTime } from '../event/plausible-time.js';
-import type { PunchEvent } from '../event/punch-event.js';
-import { formatWallTimeIn, wallTimeToInstant } from '../event/wall-clock.js';
-import {
-  type DeviceFields,
-  type DeviceMode,
-  type DeviceState,
-  modeOfSource,
-} from '../frappe/device-record.js';
+import type { PunchEvent } from '../event/index.js';
+import { formatWallTimeIn, implausibleTime, wallTimeToInstant } from '../event/index.js';
+import { type DeviceFields, type DeviceMode, type DeviceState, modeOfSource } from '../frappe/index.js';
 import type { TerminalStatus } from './device-status.js';
 
 /** The sidebar filter "Not Synced for a Day" (doctype-seed.ts says why it is a field). */

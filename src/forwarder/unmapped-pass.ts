@@ -1,6 +1,6 @@
-import type { FrappeBatchWriter } from '../frappe/batch-writer.js';
-import { retryUnmapped } from '../frappe/unmapped-retry.js';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from 'pino';
+import type { FrappeBatchWriter } from '../frappe/index.js';
+import { retryUnmapped } from '../frappe/index.js';
 import type { BatchPipeline } from './batch-pipeline.js';
 
 /**

@@ -1,5 +1,5 @@
-import { DEFAULT_TIME_BOUNDS, type TimeBounds } from '../event/plausible-time.js';
-import type { PunchEvent } from '../event/punch-event.js';
+import type { PunchEvent } from '../event/index.js';
+import { DEFAULT_TIME_BOUNDS, type TimeBounds } from '../event/index.js';
 import { type BatchItem, type CheckinResult, writeCheckins } from './checkin-stage.js';
 import type { FrappeClient, FrappeDoc } from './client.js';
 import { createMissingDevices, type DeviceDoc, modeOfSource } from './device-record.js';

@@ -1,5 +1,5 @@
-import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/plausible-time.js';
-import type { PunchEvent } from '../event/punch-event.js';
+import type { PunchEvent } from '../event/index.js';
+import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/index.js';
 import type { FrappeClient } from './client.js';
 import { CHECKIN_EVENT_ID } from './doctype-seed.js';
 import type { EmployeeResolver } from './employee-resolver.js';

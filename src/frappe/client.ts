@@ -1,6 +1,5 @@
-import { ConfigError } from '../config/config-error.js';
-import { readPemFile } from '../config/pem-file.js';
-import type { CloudConfig } from '../config/schema.js';
+import type { CloudConfig } from '../config/index.js';
+import { ConfigError, readPemFile } from '../config/index.js';
 import { FrappeError, FrappeTlsError, frappeErrorFromResponse, isTlsFailure } from './errors.js';
 import { type HttpResponse, type HttpTransport, httpTransport } from './http-transport.js';
 

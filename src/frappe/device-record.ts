@@ -1,4 +1,4 @@
-import type { PunchEvent } from '../event/punch-event.js';
+import type { PunchEvent } from '../event/index.js';
 import type { FrappeClient, FrappeDoc } from './client.js';
 import { DEVICE_DOCTYPE } from './doctype-seed.js';
 import type { FrappeError } from './errors.js';

@@ -76,6 +76,7 @@ export class FrappeError extends GatewayError {
 
 /** The TLS layer refused the site (untrusted or mismatched certificate, failed handshake): no request was sent. */
 export class FrappeTlsError extends FrappeError {
+  override readonly hint = "set frappe.ca_file to the CA that signed the site's certificate";
   /** The site's base URL, e.g. `https://hr.example.com`. */
   readonly url: string;
   /** Node's/OpenSSL's code, e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`. */

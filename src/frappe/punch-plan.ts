@@ -1,6 +1,5 @@
-import { isCalendarTime } from '../event/plausible-time.js';
-import type { PunchEvent } from '../event/punch-event.js';
-import { formatWallTimeIn } from '../event/wall-clock.js';
+import type { PunchEvent } from '../event/index.js';
+import { formatWallTimeIn, isCalendarTime } from '../event/index.js';
 import { toSiteTime } from './site-time.js';
 
 /** Custom DocType written by `frappe setup` (design.md, Frappe side). */

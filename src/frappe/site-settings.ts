@@ -1,4 +1,4 @@
-import { isTimeZone } from '../event/wall-clock.js';
+import { isTimeZone } from '../event/index.js';
 import type { FrappeClient } from './client.js';
 import { FrappeError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import type { PunchEvent } from '../event/punch-event.js';
+import type { PunchEvent } from '../event/index.js';
 import type { RawLogStatus } from './punch-plan.js';
 
 /**

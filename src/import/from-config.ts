@@ -1,8 +1,8 @@
 import { basename, join } from 'node:path';
+import type { Logger } from 'pino';
 import { type CsvMapping, type DateOrder, DEFAULT_CSV_MAPPING } from '../../protocol/attlog/csv-row.js';
-import type { SiteConfig } from '../config/schema.js';
-import type { PunchSink } from '../event/punch-sink.js';
-import type { Logger } from '../ops/log.js';
+import type { SiteConfig } from '../config/index.js';
+import type { PunchSink } from '../event/index.js';
 import { type FileDevice, FolderWatcher } from './watch-folder.js';
 
 export function csvMapping(dateOrder: DateOrder): CsvMapping {

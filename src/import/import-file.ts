@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 import { LineError } from '../../protocol/adms/line-error.js';
 import { type CsvMapping, csvColumns, parseCsvRecord } from '../../protocol/attlog/csv-row.js';
 import { parseDatLine } from '../../protocol/attlog/dat-line.js';
-import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
-import type { AcceptResult, PunchSink } from '../event/punch-sink.js';
+import type { AcceptResult, PunchSink } from '../event/index.js';
+import { makePunchEvent, type PunchEvent } from '../event/index.js';
 import { ImportSetupError } from './import-setup-error.js';
 
 export type ImportFormat = 'attlog' | 'csv';

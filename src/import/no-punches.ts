@@ -5,6 +5,8 @@ import { GatewayError } from '../../protocol/errors.js';
  * the wrong columns, rather than an export with a few bad lines. Nothing was stored.
  */
 export class NoPunchesError extends GatewayError {
+  override readonly hint =
+    "is it a terminal's *_attlog.dat or CSV export? The lines above (or --json) say why each was rejected";
   constructor(
     readonly file: string,
     readonly read: number,

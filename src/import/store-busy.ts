@@ -5,6 +5,7 @@ import { GatewayError } from '../../protocol/errors.js';
  * through that gateway, so the file belongs in its watched folder (`import.watch_dir`) instead.
  */
 export class StoreBusyError extends GatewayError {
+  override readonly hint = 'or stop that gateway, then import again';
   constructor(
     readonly path: string,
     cause: unknown,

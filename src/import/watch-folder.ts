@@ -1,9 +1,9 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { CsvMapping } from '../../protocol/attlog/csv-row.js';
-import type { PunchSink } from '../event/punch-sink.js';
-import type { Logger } from '../ops/log.js';
+import type { PunchSink } from '../event/index.js';
 import { formatOf, type ImportSummary, importFile } from './import-file.js';
 import { ImportSetupError } from './import-setup-error.js';
 

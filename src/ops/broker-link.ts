@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
-import { type Logger, redactUrl } from './log.js';
+import type { Logger } from 'pino';
+import { redactUrl } from './log.js';
 
 /** Retry spacing while a broker stays away: the first wait, doubled per attempt up to the cap. */
 export interface BrokerBackoff {

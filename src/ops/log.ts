@@ -2,8 +2,6 @@ import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type PinoPretty from 'pino-pretty';
 
-export type { Logger };
-
 /** Paths that may hold secrets; pino replaces them before a line is written. */
 const REDACT = [
   'password',

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { GatewayError } from '../../protocol/errors.js';
-import { type Logger, redactUrl } from './log.js';
-import { PAGE_CSP } from './page/layout.js';
+import { redactUrl } from './log.js';
 
 /** Stage by stage health; `ok` false answers 503 on /healthz. */
 export interface Health {
@@ -30,7 +30,7 @@ export interface OpsServerOptions<S> {
   status(): Promise<S>;
   /** The status as text for a terminal (`/status?format=text`). */
   statusText(s: S): string;
-  /** The page at `/` (src/ops/page): a whole HTML document that loads nothing from elsewhere. */
+  /** The page at `/` (src/app/page): a whole HTML document that loads nothing from elsewhere. */
   page(): Promise<string>;
   /** Names the process in log lines: `x05-gateway hq`, `x05-forwarder eu-1`. */
   title: string;
@@ -43,6 +43,9 @@ export interface OpsServerOptions<S> {
 }
 
 const BODY_LIMIT = 64 * 1024;
+
+/** What the page at `/` may load: nothing but its own inline style (and data: images, of which it has none). */
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 /**
  * Whether the Host header names this endpoint: an IP address (whatever the machine is reached by on the
@@ -81,6 +84,7 @@ export interface OpsServer {
 
 /** Thrown when ops.listen cannot be bound: names the address so the operator can pick another. */
 export class OpsListenError extends GatewayError {
+  override readonly hint = 'pick a free address for ops.listen, or stop what holds that one';
   readonly key = 'ops.listen';
   constructor(
     readonly listen: string,
@@ -92,6 +96,8 @@ export class OpsListenError extends GatewayError {
 
 /** `x05-gateway status` could not reach a gateway's ops endpoint. */
 export class OpsUnreachableError extends GatewayError {
+  override readonly hint =
+    'start the gateway (x05-gateway gateway --config site.yaml), or name the one that runs with --config or --url';
   constructor(
     readonly url: string,
     /** What happened instead of an answer: the socket error, or the HTTP status of a failing endpoint. */

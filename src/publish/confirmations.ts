@@ -1,9 +1,8 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { PayloadError } from '../event/codec.js';
-import { decodeConfirmation } from '../event/confirmation.js';
-import type { Logger } from '../ops/log.js';
-import type { ConfirmResult } from '../store/punch-store.js';
-import { confirmSubscription, topicLevel } from './topics.js';
+import type { Logger } from 'pino';
+import { decodeConfirmation, PayloadError, topicLevel } from '../event/index.js';
+import type { ConfirmResult } from '../store/index.js';
+import { confirmSubscription } from './topics.js';
 
 /** What the listener needs from the store: remove confirmed entries. */
 export interface Confirmable {

@@ -1,4 +1,4 @@
-export * from './confirm-policy.js';
-export * from './confirmations.js';
-export * from './outbox-publisher.js';
-export * from './topics.js';
+export { DEFAULT_CONFIRM } from './confirm-policy.js';
+export { ConfirmationListener } from './confirmations.js';
+export { OutboxPublisher } from './outbox-publisher.js';
+export { deviceStatusTopic, gatewayHealthTopic, gatewayStatusTopic } from './topics.js';

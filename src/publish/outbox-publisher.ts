@@ -1,10 +1,11 @@
 import type { MqttClient } from 'mqtt';
-import type { Logger } from '../ops/log.js';
-import type { OutboxEntry, SentMark } from '../store/punch-store.js';
+import type { Logger } from 'pino';
+import { topicLevel } from '../event/index.js';
+import type { OutboxEntry, SentMark } from '../store/index.js';
 import { type ConfirmPolicy, confirmWaitMs } from './confirm-policy.js';
 import { NoSubscriberWatch } from './no-subscriber.js';
 import { RateLimiter } from './rate-limiter.js';
-import { punchTopic, topicLevel } from './topics.js';
+import { punchTopic } from './topics.js';
 
 /** What the publisher needs from the store: the queued and overdue entries, and their state changes. */
 export interface Outbox {

@@ -1,4 +1,4 @@
-import { topicLevel } from '../event/topic-level.js';
+import { topicLevel } from '../event/index.js';
 
 /** MQTT topic names (design.md, MQTT). */
 export const punchTopic = (site: string, deviceId: string) => `x05/v1/${site}/${deviceId}/punch`;
@@ -7,6 +7,5 @@ export const gatewayStatusTopic = (site: string) => `x05/v1/${site}/gateway/stat
 /** Retained gateway health: queue depth, disk use, publish counters. */
 export const gatewayHealthTopic = (site: string) => `x05/v1/${topicLevel(site)}/gateway/health`;
 
-export { topicLevel };
 /** What a site's gateway subscribes to: the confirmations of all its devices. */
 export const confirmSubscription = (site: string) => `x05/v1/${site}/+/confirm`;

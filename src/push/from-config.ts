@@ -1,6 +1,6 @@
-import type { SiteConfig } from '../config/schema.js';
-import type { PunchSink } from '../event/punch-sink.js';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from 'pino';
+import type { SiteConfig } from '../config/index.js';
+import type { PunchSink } from '../event/index.js';
 import { type PushServer, startPushServer } from './push-server.js';
 import type { PushUpload } from './uploads.js';
 

@@ -1,6 +1,3 @@
-export * from './command-queue.js';
-export type { DeviceState, PushDevice } from './device-state.js';
-export * from './from-config.js';
-export * from './push-server.js';
-export type { PushSettings } from './routes.js';
-export type { PushUpload } from './uploads.js';
+export { CommandDesk, CommandRequestError, type DeviceCommands } from './command-desk.js';
+export { startPushFromConfig } from './from-config.js';
+export { type PushCounters, type PushServer, startPushServer } from './push-server.js';

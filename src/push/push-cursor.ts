@@ -1,6 +1,6 @@
 import { isPlaceholderStamp } from '../../protocol/adms/options.js';
 import { encodePackedTime, parseWallTime } from '../../protocol/zk/time.js';
-import { formatWallTimeIn } from '../event/wall-clock.js';
+import { formatWallTimeIn } from '../event/index.js';
 
 /**
  * What the gateway keeps per pushing terminal in the store, under `<serial>/push`: the stamps it echoes at

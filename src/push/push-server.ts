@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { GatewayError } from '../../protocol/errors.js';
-import { plainAddress } from '../config/ip-allow-list.js';
-import type { PunchSink } from '../event/punch-sink.js';
-import { type Logger, redactUrl } from '../ops/log.js';
+import { plainAddress } from '../config/index.js';
+import type { PunchSink } from '../event/index.js';
+import { redactUrl } from '../ops/index.js';
 import { PushAdmission } from './admission.js';
 import { CommandQueue } from './command-queue.js';
 import type { DeviceState, PushDevice } from './device-state.js';

@@ -1,7 +1,7 @@
 import { encodeCommandLine, parseDeviceCommandResults } from '../../protocol/adms/commands.js';
 import { encodeOptionsBlock, encodeTimeZoneOption } from '../../protocol/adms/options.js';
 import { encodePackedTime, parseWallTime } from '../../protocol/zk/time.js';
-import { formatWallTimeIn } from '../event/wall-clock.js';
+import { formatWallTimeIn } from '../event/index.js';
 import type { CommandQueue } from './command-queue.js';
 import { type DeviceState, decodeDeviceText, parseInfoParam, parseOptionsUpload } from './device-state.js';
 import type { PushCursor } from './push-cursor.js';

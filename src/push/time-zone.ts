@@ -1,4 +1,4 @@
-import { formatWallTimeIn } from '../event/wall-clock.js';
+import { formatWallTimeIn } from '../event/index.js';
 
 /** UTC offset of an IANA zone at an instant, in minutes (Asia/Kolkata → 330, America/New_York in July → -240). */
 export function zoneOffsetMinutes(zone: string, at: Date = new Date()): number {

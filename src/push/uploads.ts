@@ -1,10 +1,10 @@
+import type { Logger } from 'pino';
 import { parseAdmsAttlogLine } from '../../protocol/adms/attlog-line.js';
 import { splitLines } from '../../protocol/adms/fields.js';
 import { LineError } from '../../protocol/adms/line-error.js';
 import { parseOperlogLine } from '../../protocol/adms/operlog.js';
-import { makePunchEvent, type PunchEvent } from '../event/punch-event.js';
-import type { AcceptOptions, PunchSink } from '../event/punch-sink.js';
-import type { Logger } from '../ops/log.js';
+import type { AcceptOptions, PunchSink } from '../event/index.js';
+import { makePunchEvent, type PunchEvent } from '../event/index.js';
 import { type DeviceState, decodeDeviceText } from './device-state.js';
 import {
   judgeStamp,

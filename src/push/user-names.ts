@@ -1,4 +1,4 @@
-import { PUNCH_BOUNDS } from '../event/punch-event.js';
+import { PUNCH_BOUNDS } from '../event/index.js';
 
 /**
  * Twice the users the larger terminals enrol (≈ 10,000): more is a flood, not a site. At the widest id and

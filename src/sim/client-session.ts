@@ -1,8 +1,8 @@
+import type { Logger } from 'pino';
 import type { AttlogRecord } from '../../protocol/zk/attlog-record.js';
 import { Command, commandLabel } from '../../protocol/zk/commands.js';
 import type { encodePacket, ZkPacket } from '../../protocol/zk/packet.js';
 import { EventFlag } from '../../protocol/zk/realtime-event.js';
-import type { Logger } from '../ops/log.js';
 import { type Answer, type ConnectionState, commandTable, reply } from './commands/index.js';
 import type { SimDevice } from './device.js';
 import { corruptFrame } from './faults.js';

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
 import { encodeTcpPacket } from '../../protocol/zk/packet.js';
 import { TcpFramer } from '../../protocol/zk/tcp-framer.js';
-import type { Logger } from '../ops/log.js';
 import { SimClient } from './client-session.js';
 import type { SimDevice } from './device.js';
 import { FrameWriter } from './frame-writer.js';

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from 'pino';
 import type { SimFaults } from './faults.js';
 
 function drained(socket: Socket): Promise<void> {

@@ -1,9 +1,9 @@
+import type { Logger } from 'pino';
 import { ATTLOG_RECORD_SIZES, type AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import { COMM_KEY_MAX } from '../../protocol/zk/comm-key.js';
 import { HEADER_SIZE } from '../../protocol/zk/packet.js';
 import { MAX_FRAME_LENGTH } from '../../protocol/zk/tcp-framer.js';
 import { parseWallTime, type WallTime, wallTimeProblem } from '../../protocol/zk/time.js';
-import type { Logger } from '../ops/log.js';
 import type { SimFaults } from './faults.js';
 import { SimulatorOptionError } from './sim-error.js';
 

@@ -1,6 +1,6 @@
+import type { Logger } from 'pino';
 import type { AttlogRecord } from '../../protocol/zk/attlog-record.js';
 import type { UserRecord } from '../../protocol/zk/user-record.js';
-import type { Logger } from '../ops/log.js';
 import { loadDatasetFile } from './dataset-file.js';
 import { DeviceClock } from './device-clock.js';
 import { generatePunches, generateUsers } from './generate.js';

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
 import { encodeAdmsAttlogLine } from '../../protocol/adms/attlog-line.js';
 import { encodeDeviceCommandResult, packWallTime, parseCommandLine } from '../../protocol/adms/commands.js';
 import { encodeOperlogUser } from '../../protocol/adms/operlog.js';
 import { isPlaceholderStamp, parseOptionsBlock, parseTimeZoneOption } from '../../protocol/adms/options.js';
 import type { AttlogRecord } from '../../protocol/zk/attlog-record.js';
 import type { UserRecord } from '../../protocol/zk/user-record.js';
-import type { Logger } from '../ops/log.js';
 import { PushHttp } from './push-http.js';
 import { type PushTerminalOptions, pushTerminalDataset } from './push-options.js';
 

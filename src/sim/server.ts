@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { createLogger } from '../ops/log.js';
+import { createLogger } from '../ops/index.js';
 import { serveConnection } from './connection.js';
 import { loadDatasetFile, type SimDataset } from './dataset-file.js';
 import { SimDevice } from './device.js';

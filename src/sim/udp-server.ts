@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
+import type { Logger } from 'pino';
 import { encodePacket } from '../../protocol/zk/packet.js';
 import { UDP_MAX_DATA, UdpDeframer } from '../../protocol/zk/udp-datagram.js';
-import type { Logger } from '../ops/log.js';
 import { SimClient } from './client-session.js';
 import type { SimDevice } from './device.js';
 

@@ -5,7 +5,7 @@
  */
 import { pino } from 'pino';
 import t from 'tap';
-import { startGateway } from '../../src/cli/gateway.js';
+import { startGateway } from '../../src/app/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { PunchCollector } from '../helpers/collector.js';

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { startGateway } from '../../src/cli/gateway.js';
+import { startGateway } from '../../src/app/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
 import type { Forwarder } from '../../src/forwarder/index.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { startGateway } from '../../src/cli/gateway.js';
+import { startGateway } from '../../src/app/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { freePort } from '../helpers/free-port.js';

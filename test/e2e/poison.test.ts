@@ -1,7 +1,7 @@
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import t from 'tap';
-import { startGateway } from '../../src/cli/gateway.js';
+import { startGateway } from '../../src/app/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
 import { freePort } from '../helpers/free-port.js';
 import { Mosquitto } from '../helpers/mosquitto.js';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import t from 'tap';
-import { startForwarderFromConfig } from '../../src/cli/forwarder.js';
+import { startForwarderFromConfig } from '../../src/app/forwarder.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';

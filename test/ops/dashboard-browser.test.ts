@@ -5,7 +5,7 @@ import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import t, { type Test } from 'tap';
-import { startForwarderOps } from '../../src/cli/forwarder-ops.js';
+import { startForwarderOps } from '../../src/app/forwarder-ops.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { spawnCli, stopCli } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import t from 'tap';
-import { startForwarderOps } from '../../src/cli/forwarder-ops.js';
+import { startForwarderOps } from '../../src/app/forwarder-ops.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
 import { runCli } from '../helpers/cli.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';

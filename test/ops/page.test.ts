@@ -1,9 +1,9 @@
 import t from 'tap';
+import { renderFleetPage } from '../../src/app/page/fleet-page.js';
+import { type GatewayPage, gatewayStages, renderGatewayPage } from '../../src/app/page/gateway-page.js';
+import { hourChart, punchHours } from '../../src/app/page/hour-chart.js';
+import { toText } from '../../src/app/page/html.js';
 import type { FleetSite } from '../../src/forwarder/fleet.js';
-import { renderFleetPage } from '../../src/ops/page/fleet-page.js';
-import { type GatewayPage, gatewayStages, renderGatewayPage } from '../../src/ops/page/gateway-page.js';
-import { hourChart, punchHours } from '../../src/ops/page/hour-chart.js';
-import { toText } from '../../src/ops/page/html.js';
 import type { StatusReport } from '../../src/ops/status-report.js';
 import { RecentIntake } from '../../src/store/recent-intake.js';
 

@@ -2,7 +2,7 @@ import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { startGateway } from '../../src/cli/gateway.js';
+import { startGateway } from '../../src/app/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
 import { redactUrl } from '../../src/ops/log.js';
 import { PunchStore } from '../../src/store/index.js';

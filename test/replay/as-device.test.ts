@@ -4,9 +4,9 @@
  * download, and must fail with X05_CLOSED — taking no punch — from a recorded broken session, as it did live.
  */
 import t from 'tap';
-import { deviceScript, startReplayDevice } from '../../src/cli/replay-device.js';
 import { pullDevice } from '../../src/device/pull.js';
 import { runRealtimeSession } from '../../src/device/realtime.js';
+import { deviceScript, startReplayDevice } from '../../src/replay/device.js';
 import { loadCaptures } from './capture-files.js';
 
 for (const c of loadCaptures()) {

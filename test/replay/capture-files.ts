@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readConversations } from '../../protocol/pcap/index.js';
-import { carriesRequests, type ZkConversation } from '../../src/cli/replay-timeline.js';
+import { carriesRequests, type ZkConversation } from '../../src/replay/timeline.js';
 
 export const CAPTURES_DIR = fileURLToPath(new URL('../../captures/', import.meta.url));
 

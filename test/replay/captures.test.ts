@@ -11,7 +11,7 @@ import { readTcpConversations } from '../../protocol/pcap/index.js';
 import { type FrameResult, TcpFramer } from '../../protocol/zk/tcp-framer.js';
 import { UDP_MAX_DATA } from '../../protocol/zk/udp-datagram.js';
 import { replayLines } from '../../src/cli/replay-command.js';
-import { type Side, sideFrames, type ZkConversation } from '../../src/cli/replay-timeline.js';
+import { type Side, sideFrames, type ZkConversation } from '../../src/replay/timeline.js';
 import { REAL_BYTES_DIR, readJsonFixture } from '../helpers/zk-bytes.js';
 import { loadCaptures } from './capture-files.js';
 

@@ -13,7 +13,7 @@ import { readConversations } from '../../protocol/pcap/index.js';
 import { Command } from '../../protocol/zk/commands.js';
 import { encodePacket } from '../../protocol/zk/packet.js';
 import { UdpDeframer } from '../../protocol/zk/udp-datagram.js';
-import { deviceScript, startReplayDevice } from '../../src/cli/replay-device.js';
+import { deviceScript, startReplayDevice } from '../../src/replay/device.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 import { runCli, spawnCli, stopCli, waitForOutput } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';

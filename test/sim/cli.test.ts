@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Command, encodeOptionRequest } from '../../protocol/zk/index.js';
-import { runSimulateCommand } from '../../src/sim/index.js';
+import { runSimulateCommand } from '../../src/cli/simulate-command.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { RawClient } from './raw-client.js';
 
@@ -19,7 +19,7 @@ t.test('runSimulateCommand serves until SIGTERM, logging where it listens', asyn
       'tsx',
       '--input-type=module',
       '-e',
-      `import { runSimulateCommand } from './src/sim/index.ts';
+      `import { runSimulateCommand } from './src/cli/simulate-command.ts';
        await runSimulateCommand({ port: 0, records: 30, users: 4, serial: 'CLI0001', seed: 9, recordSize: 16, paceMs: 0 });`,
     ],
     { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, X05_LOG_LEVEL: 'info' } },

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { untilSignal } from '../../ops/signals.js';
 import { runCommand, UsageError } from '../exit-codes.js';
 import { int } from '../options.js';
+import { untilSignal } from '../signals.js';
 
 interface DemoCommandOptions {
   records: number;
@@ -37,7 +37,7 @@ export function registerDemoCommand(program: Command): void {
         if (o.frappeUrl && (!o.apiKey || !process.env.X05_FRAPPE_API_SECRET)) {
           throw new UsageError('--frappe-url needs --api-key and X05_FRAPPE_API_SECRET');
         }
-        const { startDemo } = await import('../demo.js');
+        const { startDemo } = await import('../../app/demo.js');
         const { follow, ...opts } = o;
         const stop = untilSignal();
         const demo = await startDemo(

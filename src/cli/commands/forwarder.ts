@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { untilSignal } from '../../ops/signals.js';
 import { runCommand, runDaemon } from '../exit-codes.js';
+import { untilSignal } from '../signals.js';
 
 export function registerForwarderCommand(program: Command): void {
   program
@@ -25,8 +25,8 @@ export function registerForwarderCommand(program: Command): void {
             import('../../config/load.js'),
             import('../../frappe/client.js'),
             import('../../frappe/unmapped-retry.js'),
-            import('../forwarder.js'),
-            import('../forwarder-ops.js'),
+            import('../../app/forwarder.js'),
+            import('../../app/forwarder-ops.js'),
           ]);
         const { batchWriterFor, startForwarderFromConfig } = forwarder;
         // a dry run talks to no Frappe, so it needs no secret

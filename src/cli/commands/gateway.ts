@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { untilSignal } from '../../ops/signals.js';
 import { runDaemon } from '../exit-codes.js';
+import { untilSignal } from '../signals.js';
 
 export function registerGatewayCommand(program: Command): void {
   program
@@ -16,7 +16,7 @@ export function registerGatewayCommand(program: Command): void {
       await runDaemon(logger, async () => {
         const [{ loadSiteConfig }, { startGateway }] = await Promise.all([
           import('../../config/load.js'),
-          import('../gateway.js'),
+          import('../../app/gateway.js'),
         ]);
         const cfg = loadSiteConfig(o.config);
         const log = createLogger(cfg.log_level, { site: cfg.site });

@@ -1,6 +1,6 @@
 import { Argument, type Command, Option } from 'commander';
 import type { AdmsCommand } from '../../../protocol/adms/commands.js';
-import type { DeviceCommands } from '../../push/command-desk.js';
+import type { DeviceCommands } from '../../push/index.js';
 import { runCommand, UsageError } from '../exit-codes.js';
 import type { OpsTarget } from '../ops-client.js';
 import { opsUrlOption } from '../options.js';

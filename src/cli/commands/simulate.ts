@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { SimulateCommandOptions } from '../../sim/cli.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
+import type { SimulateCommandOptions } from '../simulate-command.js';
 
 export function registerSimulateCommand(program: Command): void {
   program
@@ -60,12 +60,12 @@ export function registerSimulateCommand(program: Command): void {
       const { push, pushKey, ...tcp } = o;
       await runCommand(logger, async () => {
         if (push)
-          await (await import('../../sim/push-cli.js')).runPushSimulateCommand({
+          await (await import('../push-simulate-command.js')).runPushSimulateCommand({
             ...tcp,
             push,
             ...(pushKey === undefined ? {} : { pushKey }),
           });
-        else await (await import('../../sim/cli.js')).runSimulateCommand(tcp);
+        else await (await import('../simulate-command.js')).runSimulateCommand(tcp);
       });
     });
 }

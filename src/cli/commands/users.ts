@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { DeviceFacts } from '../../device/facts.js';
+import type { DeviceFacts } from '../../device/index.js';
 import { runCommand } from '../exit-codes.js';
 import { int } from '../options.js';
 

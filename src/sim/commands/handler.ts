@@ -1,6 +1,6 @@
+import type { Logger } from 'pino';
 import { Command } from '../../../protocol/zk/commands.js';
 import type { ZkPacket } from '../../../protocol/zk/packet.js';
-import type { Logger } from '../../ops/log.js';
 import type { SimDevice } from '../device.js';
 
 /** What one client connection holds between its requests. */

@@ -1,6 +1,6 @@
-import { createLogger } from '../ops/log.js';
-import { untilSignal } from '../ops/signals.js';
-import { startPushTerminal } from './push-terminal.js';
+import { createLogger } from '../ops/index.js';
+import { startPushTerminal } from '../sim/index.js';
+import { untilSignal } from './signals.js';
 
 export interface PushSimulateOptions {
   push: string;

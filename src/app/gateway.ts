@@ -1,16 +1,20 @@
-import type { SiteConfig } from '../config/schema.js';
-import { DevicePoller, type DeviceStatus } from '../device/poller.js';
-import { startWatchFromConfig } from '../import/from-config.js';
-import type { FolderWatcher } from '../import/watch-folder.js';
-import { watchBrokerLink } from '../ops/broker-link.js';
-import { type Logger, redactUrl } from '../ops/log.js';
-import type { OpsServer } from '../ops/ops-server.js';
-import { ConfirmationListener } from '../publish/confirmations.js';
-import { OutboxPublisher } from '../publish/outbox-publisher.js';
-import { deviceStatusTopic, gatewayStatusTopic, topicLevel } from '../publish/topics.js';
-import { startPushFromConfig } from '../push/from-config.js';
-import type { PushServer } from '../push/push-server.js';
-import { PunchStore } from '../store/punch-store.js';
+import type { Logger } from 'pino';
+import type { SiteConfig } from '../config/index.js';
+import { DevicePoller, type DeviceStatus } from '../device/index.js';
+import { topicLevel } from '../event/index.js';
+import type { FolderWatcher } from '../import/index.js';
+import { startWatchFromConfig } from '../import/index.js';
+import type { OpsServer } from '../ops/index.js';
+import { redactUrl, watchBrokerLink } from '../ops/index.js';
+import {
+  ConfirmationListener,
+  deviceStatusTopic,
+  gatewayStatusTopic,
+  OutboxPublisher,
+} from '../publish/index.js';
+import type { PushServer } from '../push/index.js';
+import { startPushFromConfig } from '../push/index.js';
+import { PunchStore } from '../store/index.js';
 import { startHousekeeping } from './gateway-health.js';
 import { startGatewayOps } from './gateway-ops.js';
 import { connectBroker, withTimeout } from './mqtt-connect.js';

@@ -1,4 +1,4 @@
-import type { FleetSite } from '../../forwarder/fleet.js';
+import type { FleetSite } from '../../forwarder/index.js';
 import { html } from './html.js';
 import { ago, drift, duration, type Level, levelWord, page, type Stage, stageList } from './layout.js';
 

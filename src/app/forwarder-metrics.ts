@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { ForwarderStats } from '../forwarder/stats.js';
+import type { ForwarderStats } from '../forwarder/index.js';
 import { mirrorCounts } from './counter-mirror.js';
 
 /** The forwarder's absolute counts (src/forwarder keeps them; the registry mirrors them). */

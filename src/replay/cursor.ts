@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { Command, commandLabel } from '../../protocol/zk/commands.js';
 import {
   decodePacket,
@@ -8,8 +9,7 @@ import {
   type ZkPacket,
 } from '../../protocol/zk/packet.js';
 import { TcpFramer } from '../../protocol/zk/tcp-framer.js';
-import type { Logger } from '../ops/log.js';
-import type { DeviceScript } from './replay-device.js';
+import type { DeviceScript } from './device.js';
 
 /** The client's acknowledgement of a realtime event: no request, nothing answers it. */
 export const isEventAck = (p: ZkPacket) => p.command === Command.ACK_OK && p.replyId === 0;

@@ -1,10 +1,10 @@
-import type { CloudConfig } from '../config/schema.js';
-import type { Forwarder } from '../forwarder/forwarder.js';
-import { forwarderRegistry } from '../ops/forwarder-metrics.js';
-import type { Logger } from '../ops/log.js';
-import { type Health, type OpsServer, startOpsServerOrLog } from '../ops/ops-server.js';
-import { renderFleetPage } from '../ops/page/fleet-page.js';
-import type { Stage } from '../ops/page/layout.js';
+import type { Logger } from 'pino';
+import type { CloudConfig } from '../config/index.js';
+import type { Forwarder } from '../forwarder/index.js';
+import { type Health, type OpsServer, startOpsServerOrLog } from '../ops/index.js';
+import { forwarderRegistry } from './forwarder-metrics.js';
+import { renderFleetPage } from './page/fleet-page.js';
+import type { Stage } from './page/layout.js';
 
 export interface ForwarderReport {
   share_group: string;

@@ -1,30 +1,28 @@
 import type { MqttClient } from 'mqtt';
-import type { SiteConfig } from '../config/schema.js';
-import type { DeviceStatus } from '../device/poller.js';
-import { hostTimeZone } from '../event/wall-clock.js';
-import { type Logger, redactUrl } from '../ops/log.js';
-import { gatewayRegistry } from '../ops/metrics.js';
+import type { Logger } from 'pino';
+import type { SiteConfig } from '../config/index.js';
+import type { DeviceStatus } from '../device/index.js';
+import { hostTimeZone } from '../event/index.js';
 import {
+  type DeviceReport,
+  formatStatus,
   type Health,
   type JsonReply,
   type OpsAction,
   type OpsServer,
-  startOpsServerOrLog,
-} from '../ops/ops-server.js';
-import { renderGatewayPage } from '../ops/page/gateway-page.js';
-import { type PunchHours, punchHours } from '../ops/page/hour-chart.js';
-import {
-  type DeviceReport,
-  formatStatus,
+  redactUrl,
   type StatusReport,
+  startOpsServerOrLog,
   unconfirmedFigures,
   type WriteErrorReport,
-} from '../ops/status-report.js';
-import type { ConfirmationListener } from '../publish/confirmations.js';
-import type { OutboxPublisher } from '../publish/outbox-publisher.js';
-import { CommandDesk, CommandRequestError } from '../push/command-desk.js';
-import type { PushServer } from '../push/push-server.js';
-import type { PunchStore } from '../store/punch-store.js';
+} from '../ops/index.js';
+import type { ConfirmationListener, OutboxPublisher } from '../publish/index.js';
+import type { PushServer } from '../push/index.js';
+import { CommandDesk, CommandRequestError } from '../push/index.js';
+import type { PunchStore } from '../store/index.js';
+import { gatewayRegistry } from './gateway-metrics.js';
+import { renderGatewayPage } from './page/gateway-page.js';
+import { type PunchHours, punchHours } from './page/hour-chart.js';
 
 export interface GatewayParts {
   store: PunchStore;

@@ -1,4 +1,4 @@
-import type { DeviceReport, StatusReport } from '../status-report.js';
+import type { DeviceReport, StatusReport } from '../../ops/index.js';
 import { hourChart, type PunchHours } from './hour-chart.js';
 import { html } from './html.js';
 import { ago, drift, duration, type Level, levelWord, page, type Stage, stageList } from './layout.js';

@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { GatewayError } from '../../protocol/errors.js';
-import type { BrokerConfig } from '../config/schema.js';
+import type { BrokerConfig } from '../config/index.js';
 
 /** MQTT client options from the broker section of a config; the password never reaches a log line. */
 export function brokerOptions(b: BrokerConfig, extra: IClientOptions = {}): IClientOptions {

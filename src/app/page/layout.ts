@@ -12,9 +12,6 @@ export interface Stage {
 
 const WORD: Record<Level, string> = { ok: 'OK', degraded: 'DEGRADED', failing: 'FAILING' };
 
-/** What the page may load: nothing but its own inline style (and data: images, of which it has none). */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
 // one narrow column that wraps, so a phone (375 px) never scrolls sideways; wider screens get a grid
 const CSS = `
 :root{--ok:#1a7f37;--degraded:#9a6700;--failing:#cf222e;--line:#d0d7de;--muted:#57606a;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#f6f8fa}

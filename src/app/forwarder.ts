@@ -1,14 +1,11 @@
 import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
-import { readPemFile } from '../config/pem-file.js';
-import type { CloudConfig } from '../config/schema.js';
-import { hostTimeZone } from '../event/wall-clock.js';
-import { type Forwarder, startForwarder } from '../forwarder/forwarder.js';
-import { FrappeBatchWriter } from '../frappe/batch-writer.js';
-import { FrappeClient } from '../frappe/client.js';
-import { dryRunWriter } from '../frappe/dry-run-writer.js';
-import { readSiteTimezone } from '../frappe/site-settings.js';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from 'pino';
+import type { CloudConfig } from '../config/index.js';
+import { readPemFile } from '../config/index.js';
+import { hostTimeZone } from '../event/index.js';
+import { type Forwarder, startForwarder } from '../forwarder/index.js';
+import { dryRunWriter, FrappeBatchWriter, FrappeClient, readSiteTimezone } from '../frappe/index.js';
 
 /** The Frappe side from the cloud config: real REST writes, or the same requests printed when `dryRunOut` is given. */
 export async function frappeWriterFor(

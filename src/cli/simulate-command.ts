@@ -1,8 +1,7 @@
-import { createLogger } from '../ops/log.js';
-import { untilSignal } from '../ops/signals.js';
-import type { SimFaults } from './faults.js';
-import type { SimulatorOptions } from './options.js';
-import { startSimulator } from './server.js';
+import { createLogger } from '../ops/index.js';
+import type { SimFaults, SimulatorOptions } from '../sim/index.js';
+import { startSimulator } from '../sim/index.js';
+import { untilSignal } from './signals.js';
 
 export interface SimulateCommandOptions extends Omit<SimulatorOptions, 'logger' | 'faults'> {
   /** pino level; default X05_LOG_LEVEL or info. */

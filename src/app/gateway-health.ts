@@ -1,11 +1,10 @@
 import type { MqttClient } from 'mqtt';
-import type { SiteConfig } from '../config/schema.js';
-import type { Logger } from '../ops/log.js';
-import { unconfirmedFigures } from '../ops/status-report.js';
-import type { OutboxPublisher } from '../publish/outbox-publisher.js';
-import { gatewayHealthTopic } from '../publish/topics.js';
-import type { PunchStore } from '../store/punch-store.js';
-import type { WriteFailure } from '../store/recovery.js';
+import type { Logger } from 'pino';
+import type { SiteConfig } from '../config/index.js';
+import { unconfirmedFigures } from '../ops/index.js';
+import type { OutboxPublisher } from '../publish/index.js';
+import { gatewayHealthTopic } from '../publish/index.js';
+import type { PunchStore, WriteFailure } from '../store/index.js';
 
 const HEALTH_EVERY_MS = 60_000;
 const PRUNE_EVERY_MS = 6 * 3600_000;

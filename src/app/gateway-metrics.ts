@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { DeviceStatus } from '../device/poller.js';
-import type { PushCounters } from '../push/push-server.js';
-import type { DeviceIntake } from '../store/punch-store.js';
+import type { DeviceStatus } from '../device/index.js';
+import type { PushCounters } from '../push/index.js';
+import type { DeviceIntake } from '../store/index.js';
 import { CounterMirror, mirrorCounts } from './counter-mirror.js';
 
 /** What the gateway knows of one terminal: its last status from the device poller. */

@@ -1,5 +1,5 @@
-import { formatWallTimeIn, wallTimeToInstant } from '../../event/wall-clock.js';
-import type { RecentCounts } from '../../store/recent-intake.js';
+import { formatWallTimeIn, wallTimeToInstant } from '../../event/index.js';
+import type { RecentCounts } from '../../store/index.js';
 import { html, type Markup } from './html.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,8 +1,8 @@
+import type { Logger } from 'pino';
 import type { ZkPacket } from '../../protocol/zk/packet.js';
-import type { Logger } from '../ops/log.js';
-import { isEventAck } from './replay-cursor.js';
-import { listenTcp, listenUdp } from './replay-servers.js';
-import { sideFrames, type ZkConversation } from './replay-timeline.js';
+import { isEventAck } from './cursor.js';
+import { listenTcp, listenUdp } from './servers.js';
+import { sideFrames, type ZkConversation } from './timeline.js';
 
 /** One recorded request and what the device sent after it until the next request. */
 export interface RecordedExchange {

@@ -1,11 +1,11 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { type AddressInfo, createServer, isIPv6, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
 import { TcpFramer } from '../../protocol/zk/tcp-framer.js';
 import { UdpDeframer } from '../../protocol/zk/udp-datagram.js';
-import type { Logger } from '../ops/log.js';
-import { isEventAck, ScriptCursor } from './replay-cursor.js';
-import type { DeviceScript, ReplayDevice } from './replay-device.js';
+import { isEventAck, ScriptCursor } from './cursor.js';
+import type { DeviceScript, ReplayDevice } from './device.js';
 
 export interface ListenOptions {
   host: string;

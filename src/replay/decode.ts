@@ -11,7 +11,7 @@ import { decodeFreeSizes } from '../../protocol/zk/free-sizes.js';
 import type { ZkPacket } from '../../protocol/zk/packet.js';
 import { decodeRealtimeAttlog, EventFlag } from '../../protocol/zk/realtime-event.js';
 import { decodeUserRecords } from '../../protocol/zk/user-record.js';
-import type { TimelineEntry } from './replay-timeline.js';
+import type { TimelineEntry } from './timeline.js';
 
 /** One JSON line of `x05-gateway replay`. */
 export type ReplayLine = Record<string, unknown> & { kind: string };
