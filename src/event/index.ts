@@ -10,6 +10,6 @@ export {
   punchEventMaker,
 } from './punch-event.js';
 export type { PunchEvent } from './punch-event-schema.js';
-export type { AcceptOptions, AcceptResult, PunchSink } from './punch-sink.js';
+export type { AcceptOptions, AcceptResult, PunchSink, SourceCursor } from './punch-sink.js';
 export { topicLevel } from './topic-level.js';
 export { formatWallTimeIn, hostTimeZone, isTimeZone, wallTimeToInstant } from './wall-clock.js';

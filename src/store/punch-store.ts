@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AbstractIteratorOptions, AbstractSublevel } from 'abstract-level';
 import type { IteratorOptions } from 'classic-level';
 import { Level } from 'level';
-import type { PunchEvent } from '../event/index.js';
+import type { AcceptOptions, AcceptResult, PunchEvent, PunchSink, SourceCursor } from '../event/index.js';
 import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/index.js';
 import { DiskGuard, type DiskUsage, diskUsage } from './disk.js';
 import { HandedOut } from './handed-out.js';
@@ -12,13 +12,6 @@ import { parseQuarterKey, quarterKey, type RecentCounts, RecentIntake } from './
 import { type WriteFailure, WriteRecovery } from './recovery.js';
 import { DEFAULT_RETENTION, type PruneResult, prune, type RetentionPolicy } from './retention.js';
 import { StoreError, StoreRecoveringError } from './store-error.js';
-
-export interface AcceptResult {
-  stored: number;
-  duplicates: number;
-  /** Of the stored ones, punches whose time cannot be real (kept like the rest, parked downstream). */
-  implausible: number;
-}
 
 /** What the store took from one device since it was opened: for metrics and `x05-gateway status`. */
 export interface DeviceIntake {
@@ -33,17 +26,6 @@ export interface DeviceIntake {
   lastPunch: string | undefined;
   /** Gateway time the newest punch was stored, ms. */
   lastStoredAt: number | undefined;
-}
-
-/**
- * Where a source stands in a device's log (e.g. records read so far, the last record's id). Opaque to the
- * store; written with the last of the punches it covers, once the rest are durable, so it never runs ahead
- * of what is stored.
- */
-export type DeviceCursor = Record<string, string | number | boolean | null>;
-
-export interface AcceptOptions {
-  cursor?: { device: string; value: DeviceCursor };
 }
 
 export interface OutboxEntry {
@@ -157,7 +139,7 @@ const COMPACT_AFTER_REMOVED = 5000;
  * (counters). A new punch enters all of them in one atomic batch written with sync, so a power cut leaves
  * either all or none of it — never a punch queued but not deduplicated, or the reverse.
  */
-export class PunchStore extends EventEmitter {
+export class PunchStore extends EventEmitter implements PunchSink {
   private seq = 0;
   /** Entries not yet acknowledged by the broker. */
   private queued = 0;
@@ -742,9 +724,9 @@ export class PunchStore extends EventEmitter {
   }
 
   /** The cursor last written with `accept` for this device, if any. */
-  async cursor(device: string): Promise<DeviceCursor | undefined> {
+  async cursor(device: string): Promise<SourceCursor | undefined> {
     const json = await this.cursors.get(device);
-    return json === undefined ? undefined : (JSON.parse(json) as DeviceCursor);
+    return json === undefined ? undefined : (JSON.parse(json) as SourceCursor);
   }
 
   async has(id: string): Promise<boolean> {
