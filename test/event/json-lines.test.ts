@@ -96,3 +96,31 @@ t.test('lines longer than the first guess of their size: the buffer grows, nothi
   );
   t.equal(punchEventLines(events).toString('utf8'), stringified(events));
 });
+
+t.test('memory handed back is filled again when large enough, and only then', async (t) => {
+  const make = (n: number, userId: string) =>
+    Array.from({ length: n }, (_, i) =>
+      makePunchEvent({
+        deviceId: 'DEV-1',
+        site: 's',
+        userId,
+        deviceTime: '2026-10-13T07:58:33',
+        timezone: 'UTC',
+        punch: i % 6,
+        verify: 1,
+        source: 'pull',
+        receivedAt: new Date(0),
+        clockOffsetS: 0,
+        raw: 'c400',
+      }),
+    );
+  const first = punchEventLines(make(50, 'a'));
+  const again = make(40, 'b');
+  const second = punchEventLines(again, first.buffer);
+  t.equal(second.buffer, first.buffer, 'the same memory');
+  t.equal(second.toString('utf8'), stringified(again), 'holding the new lines only');
+  const more = make(500, 'c');
+  const third = punchEventLines(more, first.buffer);
+  t.not(third.buffer, first.buffer, 'too small for 500 lines: new memory');
+  t.equal(third.toString('utf8'), stringified(more));
+});
