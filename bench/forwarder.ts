@@ -8,11 +8,12 @@
  */
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
-import { encodePunchEvent, makePunchEvent, type PunchEvent } from '../src/event/index.js';
+import { makePunchEvent, type PunchEvent } from '../src/event/index.js';
 import { startForwarder } from '../src/forwarder/forwarder.js';
 import { FrappeBatchWriter } from '../src/frappe/batch-writer.js';
 import { FrappeClient } from '../src/frappe/client.js';
 import { ADD_LOG_METHOD, planPunch } from '../src/frappe/punch-plan.js';
+import { encodePunchEvent } from '../src/payload/index.js';
 import { FrappeStandin } from '../test/helpers/frappe-standin.js';
 import { Mosquitto } from '../test/helpers/mosquitto.js';
 import { until } from '../test/helpers/until.js';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { discoverEntryProblem } from './address-range.js';
-import { allowedIpProblem } from './ip-allow-list.js';
+import { allowedIpProblem, discoverEntryProblem } from '../address/index.js';
 
 const ianaZone = z.string().refine(
   (tz) => {

@@ -1,4 +1,3 @@
-export { AuthError, DeviceIdentityError } from './errors.js';
 export { type DeviceFacts, readUsers } from './facts.js';
 export { isLogCursor, type LogCursor } from './log-cursor.js';
 export { DevicePoller, type DeviceStatus, type PollerOptions } from './poller.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Command } from '../../protocol/zk/commands.js';
-import { expandDiscover } from '../config/index.js';
+import { expandDiscover } from '../address/index.js';
 import { findTerminal } from './discovery.js';
 import { DeviceIdentityError, DeviceNotFoundError } from './errors.js';
 

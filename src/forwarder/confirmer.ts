@@ -1,4 +1,4 @@
-import { encodeConfirmations, MAX_CONFIRM_IDS } from '../event/index.js';
+import { encodeConfirmations, MAX_CONFIRM_IDS } from '../payload/index.js';
 
 /** Where the delivery stages report a punch Frappe now holds. */
 export interface HeldPunches {

@@ -1,6 +1,7 @@
 import type { PunchEvent } from '../event/index.js';
-import { decodePunchEvent, isTimeZone, PayloadError, topicLevel } from '../event/index.js';
+import { isTimeZone, topicLevel } from '../event/index.js';
 import type { FrappeWriter, WriteOutcome } from '../frappe/index.js';
+import { decodePunchEvent, PayloadError } from '../payload/index.js';
 import type { HeldPunches } from './confirmer.js';
 import { type DeadLetter, deadLetter } from './dead-letter.js';
 import type { KeySerial } from './key-serial.js';

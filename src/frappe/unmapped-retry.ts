@@ -1,5 +1,5 @@
 import type { PunchEvent } from '../event/index.js';
-import { decodePunchEvent } from '../event/index.js';
+import { decodePunchEvent } from '../payload/index.js';
 import type { FrappeBatchWriter, RawLogState } from './batch-writer.js';
 import { INSERT_MANY_MAX } from './insert-many.js';
 import { RAW_LOG_DOCTYPE } from './punch-plan.js';

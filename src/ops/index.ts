@@ -4,7 +4,6 @@ export {
   type Health,
   type JsonReply,
   type OpsAction,
-  OpsListenError,
   type OpsServer,
   OpsUnreachableError,
   opsUrl,

@@ -1,6 +1,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { decodeConfirmation, PayloadError, topicLevel } from '../event/index.js';
+import { topicLevel } from '../event/index.js';
+import { decodeConfirmation, PayloadError } from '../payload/index.js';
 import type { ConfirmResult } from '../store/index.js';
 import { confirmSubscription } from './topics.js';
 

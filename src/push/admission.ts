@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { BlockList } from 'node:net';
-import { onAllowList, parseAllowList, plainAddress } from '../config/index.js';
+import { onAllowList, parseAllowList, plainAddress } from '../address/index.js';
 
 /** How a terminal proves who it is (config `push.devices[]`). */
 export interface PushCredentials {

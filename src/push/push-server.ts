@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../protocol/errors.js';
-import { plainAddress } from '../config/index.js';
+import { plainAddress } from '../address/index.js';
 import type { PunchSink } from '../event/index.js';
 import { redactUrl } from '../ops/index.js';
 import { PushAdmission } from './admission.js';

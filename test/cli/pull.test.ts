@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
-import { decodePunchEvent } from '../../src/event/index.js';
+import { decodePunchEvent } from '../../src/payload/index.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';

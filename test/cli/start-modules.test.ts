@@ -52,3 +52,26 @@ t.test(
     t.same(heavyIn(urls).sort(), ['pino', 'yaml', 'zod']);
   },
 );
+
+t.test(
+  'a pull makes PunchEvents without loading the payload schema, the config loader or the broker',
+  async (t) => {
+    const { startSimulator } = await import('../../src/sim/index.js');
+    const { pino } = await import('pino');
+    const sim = await startSimulator({ records: 50, serial: 'MODS-1', logger: pino({ level: 'silent' }) });
+    t.teardown(() => sim.stop());
+    const out = join(tempDir(t), 'punches.jsonl');
+    const { code, urls } = await modulesLoadedBy(t, [
+      'pull',
+      '--host',
+      sim.host,
+      '--port',
+      String(sim.port),
+      '--out',
+      out,
+    ]);
+    t.equal(code, 0);
+    t.equal(readFileSync(out, 'utf8').trim().split('\n').length, 50, 'the punches were written');
+    t.same(heavyIn(urls).sort(), ['pino'], 'only the logger among the heavy modules');
+  },
+);

@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { discoverEntryProblem, expandDiscover } from '../../src/config/address-range.js';
+import { discoverEntryProblem, expandDiscover } from '../../src/address/address-range.js';
 import { DevicePoller, type DeviceStatus, type PollerOptions } from '../../src/device/index.js';
 import type { PunchEvent } from '../../src/event/punch-event.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';

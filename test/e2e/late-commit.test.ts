@@ -1,7 +1,8 @@
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { encodePunchEvent, makePunchEvent, type PunchEvent } from '../../src/event/index.js';
+import { makePunchEvent, type PunchEvent } from '../../src/event/index.js';
+import { encodePunchEvent } from '../../src/payload/index.js';
 import type { FrappeStandin, StandinOptions } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { standinFor, standinForwarder } from '../helpers/standin-forwarder.js';

@@ -11,8 +11,8 @@ import {
   slotBytes,
   slotHex,
 } from '../../protocol/zk/attlog-dataset.js';
-import { decodePunchEvent, encodePunchEvent } from '../../src/event/codec.js';
 import { makePunchEvent, punchEventId, punchEventMaker } from '../../src/event/punch-event.js';
+import { decodePunchEvent, encodePunchEvent } from '../../src/payload/punch-payload.js';
 import { generatePunches, generateUsers } from '../../src/sim/generate.js';
 
 const receivedAt = new Date(Date.UTC(2026, 10, 30, 12, 0, 0, 123));

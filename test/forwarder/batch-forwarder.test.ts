@@ -1,10 +1,11 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { encodePunchEvent, makePunchEvent, type PunchEvent } from '../../src/event/index.js';
+import { makePunchEvent, type PunchEvent } from '../../src/event/index.js';
 import { formatWallTimeIn } from '../../src/event/wall-clock.js';
 import { type Forwarder, type ForwarderOptions, startForwarder } from '../../src/forwarder/index.js';
 import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
+import { encodePunchEvent } from '../../src/payload/index.js';
 import { FrappeStandin, type StandinOptions } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { until } from '../helpers/until.js';

@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import t from 'tap';
-import { encodePunchEvent, makePunchEvent, type PunchEvent } from '../../src/event/index.js';
+import { makePunchEvent, type PunchEvent } from '../../src/event/index.js';
 import { type Forwarder, type ForwarderOptions, startForwarder } from '../../src/forwarder/index.js';
 import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
+import { encodePunchEvent } from '../../src/payload/index.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { encodePunchEvent, makePunchEvent, PUNCH_BOUNDS } from '../../src/event/index.js';
+import { makePunchEvent, PUNCH_BOUNDS } from '../../src/event/index.js';
 import { readPunch } from '../../src/forwarder/deliver.js';
+import { encodePunchEvent } from '../../src/payload/index.js';
 
 const TOPIC = 'x05/v1/hq/X05-1/punch';
 const LETTER_MAX = 64 * 1024;

@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
-import { encodePunchEvent, makePunchEvent } from '../../src/event/index.js';
+import { makePunchEvent } from '../../src/event/index.js';
+import { encodePunchEvent } from '../../src/payload/index.js';
 
 /**
  * Publishes `count` punches of terminal `device` (default X05-1) at `site` as a gateway would (QoS 1, the

@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import t from 'tap';
-import { encodeConfirmations } from '../../src/event/confirmation.js';
+import { encodeConfirmations } from '../../src/payload/confirmation.js';
 import { ConfirmationListener, DEFAULT_CONFIRM, OutboxPublisher } from '../../src/publish/index.js';
 import { PunchStore } from '../../src/store/index.js';
 import { PunchCollector } from '../helpers/collector.js';

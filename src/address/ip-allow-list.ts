@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { AddressEntryError } from './config-error.js';
+import { AddressEntryError } from './address-entry-error.js';
 
 /** An address or `address/prefix` added to `list`; throws an AddressEntryError naming what is wrong. */
 function addEntry(list: BlockList, entry: string): void {

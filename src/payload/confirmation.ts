@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PayloadError } from './codec.js';
+import { PayloadError } from './punch-payload.js';
 
 /** At most this many ids in one confirmation message (design.md, MQTT). */
 export const MAX_CONFIRM_IDS = 1000;

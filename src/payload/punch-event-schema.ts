@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { PUNCH_BOUNDS, type PunchSource } from './punch-event.js';
+import { PUNCH_BOUNDS, type PunchEvent, type PunchSource } from '../event/index.js';
 
 // The PunchEvent's schema lives apart from the code that makes events: validating a payload is the
-// forwarder's job (codec.ts), and a `pull` or a gateway sync that only makes events does not load zod.
+// receiving side's job (punch-payload.ts), and a `pull` or a gateway sync that only makes events does not
+// load zod.
 
 /** Where a punch was first seen (design.md, PunchEvent). */
 export const PunchSourceSchema = z.enum([
@@ -44,6 +45,9 @@ export const PunchEventSchema = z
      */
     uid_only: z.literal(true).optional(),
   })
-  .strict();
+  .strict() satisfies z.ZodType<PunchEvent>;
 
-export type PunchEvent = z.infer<typeof PunchEventSchema>;
+// the schema accepts exactly the PunchEvent type, both ways: a field added to one and not the other fails here
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaIsPunchEvent: Same<z.infer<typeof PunchEventSchema>, PunchEvent> = true;
+void schemaIsPunchEvent;

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { AddressEntryError } from './config-error.js';
+import { AddressEntryError } from './address-entry-error.js';
 
 /**
  * Where a terminal may be found again after its DHCP lease moved it: `discover` entries in the device

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../protocol/errors.js';
-import { MAX_PUNCH_PAYLOAD_BYTES, type PunchEvent, punchEventId } from './punch-event.js';
+import { MAX_PUNCH_PAYLOAD_BYTES, type PunchEvent, punchEventId } from '../event/index.js';
 import { PunchEventSchema } from './punch-event-schema.js';
 
 /** A payload that is not a valid PunchEvent; `reason` says which field, for the dead-letter topic. */
