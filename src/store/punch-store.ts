@@ -8,6 +8,7 @@ import type { AcceptOptions, AcceptResult, PunchEvent, PunchSink, SourceCursor }
 import { DEFAULT_TIME_BOUNDS, implausibleTime, type TimeBounds } from '../event/index.js';
 import { DiskGuard, type DiskUsage, diskUsage } from './disk.js';
 import { HandedOut } from './handed-out.js';
+import { moveFormerSublevels, SUBLEVELS } from './layout.js';
 import { parseQuarterKey, quarterKey, type RecentCounts, RecentIntake } from './recent-intake.js';
 import { type WriteFailure, WriteRecovery } from './recovery.js';
 import { DEFAULT_RETENTION, type PruneResult, prune, type RetentionPolicy } from './retention.js';
@@ -184,16 +185,16 @@ export class PunchStore extends EventEmitter implements PunchSink {
       this.subs.push(s);
       return s;
     };
-    this.raw = sub('raw');
-    this.dedup = sub('dedup');
-    this.outbox = sub('outbox');
-    this.sent = sub('sent');
-    this.due = sub('due');
-    this.pending = sub('pending');
-    this.meta = sub('meta');
-    this.cursors = sub('cursor');
-    this.age = sub('age');
-    this.quarters = sub('quarters');
+    this.raw = sub(SUBLEVELS.raw);
+    this.dedup = sub(SUBLEVELS.dedup);
+    this.outbox = sub(SUBLEVELS.outbox);
+    this.sent = sub(SUBLEVELS.sent);
+    this.due = sub(SUBLEVELS.due);
+    this.pending = sub(SUBLEVELS.pending);
+    this.meta = sub(SUBLEVELS.meta);
+    this.cursors = sub(SUBLEVELS.cursors);
+    this.age = sub(SUBLEVELS.age);
+    this.quarters = sub(SUBLEVELS.quarters);
     this.recovery = new WriteRecovery(path, {
       serialised: (fn) => this.serialised(fn),
       reopen: () => this.reopen(),
@@ -217,6 +218,12 @@ export class PunchStore extends EventEmitter implements PunchSink {
     }
     const s = new PunchStore(path, db, new DiskGuard(path, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES));
     s.timeBounds = opts.timeBounds ?? DEFAULT_TIME_BOUNDS;
+    await moveFormerSublevels(
+      db,
+      (role) => s[role],
+      (batch) => s.write(batch, 'write', 'layout'),
+      (start, end) => s.compactRange(start, end),
+    );
     await s.load();
     return s;
   }

@@ -1,6 +1,7 @@
 import { Level } from 'level';
 import t from 'tap';
 import { PunchStore } from '../../src/store/index.js';
+import { SUBLEVELS } from '../../src/store/layout.js';
 import { samplePunches } from '../helpers/events.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -84,7 +85,7 @@ t.test('a store written before confirmations gets its per-device index built onc
   // what an earlier version left: the outbox and its counters, no per-device index
   const db = new Level<string, string>(dir);
   await db.open();
-  const pending = db.sublevel<string, string>('pending', { valueEncoding: 'utf8' });
+  const pending = db.sublevel<string, string>(SUBLEVELS.pending, { valueEncoding: 'utf8' });
   for (const key of await pending.keys().all()) await pending.del(key);
   await db.sublevel<string, string>('meta', { valueEncoding: 'utf8' }).del('unconfirmed');
   await db.close();
