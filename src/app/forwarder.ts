@@ -64,12 +64,17 @@ export function batchWriterFor(
   });
 }
 
-/** `x05-gateway forwarder`: the cloud side, MQTT v5 shared subscription → Frappe. */
+/**
+ * `x05-gateway forwarder`: the cloud side, MQTT v5 shared subscription → Frappe. With `dryRunOut` it only
+ * watches (observeOnly) under a client id of its own, so it can run beside the service with the same
+ * config: the same id would take over the service's session, and the service's connection would take it back.
+ */
 export async function startForwarderFromConfig(
   cfg: CloudConfig,
   logger: Logger,
   dryRunOut?: Writable,
 ): Promise<Forwarder> {
+  const clientId = cfg.forwarder?.instance ?? cfg.broker.client_id ?? `x05-forwarder-${hostname()}`;
   return startForwarder({
     brokerUrl: cfg.broker.url,
     username: cfg.broker.username,
@@ -84,7 +89,8 @@ export async function startForwarderFromConfig(
         : undefined,
     },
     // stable across restarts: the broker keeps this client's session and queued punches
-    clientId: cfg.forwarder?.instance ?? cfg.broker.client_id ?? `x05-forwarder-${hostname()}`,
+    clientId: dryRunOut ? `${clientId}-dry-run-${process.pid}` : clientId,
+    observeOnly: dryRunOut !== undefined,
     shareGroup: cfg.share_group,
     topic: cfg.topic,
     sessionExpiryS: cfg.broker.session_expiry_s,

@@ -69,6 +69,13 @@ export interface ForwarderOptions {
    * `staleAfterS` (default 86,400) is marked offline; the write interval and tick are for tests. false = off.
    */
   devices?: DeviceRecordOptions | false | undefined;
+  /**
+   * Watch without taking part (`forwarder --dry-run` beside the running ones): a plain subscription on a
+   * clean session, so the broker hands this client a copy of each new punch and the share group still gets
+   * every one; and nothing goes out — no confirmation (a gateway deletes what is confirmed, so a dry run
+   * confirming would lose those punches), no dead letter, no status, no retirement of other instances.
+   */
+  observeOnly?: boolean;
 }
 
 export interface DeviceRecordOptions {
@@ -119,11 +126,12 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   const inFlight = new Set<Promise<void>>();
   const dlTopic = opts.deadLetterTopic ?? DEAD_LETTER_TOPIC;
   const statusTopic = forwarderStatusTopic(opts.shareGroup, opts.clientId);
+  const observe = opts.observeOnly === true;
   // on the main connection, so its last will says the consuming connection is gone; never awaited
   // (StatusReporter says why)
   let client: MqttClient | undefined;
   const status = new StatusReporter((payload) => {
-    client?.publish(statusTopic, payload, { qos: 1, retain: true });
+    if (!observe) client?.publish(statusTopic, payload, { qos: 1, retain: true });
   });
   const auth = {
     ...(opts.username ? { username: opts.username } : {}),
@@ -151,7 +159,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
   });
   const retireAfterMs = opts.retireAfterMs ?? 3_600_000;
   const retirer =
-    protocolVersion === 5 && retireAfterMs > 0
+    protocolVersion === 5 && retireAfterMs > 0 && !observe
       ? new InstanceRetirer({
           client: dlClient,
           brokerUrl: opts.brokerUrl,
@@ -178,10 +186,11 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     failures: { count: 0 },
     status,
     publishDeadLetter: async (dl) => {
-      await dlClient.publishAsync(dlTopic, JSON.stringify(dl), { qos: 1 });
+      if (!observe) await dlClient.publishAsync(dlTopic, JSON.stringify(dl), { qos: 1 });
     },
     confirmer: {
       held: (topic, id) => {
+        if (observe) return;
         stats.confirmed++;
         confirmer.held(topic, id);
       },
@@ -253,12 +262,26 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     ...auth,
     protocolVersion,
     clientId: opts.clientId,
-    clean: false,
+    clean: observe,
     keepalive: opts.keepaliveS ?? 60,
     reconnectPeriod: 1000,
-    will: { topic: statusTopic, payload: Buffer.from(JSON.stringify(OFFLINE_WILL)), qos: 1, retain: true },
+    ...(observe
+      ? {}
+      : {
+          will: {
+            topic: statusTopic,
+            payload: Buffer.from(JSON.stringify(OFFLINE_WILL)),
+            qos: 1,
+            retain: true,
+          },
+        }),
     ...(protocolVersion === 5
-      ? { properties: { sessionExpiryInterval: opts.sessionExpiryS, receiveMaximum: window.size } }
+      ? {
+          properties: {
+            sessionExpiryInterval: observe ? 0 : opts.sessionExpiryS,
+            receiveMaximum: window.size,
+          },
+        }
       : {}),
     customHandleAcks: (topic, payload, packet, ack) => {
       void window.admit(packet.messageId ?? 0).then((slot) => {
@@ -285,7 +308,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
     status.republish();
   });
 
-  const shared = protocolVersion === 5 ? `$share/${opts.shareGroup}/${opts.topic}` : opts.topic;
+  const shared = protocolVersion === 5 && !observe ? `$share/${opts.shareGroup}/${opts.topic}` : opts.topic;
   const grants = await client.subscribeAsync(shared, { qos: 1 });
   if (grants.some((g) => g.qos > 2)) {
     devices?.stop();
@@ -331,6 +354,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       await Promise.race([drain, timer]);
       // a clean stop says offline itself (the will is for an unclean end); bounded: the broker may be down
       const said =
+        !observe &&
         main.connected &&
         (await Promise.race([
           main.publishAsync(statusTopic, status.offline(), { qos: 1, retain: true }).then(

@@ -9,7 +9,10 @@ export function registerForwarderCommand(program: Command): void {
       'take punches from MQTT and write them to Frappe: Employee Checkin, then its Attendance Raw Log',
     )
     .requiredOption('--config <file>', 'cloud config (YAML)')
-    .option('--dry-run', 'print the Frappe calls instead of making them')
+    .option(
+      '--dry-run',
+      'print the Frappe calls instead of making them, for a copy of each new punch; confirms none, so it can run beside the service',
+    )
     .option(
       '--retry-unmapped',
       'write the Checkins of Raw Logs parked as Unmapped whose employee now exists, then exit',
@@ -39,7 +42,8 @@ export function registerForwarderCommand(program: Command): void {
           return;
         }
         const fwd = await startForwarderFromConfig(cfg, log, o.dryRun ? process.stdout : undefined);
-        const ops = await startForwarderOps(cfg, fwd, log);
+        // the service beside it holds ops.listen
+        const ops = o.dryRun ? undefined : await startForwarderOps(cfg, fwd, log);
         const sig = await untilSignal();
         log.info({ signal: sig, stats: fwd.stats }, 'stopping');
         await ops?.stop();
