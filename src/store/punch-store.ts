@@ -103,9 +103,17 @@ export const DEFAULT_MIN_FREE_BYTES = 256 * 1024 * 1024;
 /**
  * LevelDB's memory, kept small for a gateway on a small board (docs/benchmarks.md): the block cache only
  * helps dedup lookups of ids already stored (the bloom filters answer for new ones without a block read),
- * and the write buffer (up to two are held) only speeds bulk loads.
+ * and the write buffer (up to two are held) only speeds bulk loads. LevelDB reads tables through mmap and
+ * keeps an open table's index and bloom filter in memory: 1 MB tables (the least it allows) halve what
+ * one compaction maps at once, and at most 100 open tables bound the rest, where the default 1,000 let a
+ * million-punch store keep every table it had touched.
  */
-const LEVEL_OPTIONS = { cacheSize: 2 * 1024 * 1024, writeBufferSize: 2 * 1024 * 1024 };
+const LEVEL_OPTIONS = {
+  cacheSize: 2 * 1024 * 1024,
+  writeBufferSize: 2 * 1024 * 1024,
+  maxFileSize: 1024 * 1024,
+  maxOpenFiles: 100,
+};
 
 /**
  * An accept is written in synced batches of about this many bytes. LevelDB puts a whole batch into one
