@@ -325,7 +325,9 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       : () => {};
   status.republish();
   log.info(
-    { subscription: shared, sessionExpiryS: opts.sessionExpiryS, statusTopic },
+    observe
+      ? { subscription: shared, sessionExpiryS: 0, observeOnly: true }
+      : { subscription: shared, sessionExpiryS: opts.sessionExpiryS, statusTopic },
     'forwarder subscribed',
   );
   const main = client;

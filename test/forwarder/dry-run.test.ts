@@ -12,6 +12,18 @@ import { until } from '../helpers/until.js';
 
 const logger = pino({ level: process.env.X05_TEST_LOG ?? 'silent' });
 
+/** A logger whose JSON lines the test can read. */
+function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
 t.test(
   'forwarder --dry-run with the service config: prints a copy of each new punch, confirms none, takes none from the service',
   async (t) => {
@@ -53,8 +65,19 @@ t.test(
       },
     });
     const calls = site.requests.length;
-    const dry = await startForwarderFromConfig(cfg, logger, out);
+    const dryLog = capturingLogger();
+    const dry = await startForwarderFromConfig(cfg, dryLog.logger, out);
     t.teardown(() => dry.stop());
+    // what it tells the operator: a session of its own that the broker forgets at once, outside the share
+    t.match(
+      dryLog.lines.find((l) => l.msg === 'forwarder subscribed'),
+      {
+        clientId: /^dry-fwd-1-dry-run-\d+$/,
+        subscription: 'x05/v1/dry/+/punch',
+        sessionExpiryS: 0,
+        observeOnly: true,
+      },
+    );
     await publishPunches(gateway, 'dry', 5);
     await until('the dry run printed 5 Checkins', () => printedCheckins() === 5, 15_000);
     await until('the dry run acknowledged its copies', () => dry.stats.acked === 5, 15_000);
