@@ -40,6 +40,7 @@ export async function startGateway(cfg: SiteConfig, logger: Logger): Promise<Run
     minFreeBytes: cfg.store.min_free_mb * 1048576,
     timeBounds: { min: cfg.time.min, maxFutureS: cfg.time.max_future_s },
   });
+  if (store.layoutMove) logger.info(store.layoutMove, 'store moved to the current key layout');
   const site = topicLevel(cfg.site);
   const willTopic = gatewayStatusTopic(site);
   const v5 = cfg.broker.protocol_version === 5;

@@ -161,6 +161,8 @@ export class PunchStore extends EventEmitter implements PunchSink {
   private readonly recent = new RecentIntake();
   private readonly handedOut = new HandedOut(HANDED_OUT);
   private removedSinceCompaction = 0;
+  /** Set when this open moved a store written by an earlier version to the current key layout (layout.ts). */
+  layoutMove: { keys: number; ms: number } | undefined;
   private timeBounds: TimeBounds = DEFAULT_TIME_BOUNDS;
   private compaction: Promise<void> | undefined;
   private readonly recovery: WriteRecovery;
@@ -226,12 +228,14 @@ export class PunchStore extends EventEmitter implements PunchSink {
     }
     const s = new PunchStore(path, db, new DiskGuard(path, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES));
     s.timeBounds = opts.timeBounds ?? DEFAULT_TIME_BOUNDS;
-    await moveFormerSublevels(
+    const t0 = Date.now();
+    const moved = await moveFormerSublevels(
       db,
       (role) => s[role],
       (batch) => s.write(batch, 'write', 'layout'),
       (start, end) => s.compactRange(start, end),
     );
+    if (moved > 0) s.layoutMove = { keys: moved, ms: Date.now() - t0 };
     await s.load();
     return s;
   }

@@ -16,6 +16,9 @@ t.test('the ranges a drain writes sort together, right before the outbox', async
     .filter((r) => r !== 'outbox' && !DRAIN_ROLES.includes(r))
     .filter((r) => prefix(r) > low && prefix(r) < prefix('outbox'));
   t.same(between, [], 'no range a drain leaves alone lies between them and the outbox');
+  const fresh = await PunchStore.open(tempDir(t));
+  t.equal(fresh.layoutMove, undefined, 'a new store moves nothing');
+  await fresh.close();
   t.equal(new Set(Object.values(SUBLEVELS)).size, roles.length, 'every role has its own name');
 });
 
@@ -66,6 +69,7 @@ for (const keep of [0, 2]) {
       t.ok((await toFormerLayout(dir, keep)) > 0, 'the former names hold the entries');
 
       store = await PunchStore.open(dir);
+      t.equal(store.layoutMove?.keys, 7 + 10 - 2 * keep, 'the open says how many keys it moved');
       t.same(await stateOf(store), before, 'counts, per-device index, sent marks and queue as they were');
       const confirmed = await store.confirm(events.map((e) => e.id));
       t.equal(confirmed.confirmed, 10, 'every punch confirms from its moved entries');
