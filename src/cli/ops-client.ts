@@ -17,14 +17,38 @@ export function opsBaseUrl(o: OpsTarget): string {
   return opsUrl(listen);
 }
 
-/** A request to the gateway's ops endpoint; no answer at all is an `OpsUnreachableError` naming the URL. */
+/**
+ * A request to the gateway's ops endpoint; no answer at all is an `OpsUnreachableError` naming the URL.
+ * Named by `--config`, the endpoint must be that site's gateway: another process may hold the address (a
+ * second gateway on the host, whose own endpoint then failed to bind), and its answer would pass for this one's.
+ */
 export async function askGateway(
   o: OpsTarget,
   path: string,
   init: { method?: 'GET' | 'POST'; body?: unknown } = {},
 ): Promise<{ status: number; body: unknown }> {
-  // a JSON body, or the text of a plain answer such as a 404 for a path this gateway does not serve
   const base = opsBaseUrl(o);
+  if (o.config && !o.url) {
+    const site = loadSiteConfig(o.config).site;
+    const { body } = await request(base, '/status', {});
+    const there = (body as { site?: unknown } | null)?.site;
+    if (there !== site)
+      throw new OpsUnreachableError(
+        base,
+        there === undefined
+          ? `what answers is not a gateway, and ${o.config} is site ${site}`
+          : `the gateway there is site ${String(there)}, ${o.config} is site ${site}`,
+      );
+  }
+  return request(base, path, init);
+}
+
+async function request(
+  base: string,
+  path: string,
+  init: { method?: 'GET' | 'POST'; body?: unknown },
+): Promise<{ status: number; body: unknown }> {
+  // a JSON body, or the text of a plain answer such as a 404 for a path this gateway does not serve
   const res = await fetch(new URL(path, base), {
     method: init.method ?? 'GET',
     ...(init.body === undefined

@@ -1,5 +1,7 @@
 /** How the CLI tells a person it failed: `error: …` and `hint: …`, the code, never a JSON line with a stack. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { runCli, runCliOnTty } from '../helpers/cli.js';
@@ -35,6 +37,33 @@ t.test('status with no gateway running: exit 1, what failed and what to do', asy
   errorAndHint(t, r.output, 'X05_OPS');
   t.match(r.output, /hint: start the gateway/);
 });
+
+t.test(
+  "status --config answered by another site's gateway at its ops.listen: exit 1, naming both sites",
+  async (t) => {
+    // a second gateway on the host holds the address; this site's own endpoint could not bind
+    const other = createServer((req, res) => {
+      const text = req.url?.includes('format=text');
+      res.writeHead(200, { 'content-type': text ? 'text/plain' : 'application/json' });
+      res.end(text ? 'site backlog at 2026-01-01T00:00:00Z\n' : JSON.stringify({ site: 'backlog' }));
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => other.close());
+    const config = join(tempDir(t), 'site.yaml');
+    const listen = `127.0.0.1:${(other.address() as AddressInfo).port}`;
+    writeFileSync(
+      config,
+      `site: hq\ndata_dir: /tmp/x\nbroker: { url: mqtt://127.0.0.1:1 }\nops: { listen: ${listen} }\n`,
+    );
+    const r = await runCli(['status', '--config', config]);
+    t.equal(r.code, 1);
+    errorAndHint(t, r.output, 'X05_OPS');
+    t.match(r.output, /the gateway there is site backlog, .*site\.yaml is site hq/);
+    t.notMatch(r.output, /^site backlog/m, "the other site's status is not passed off as this one");
+    // named by --url, whatever answers is what was asked for
+    t.equal((await runCli(['status', '--url', `http://${listen}`])).code, 0);
+  },
+);
 
 t.test('a typo in a config: exit 2 naming the key, the hint says where keys are explained', async (t) => {
   const config = join(tempDir(t), 'site.yaml');
