@@ -1,5 +1,3 @@
-import type { MqttClient } from 'mqtt';
-import type { Logger } from 'pino';
 import { isTimeZone, topicLevel } from '../event/index.js';
 
 /**
@@ -50,15 +48,8 @@ const TOPIC = /^x05\/v1\/([^/]+)\/([^/]+)\/status$/;
 export function readTerminalStatus(topic: string, payload: Buffer): TerminalStatus | string | undefined {
   const m = TOPIC.exec(topic);
   if (!m || m[2] === 'gateway' || payload.length === 0) return undefined;
-  if (payload.length > MAX_PAYLOAD) return `payload of ${payload.length} bytes`;
-  let p: Record<string, unknown>;
-  try {
-    const v: unknown = JSON.parse(payload.toString('utf8'));
-    if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
-    p = v as Record<string, unknown>;
-  } catch {
-    return 'not JSON';
-  }
+  const p = jsonObject(payload);
+  if (typeof p === 'string') return p;
   const device = text(p.device);
   if (!device || topicLevel(device) !== m[2]) return 'device does not match the topic';
   if (p.state !== 'online' && p.state !== 'error') return 'state is neither online nor error';
@@ -94,42 +85,22 @@ export function readGatewayStatus(topic: string, payload: Buffer): GatewayStatus
   return m && (state === 'online' || state === 'offline') ? { site: m[1]!, state } : undefined;
 }
 
-/** What the statuses on DEVICE_STATUS_TOPIC are handed to: terminals' and gateways' alike. */
-export interface StatusHandlers {
-  terminal(s: TerminalStatus): void;
-  gateway(s: GatewayStatus): void;
-}
-
-/**
- * Subscribes `client` to the statuses (the topic takes in the gateways' own too) and hands each to its
- * handler; returns the unsubscriber.
- */
-export function watchDeviceStatus(client: MqttClient, on: StatusHandlers, logger: Logger): () => void {
-  const onMessage = (topic: string, payload: Buffer) => {
-    const g = readGatewayStatus(topic, payload);
-    if (g) return on.gateway(g);
-    const s = readTerminalStatus(topic, payload);
-    if (typeof s === 'string') logger.warn({ topic, reason: s }, 'device status ignored');
-    else if (s) on.terminal(s);
-  };
-  client.on('message', onMessage);
-  // mqtt.js subscribes again after a reconnect, and the broker then resends the retained statuses
-  client.subscribe(DEVICE_STATUS_TOPIC, { qos: 1 }, (err) => {
-    if (err)
-      logger.warn(
-        { err },
-        'cannot read device statuses; Biometric Device records follow punches only, the fleet page stays empty',
-      );
-  });
-  return () => {
-    client.off('message', onMessage);
-  };
+/** A status payload as a JSON object, or why it is not one; bounded, since any site may publish one. */
+export function jsonObject(payload: Buffer): Record<string, unknown> | string {
+  if (payload.length > MAX_PAYLOAD) return `payload of ${payload.length} bytes`;
+  try {
+    const v: unknown = JSON.parse(payload.toString('utf8'));
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
+    return v as Record<string, unknown>;
+  } catch {
+    return 'not JSON';
+  }
 }
 
 function text(v: unknown): string | undefined {
   return typeof v === 'string' && v ? v.slice(0, TEXT_MAX) : undefined;
 }
 
-function finite(v: unknown): number | undefined {
+export function finite(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }

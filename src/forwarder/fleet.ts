@@ -1,4 +1,6 @@
-import type { GatewayStatus, StatusHandlers, TerminalStatus } from './device-status.js';
+import type { GatewayStatus, TerminalStatus } from './device-status.js';
+import type { SiteHealth } from './site-health.js';
+import type { StatusHandlers } from './status-watch.js';
 import { applyStatus, isStale, type Terminal } from './terminal-view.js';
 
 /** One site as the retained statuses tell of it, at the moment it was read. */
@@ -6,12 +8,14 @@ export interface FleetSite {
   site: string;
   /** The gateway's own retained status; undefined when it never published one this forwarder saw. */
   gateway: GatewayStatus['state'] | undefined;
-  /** The newest terminal status from the site: the last time its gateway was heard of. */
+  /** The newest terminal status or health message from the site: the last time its gateway was heard of. */
   lastSeenMs: number | undefined;
   /** No status from the site for `devices.stale_after_s`. */
   stale: boolean;
-  /** The site's outbox, as its newest terminal status gave it. */
+  /** The site's outbox, as its newest health message or terminal status gave it. */
   queued: number | undefined;
+  /** The gateway's last health message; undefined when none was seen (an older gateway, or ACL). */
+  health: Omit<SiteHealth, 'site'> | undefined;
   terminals: Array<Terminal & { stale: boolean }>;
 }
 
@@ -19,6 +23,7 @@ interface SiteState {
   gateway?: GatewayStatus['state'];
   queued?: number;
   queuedAtMs?: number;
+  health?: Omit<SiteHealth, 'site'>;
   terminals: Map<string, Terminal>;
 }
 
@@ -40,10 +45,14 @@ export class FleetView implements StatusHandlers {
       site.terminals.set(s.device, t);
     }
     applyStatus(t, s, Date.now());
-    if (s.queued !== undefined && s.atMs >= (site.queuedAtMs ?? 0)) {
-      site.queued = s.queued;
-      site.queuedAtMs = s.atMs;
-    }
+    this.queued(site, s.queued, s.atMs);
+  }
+
+  health({ site: name, ...health }: SiteHealth): void {
+    const site = this.site(name);
+    if (health.atMs < (site.health?.atMs ?? 0)) return;
+    site.health = health;
+    this.queued(site, health.queued, health.atMs);
   }
 
   gateway(g: GatewayStatus): void {
@@ -59,6 +68,7 @@ export class FleetView implements StatusHandlers {
           .sort((a, b) => a.device.localeCompare(b.device))
           .map((t) => ({ ...t, stale: isStale(t.statusAtMs, nowMs, this.staleAfterMs) }));
         const seen = terminals.flatMap((t) => (t.statusAtMs === undefined ? [] : [t.statusAtMs]));
+        if (s.health) seen.push(s.health.atMs);
         const lastSeenMs = seen.length ? Math.max(...seen) : undefined;
         return {
           site,
@@ -66,9 +76,17 @@ export class FleetView implements StatusHandlers {
           lastSeenMs,
           stale: isStale(lastSeenMs, nowMs, this.staleAfterMs),
           queued: s.queued,
+          health: s.health,
           terminals,
         };
       });
+  }
+
+  /** The site's queue from whichever message said it last. */
+  private queued(site: SiteState, queued: number | undefined, atMs: number): void {
+    if (queued === undefined || atMs < (site.queuedAtMs ?? 0)) return;
+    site.queued = queued;
+    site.queuedAtMs = atMs;
   }
 
   private site(name: string): SiteState {

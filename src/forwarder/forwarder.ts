@@ -12,13 +12,13 @@ import { Confirmer } from './confirmer.js';
 import { DEAD_LETTER_TOPIC } from './dead-letter.js';
 import { type DeliveryDeps, deliver } from './deliver.js';
 import { DeviceRegistry } from './device-registry.js';
-import { watchDeviceStatus } from './device-status.js';
 import { FleetView } from './fleet.js';
 import { InstanceRetirer } from './instance-retirer.js';
 import { KeySerial } from './key-serial.js';
 import { ShiftSync, type ShiftTypeDevices } from './shift-sync.js';
 import { type ForwarderStats, newForwarderStats } from './stats.js';
 import { type ForwarderState, forwarderStatusTopic, OFFLINE_WILL, StatusReporter } from './status.js';
+import { watchDeviceStatus } from './status-watch.js';
 import { startUnmappedPass } from './unmapped-pass.js';
 
 export interface BrokerTls {
@@ -224,6 +224,7 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
         devices?.status(s);
       },
       gateway: (g) => fleet.gateway(g),
+      health: (h) => fleet.health(h),
     },
     log,
   );

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, connectAsync, ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
 import t from 'tap';
 import { DEAD_LETTER_TOPIC } from '../../src/forwarder/dead-letter.js';
+import { SITE_HEALTH_TOPIC } from '../../src/forwarder/site-health.js';
 import { forwarderStatusTopic } from '../../src/forwarder/status.js';
 import {
   deviceStatusTopic,
@@ -279,6 +280,8 @@ t.test('every topic the gateway and the forwarder write is allowed them, and not
   }
   await forwarder.receives(deviceStatusTopic('hq', 'DEV1'));
   await forwarder.receives(gatewayStatusTopic('hq'));
+  await forwarder.client.subscribeAsync(SITE_HEALTH_TOPIC, { qos: 1 });
+  await forwarder.receives(gatewayHealthTopic('hq'));
   await forwarder.client.publishAsync(DEAD_LETTER_TOPIC, '{"reason":"test"}', { qos: 1 });
   await forwarder.client.publishAsync(forwarderStatus, '{"state":"running"}', { qos: 1, retain: true });
 

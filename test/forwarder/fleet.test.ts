@@ -5,6 +5,7 @@ import {
   type TerminalStatus,
 } from '../../src/forwarder/device-status.js';
 import { FleetView } from '../../src/forwarder/fleet.js';
+import { readSiteHealth, type SiteHealth } from '../../src/forwarder/site-health.js';
 
 const DAY_MS = 86_400_000;
 const NOW = Date.parse('2026-12-04T20:00:00Z');
@@ -84,6 +85,77 @@ t.test('a site seen only by its gateway status has no time to go stale by', asyn
   const fleet = new FleetView(DAY_MS);
   fleet.gateway({ site: 'new', state: 'online' });
   t.same(fleet.sites(NOW), [
-    { site: 'new', gateway: 'online', lastSeenMs: undefined, stale: false, queued: undefined, terminals: [] },
+    {
+      site: 'new',
+      gateway: 'online',
+      lastSeenMs: undefined,
+      stale: false,
+      queued: undefined,
+      health: undefined,
+      terminals: [],
+    },
   ]);
 });
+
+const healthTopic = 'x05/v1/hq/gateway/health';
+const healthOf = (at: string, more: Record<string, unknown> = {}) =>
+  Buffer.from(
+    JSON.stringify({ at, queued: 40, unconfirmed: 40, oldest_unconfirmed_s: 95, free_mb: 800, ...more }),
+  );
+
+t.test(
+  "a gateway's health: read from its topic, bounded, and refused with a reason when unreadable",
+  async (t) => {
+    t.same(readSiteHealth(healthTopic, healthOf('2026-12-04T19:59:00Z', { disk_low: true })), {
+      site: 'hq',
+      atMs: Date.parse('2026-12-04T19:59:00Z'),
+      queued: 40,
+      unconfirmed: 40,
+      oldestUnconfirmedS: 95,
+      freeMb: 800,
+      diskLow: true,
+      writeFailing: false,
+    });
+    t.equal(readSiteHealth('x05/v1/hq/gateway/status', healthOf('2026-12-04T19:59:00Z')), undefined);
+    t.equal(readSiteHealth(healthTopic, Buffer.alloc(0)), undefined, 'a cleared retained message');
+    t.equal(readSiteHealth(healthTopic, Buffer.from('{')), 'not JSON');
+    t.equal(readSiteHealth(healthTopic, Buffer.from('[1]')), 'not a JSON object');
+    t.equal(readSiteHealth(healthTopic, healthOf('yesterday')), 'at is not a time');
+    t.match(readSiteHealth(healthTopic, Buffer.alloc(20_000, 32)), /^payload of 20000 bytes$/);
+    t.match(
+      readSiteHealth(healthTopic, healthOf('2026-12-04T19:59:00Z', { queued: 'many', disk_low: 'yes' })),
+      { queued: undefined, diskLow: false },
+      'a field of the wrong type is no figure, not a guess',
+    );
+  },
+);
+
+t.test(
+  'the newest health message is the one kept; the queue is whichever message said it last',
+  async (t) => {
+    const fleet = new FleetView(DAY_MS);
+    const health = (atMs: number, queued: number) =>
+      readSiteHealth(healthTopic, healthOf(new Date(atMs).toISOString(), { queued })) as SiteHealth;
+    fleet.health(health(NOW - 60_000, 40));
+    fleet.health(health(NOW - 120_000, 99));
+    t.match(fleet.sites(NOW)[0], {
+      queued: 40,
+      lastSeenMs: NOW - 60_000,
+      stale: false,
+      health: { queued: 40 },
+    });
+    t.notOk(
+      'site' in (fleet.sites(NOW)[0]?.health ?? {}),
+      'the site is the card, not repeated in its health',
+    );
+    fleet.terminal(status('hq', 'A', NOW - 30_000, { queued: 41 }));
+    t.equal(fleet.sites(NOW)[0]?.queued, 41, 'a terminal status newer than the health');
+    fleet.health(health(NOW - 10_000, 0));
+    t.equal(fleet.sites(NOW)[0]?.queued, 0);
+    t.equal(
+      fleet.sites(NOW + 2 * DAY_MS)[0]?.stale,
+      true,
+      'health stops: the site goes stale like any other',
+    );
+  },
+);

@@ -232,6 +232,12 @@ t.test(
       const hq = p.locator('[data-site="hq"]');
       t.match(await hq.locator('header').textContent(), /OK/);
       t.equal(await hq.locator('[data-field="gateway"]').textContent(), 'online');
+      t.match(
+        await hq.locator('[data-field="unconfirmed"]').textContent(),
+        /^\d+(, oldest waiting .+)?$/,
+        "the gateway's retained health reached the forwarder",
+      );
+      t.equal(await branchCard.locator('[data-field="unconfirmed"]').textContent(), 'no health seen');
       t.equal(await hq.locator('[data-device="DASH-1"]').getAttribute('data-stale'), 'false');
       t.match(await hq.locator('[data-device="DASH-1"]').textContent(), /ONLINE[\s\S]*last punch \d/);
       t.same(

@@ -78,6 +78,7 @@ t.test('what terminals and config say is text on the page, never markup', async 
         lastSeenMs: NOW,
         stale: false,
         queued: 0,
+        health: undefined,
         terminals: [{ device: 'D1', name: HOSTILE, state: 'error', lastError: HOSTILE, stale: false }],
       },
     ],
@@ -194,6 +195,7 @@ t.test('the fleet: a site without a status for the stale time is marked, so are 
     lastSeenMs: stale ? NOW - 2 * 86_400_000 : NOW - 30_000,
     stale,
     queued: stale ? 12 : 0,
+    health: undefined,
     terminals: [
       {
         device: `${name}-1`,
@@ -220,4 +222,53 @@ t.test('the fleet: a site without a status for the stale time is marked, so are 
     /data-site="hq" data-stale="false">[\s\S]*>OK<[\s\S]*data-device="hq-1" data-stale="false"[\s\S]*drift -4 s/,
   );
   t.match(page, /data-field="queued">12</);
+  t.match(page, /data-field="unconfirmed">no health seen</, 'a site whose gateway health never came says so');
 });
+
+t.test(
+  "the fleet: a site's health says what it holds unconfirmed, and marks a backlog or a failing disk",
+  async (t) => {
+    const health = (more: Partial<NonNullable<FleetSite['health']>>) => ({
+      atMs: NOW - 20_000,
+      queued: 1500,
+      unconfirmed: 1500,
+      oldestUnconfirmedS: 30,
+      freeMb: 900,
+      diskLow: false,
+      writeFailing: false,
+      ...more,
+    });
+    const site = (name: string, h: FleetSite['health']): FleetSite => ({
+      site: name,
+      gateway: 'online',
+      lastSeenMs: NOW - 20_000,
+      stale: false,
+      queued: h?.queued,
+      health: h,
+      terminals: [],
+    });
+    const page = renderFleetPage({
+      title: 'f',
+      atIso: 'now',
+      stages: [],
+      sites: [
+        site('a-fine', health({})),
+        site('b-behind', health({ oldestUnconfirmedS: 7200 })),
+        site('c-full', health({ diskLow: true, freeMb: 120 })),
+        site('d-failing', health({ writeFailing: true })),
+        site('e-empty', health({ unconfirmed: 0, queued: 0, oldestUnconfirmedS: 0 })),
+      ],
+      nowMs: NOW,
+    });
+    const card = (name: string) =>
+      new RegExp(`<article class="card \\w+" data-site="${name}"[\\s\\S]*?</article>`).exec(page)?.[0] ?? '';
+    t.match(card('a-fine'), />OK</);
+    t.match(card('a-fine'), /data-field="unconfirmed">1500, oldest waiting 30 s</);
+    t.match(card('a-fine'), /data-field="free">900 MB</);
+    t.match(card('b-behind'), /^<article class="card degraded"[\s\S]*>BACKLOG</);
+    t.match(card('b-behind'), /oldest waiting 2 h/);
+    t.match(card('c-full'), /^<article class="card failing"[\s\S]*>DISK LOW</);
+    t.match(card('d-failing'), /^<article class="card failing"[\s\S]*>STORE FAILING</);
+    t.match(card('e-empty'), /data-field="unconfirmed">0</);
+  },
+);

@@ -29,13 +29,30 @@ ${t.state === 'error' && t.lastError ? html`<span class="error">${t.lastError}</
 </div>`;
 }
 
+/**
+ * A site whose oldest unconfirmed punch has waited this long is marked: the gateway's own health turns red
+ * at its `health.max_unconfirmed_age_s`, one hour by default.
+ */
+const BACKLOG_AFTER_S = 3600;
+
 /** Stale first: the word says why the colour is what it is. */
 function siteLevel(s: FleetSite): { level: Level; word: string } {
   if (s.stale) return { level: 'failing', word: 'STALE' };
   if (s.gateway === 'offline') return { level: 'failing', word: 'GATEWAY OFFLINE' };
+  if (s.health?.writeFailing) return { level: 'failing', word: 'STORE FAILING' };
+  if (s.health?.diskLow) return { level: 'failing', word: 'DISK LOW' };
   if (s.terminals.some((t) => t.state === 'error' || t.clockWarning))
     return { level: 'degraded', word: 'ATTENTION' };
+  if ((s.health?.oldestUnconfirmedS ?? 0) >= BACKLOG_AFTER_S) return { level: 'degraded', word: 'BACKLOG' };
   return { level: 'ok', word: 'OK' };
+}
+
+/** Unconfirmed punches and the oldest one's wait, as of the gateway's last health message. */
+function unconfirmed(s: FleetSite): string {
+  const h = s.health;
+  if (h?.unconfirmed === undefined) return 'no health seen';
+  if (h.unconfirmed === 0) return '0';
+  return `${h.unconfirmed}, oldest waiting ${duration(h.oldestUnconfirmedS ?? 0)}`;
 }
 
 function siteSection(s: FleetSite, nowMs: number) {
@@ -44,7 +61,9 @@ function siteSection(s: FleetSite, nowMs: number) {
 <header><h2>${s.site}</h2>${levelWord(level, word)}</header>
 <dl><dt>gateway</dt><dd data-field="gateway">${s.gateway ?? 'no status seen'}</dd>
 <dt>last seen</dt><dd data-field="last-seen">${ago(s.lastSeenMs, nowMs)}</dd>
-<dt>queued</dt><dd data-field="queued">${s.queued ?? '—'}</dd></dl>
+<dt>queued</dt><dd data-field="queued">${s.queued ?? '—'}</dd>
+<dt>unconfirmed</dt><dd data-field="unconfirmed">${unconfirmed(s)}</dd>
+${s.health?.freeMb === undefined ? '' : html`<dt>disk free</dt><dd data-field="free">${s.health.freeMb} MB</dd>`}</dl>
 <div class="rows">${s.terminals.length ? s.terminals.map((t) => terminalRow(t, nowMs)) : html`<p class="muted">No terminal status yet.</p>`}</div>
 </article>`;
 }
