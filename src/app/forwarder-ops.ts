@@ -50,7 +50,8 @@ export async function startForwarderOps(
     oldest_in_hand_s: fwd.oldestInHandS,
   });
   const maxInHandS = cfg.forwarder?.max_in_hand_age_s ?? 600;
-  const title = `x05-forwarder ${cfg.share_group}`;
+  // the default group is named like the program: say it once
+  const title = cfg.share_group === 'x05-forwarder' ? 'x05-forwarder' : `x05-forwarder ${cfg.share_group}`;
   const health = async (): Promise<Health> => {
     const paused = fwd.state.state === 'auth_paused';
     // a forwarder retrying a Frappe that stays down, or stuck, holds its oldest message ever longer

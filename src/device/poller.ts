@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
-import type { PunchEvent, PunchSink } from '../event/index.js';
-import { isLogCursor, type LogCursor } from './log-cursor.js';
+import type { PunchSink } from '../event/index.js';
+import { isLogCursor } from './log-cursor.js';
 import { type PullOptions, type SyncReport, syncDevice } from './pull.js';
 import type { PunchBatch } from './punch-batches.js';
 import { runRealtimeSession } from './realtime.js';

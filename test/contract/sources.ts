@@ -40,7 +40,7 @@ export async function pullSource(t: Test): Promise<PunchSource> {
 }
 
 /** The push receiver: a simulated push terminal posting ATTLOG over HTTP, re-sending what is not answered OK. */
-export async function pushSource(t: Test): Promise<PunchSource> {
+export async function pushSource(_t: Test): Promise<PunchSource> {
   const probe = await startPushTerminal({ ...LOG, url: 'http://127.0.0.1:9', pollMs: 60_000, logger });
   const expectedIds = idsOf(probe.records);
   await probe.stop();

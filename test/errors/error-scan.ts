@@ -67,8 +67,7 @@ export function scanErrors(root: string): ErrorScan {
               name: n.name?.text ?? '(anonymous)',
               base: ext.expression.getText(sf),
               code,
-              abstract:
-                ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Abstract ? true : false,
+              abstract: !!(ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Abstract),
               file,
               line: line(n),
             });

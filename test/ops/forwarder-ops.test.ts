@@ -62,6 +62,14 @@ t.test('forwarder ops endpoint: counters follow Frappe, a revoked key is a 503 u
   t.equal(sample(m, 'x05_forwarder_auth_paused'), 0);
   t.equal(frappe.checkins.length, 8);
   t.equal((await fetch(`${url}/healthz`)).status, 200);
+  t.match(await (await fetch(url)).text(), '<title>x05-forwarder opsf</title>', 'the page names its group');
+  const byDefault = await startForwarderOps({ ...cfg, share_group: 'x05-forwarder' }, fwd, logger);
+  t.match(
+    await (await fetch(byDefault?.url ?? '')).text(),
+    '<title>x05-forwarder</title>',
+    'the default group, named like the program, is not said twice',
+  );
+  await byDefault?.stop();
 
   frappe.tokenRevoked = true;
   await publish(10, 5);
