@@ -1,31 +1,13 @@
-/**
- * A gateway stop ends a poller's sync promptly — between two batches of a long sync (the batches stored and
- * their cursor stand, the next sync starts after them) or in the middle of the download (nothing stored) —
- * and never as a failure: no 'sync failed' line, no device status in state error left retained.
- */
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import type { DeviceStatus } from '../../src/device/index.js';
 import { BATCH_SLOTS } from '../../src/device/punch-batches.js';
 import type { PunchSink } from '../../src/event/punch-sink.js';
 import { type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 import { PunchStore } from '../../src/store/index.js';
+import { capturingLogger } from '../helpers/loggers.js';
 import { simPoller } from '../helpers/sim-poller.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
-
-/** A pino logger at `level` whose lines are kept, parsed. */
-function capturingLogger(level: string) {
-  const lines: Array<{ level: number; msg: string }> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(JSON.parse(chunk.toString()));
-      done();
-    },
-  });
-  return { logger: pino({ level }, sink), lines };
-}
 
 async function setup(t: Test, serial: string, simOptions: SimulatorOptions) {
   const simLog = capturingLogger('debug');

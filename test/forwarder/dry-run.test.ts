@@ -6,23 +6,12 @@ import t from 'tap';
 import { startForwarderFromConfig } from '../../src/app/forwarder.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
+import { capturingLogger } from '../helpers/loggers.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { publishPunches } from '../helpers/publish-punches.js';
 import { until } from '../helpers/until.js';
 
 const logger = pino({ level: process.env.X05_TEST_LOG ?? 'silent' });
-
-/** A logger whose JSON lines the test can read. */
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
 
 t.test(
   'forwarder --dry-run with the service config: prints a copy of each new punch, confirms none, takes none from the service',
@@ -65,7 +54,7 @@ t.test(
       },
     });
     const calls = site.requests.length;
-    const dryLog = capturingLogger();
+    const dryLog = capturingLogger('info');
     const dry = await startForwarderFromConfig(cfg, dryLog.logger, out);
     t.teardown(() => dry.stop());
     // what it tells the operator: a session of its own that the broker forgets at once, outside the share

@@ -1,27 +1,15 @@
-import { Writable } from 'node:stream';
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import t from 'tap';
 import { startForwarderFromConfig } from '../../src/app/forwarder.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
 import { FrappeStandin } from '../helpers/frappe-standin.js';
+import { capturingLogger } from '../helpers/loggers.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { makePki } from '../helpers/pki.js';
 import { publishPunches } from '../helpers/publish-punches.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
-
-/** A logger whose JSON lines the test can read. */
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'warn' }, sink), lines };
-}
 
 t.test(
   'HTTPS to Frappe behind a private CA: without frappe.ca_file a clear TLS error and nothing acked; with it every punch lands',
@@ -46,7 +34,7 @@ t.test(
         frappe: { url: site.url, api_key: 'k', api_secret: 's', site_timezone: 'UTC', ...frappe },
       });
 
-    const without = capturingLogger();
+    const without = capturingLogger('warn');
     const blind = await startForwarderFromConfig(config({}), without.logger);
     const publisher = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'https-publisher' });
     t.teardown(() => publisher.endAsync());

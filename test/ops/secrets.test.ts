@@ -8,10 +8,10 @@ import { redactUrl } from '../../src/ops/log.js';
 import { PunchStore } from '../../src/store/index.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
+import { capturingLogger } from '../helpers/loggers.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
-import { capturingLogger } from '../sim/loggers.js';
 
 t.test('redactUrl: user passwords and secret query values', async (t) => {
   t.equal(

@@ -11,9 +11,9 @@ import { readTcpConversations } from '../../protocol/pcap/index.js';
 import { replayLines } from '../../src/cli/replay-command.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { runCli, spawnCli, stopCli, waitForOutput } from '../helpers/cli.js';
+import { silentLogger } from '../helpers/loggers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
-import { silentLogger } from '../sim/loggers.js';
 import { CAPTURES_DIR, loadCaptures } from './capture-files.js';
 
 const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;

@@ -16,9 +16,9 @@ import { UdpDeframer } from '../../protocol/zk/udp-datagram.js';
 import { deviceScript, startReplayDevice } from '../../src/replay/device.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 import { runCli, spawnCli, stopCli, waitForOutput } from '../helpers/cli.js';
+import { silentLogger } from '../helpers/loggers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
-import { silentLogger } from '../sim/loggers.js';
 import { CAPTURES_DIR, loadCaptures } from './capture-files.js';
 
 type Line = Record<string, unknown>;

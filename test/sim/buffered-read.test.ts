@@ -13,7 +13,7 @@ import {
   TCP_CHUNK_SIZE,
 } from '../../protocol/zk/index.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { silentLogger } from './loggers.js';
+import { silentLogger } from '../helpers/loggers.js';
 import { bulkRead, RawClient } from './raw-client.js';
 
 /** The fields each layout carries (zk-tcp §11): 16-byte records have no uid, 8-byte ones no user id. */

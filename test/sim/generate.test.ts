@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parseWallTime, wallTimeProblem } from '../../protocol/zk/index.js';
 import { generatePunches, generateUsers, startSimulator } from '../../src/sim/index.js';
-import { silentLogger } from './loggers.js';
+import { silentLogger } from '../helpers/loggers.js';
 
 const until = { year: 2024, month: 3, day: 15, hour: 0, minute: 0, second: 0 };
 

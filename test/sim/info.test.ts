@@ -8,7 +8,7 @@ import {
   type WallTime,
 } from '../../protocol/zk/index.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { silentLogger } from './loggers.js';
+import { silentLogger } from '../helpers/loggers.js';
 import { RawClient } from './raw-client.js';
 
 const naiveMs = (w: WallTime) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import t from 'tap';
 import { Command, decodePackedTime, formatWallTime } from '../../protocol/zk/index.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { silentLogger } from './loggers.js';
+import { silentLogger } from '../helpers/loggers.js';
 
 interface ZkAttendance {
   userSn: number;

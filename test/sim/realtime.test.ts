@@ -3,7 +3,7 @@ import t from 'tap';
 import { Command } from '../../protocol/zk/commands.js';
 import { decodeRealtimeAttlog, EventFlag, encodeEventMask } from '../../protocol/zk/realtime-event.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { silentLogger } from './loggers.js';
+import { silentLogger } from '../helpers/loggers.js';
 import { RawClient } from './raw-client.js';
 
 t.test('--realtime-rate: punches join the log and reach registered clients as events', async (t) => {

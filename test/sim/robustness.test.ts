@@ -7,7 +7,7 @@ import {
   encodeTcpPacket,
 } from '../../protocol/zk/index.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { capturingLogger } from './loggers.js';
+import { capturingLogger } from '../helpers/loggers.js';
 import { bulkRead, RawClient } from './raw-client.js';
 
 const { logger, lines } = capturingLogger();

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import t from 'tap';
 import { Command } from '../../protocol/zk/index.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { silentLogger } from './loggers.js';
+import { silentLogger } from '../helpers/loggers.js';
 import { RawClient } from './raw-client.js';
 
 const sim = await startSimulator({ users: 3, records: 10, logger: silentLogger() });

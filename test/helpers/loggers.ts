@@ -6,8 +6,8 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-/** A logger that keeps every line as parsed JSON, for tests that assert what was logged. */
-export function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+/** A logger at `level` that keeps every line as parsed JSON, for tests that assert what was logged. */
+export function capturingLogger(level = 'debug'): { logger: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -15,5 +15,5 @@ export function capturingLogger(): { logger: Logger; lines: Array<Record<string,
       done();
     },
   });
-  return { logger: pino({ level: 'debug' }, sink), lines };
+  return { logger: pino({ level }, sink), lines };
 }
