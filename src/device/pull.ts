@@ -46,6 +46,8 @@ export interface PullOptions {
   expectedSerial?: string;
   /** Keeps the user list between syncs for uid-only layouts; without it the list is read each time. */
   uidDirectory?: UidDirectory;
+  /** Slots turned into PunchEvents and handed to the sink at a time. Default BATCH_SLOTS. */
+  batchSlots?: number;
 }
 
 /** What one sync found and did; its punches went to the batch sink. */
@@ -189,7 +191,7 @@ export async function readLog(session: DeviceSession, serial: string, opts: Pull
 /** The read's new punches to `sink`, batch by batch, and what the sync found. */
 export async function sendLog(
   read: LogRead,
-  opts: Pick<PullOptions, 'site' | 'timezone'>,
+  opts: Pick<PullOptions, 'site' | 'timezone' | 'batchSlots'>,
   sink: PunchBatchSink,
 ): Promise<SyncReport> {
   const make = punchEventMaker({
@@ -205,6 +207,7 @@ export async function sendLog(
     read,
     userIds ? (r, hex) => withUserId(make, userIds, r, hex) : make,
     sink,
+    opts.batchSlots,
   );
   return {
     serial: read.serial,

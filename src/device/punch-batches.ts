@@ -52,6 +52,7 @@ export async function sendInBatches(
   read: NewSlots,
   make: (record: OwnPunchFacts & { uid: number }, rawHex: string) => PunchEvent,
   sink: PunchBatchSink,
+  batchSlots = BATCH_SLOTS,
 ): Promise<{ punches: number; rejected: RecordError[] }> {
   const { serial, log, from } = read;
   const rejected: RecordError[] = [];
@@ -59,8 +60,8 @@ export async function sendInBatches(
   const slots = log ? slotCount(log) : 0;
   if (!log || from >= slots) await sink({ serial, events: [], cursor: read.cursor });
   else
-    for (let start = from; start < slots; start += BATCH_SLOTS) {
-      const end = Math.min(slots, start + BATCH_SLOTS);
+    for (let start = from; start < slots; start += batchSlots) {
+      const end = Math.min(slots, start + batchSlots);
       const decoded = decodeAttlogSlots(log, start, end);
       rejected.push(...decoded.rejected);
       // no facts object and no Buffer view per punch: the raw hex is read straight off the dataset
