@@ -5,10 +5,10 @@ import { pino } from 'pino';
 import t from 'tap';
 import { startForwarderFromConfig } from '../../src/app/forwarder.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
-import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { capturingLogger } from '../helpers/loggers.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { publishPunches } from '../helpers/publish-punches.js';
+import { standinFor } from '../helpers/standin-forwarder.js';
 import { until } from '../helpers/until.js';
 
 const logger = pino({ level: process.env.X05_TEST_LOG ?? 'silent' });
@@ -18,13 +18,7 @@ t.test(
   async (t) => {
     const broker = await Mosquitto.start();
     t.teardown(() => broker.close());
-    const site = await FrappeStandin.start({
-      apiKey: 'k',
-      apiSecret: 's',
-      timeZone: 'UTC',
-      employees: [{ employee_name: 'Jane', attendance_device_id: '1' }],
-    });
-    t.teardown(() => site.close());
+    const site = await standinFor(t, [{ userId: '1' }], { timeZone: 'UTC' });
     // one config for both, as the README has the operator run the dry run with the service's cloud.yaml
     const cfg = CloudConfigSchema.parse({
       broker: { url: broker.url, session_expiry_s: 300 },

@@ -3,11 +3,11 @@ import { pino } from 'pino';
 import t from 'tap';
 import { startForwarderFromConfig } from '../../src/app/forwarder.js';
 import { CloudConfigSchema } from '../../src/config/schema.js';
-import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { capturingLogger } from '../helpers/loggers.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { makePki } from '../helpers/pki.js';
 import { publishPunches } from '../helpers/publish-punches.js';
+import { standinFor } from '../helpers/standin-forwarder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -17,14 +17,10 @@ t.test(
     const pki = makePki(tempDir(t, 'x05-fwd-https-'));
     const broker = await Mosquitto.start();
     t.teardown(() => broker.close());
-    const site = await FrappeStandin.start({
-      apiKey: 'k',
-      apiSecret: 's',
+    const site = await standinFor(t, [{ userId: '1' }], {
       timeZone: 'UTC',
-      employees: [{ employee_name: 'Jane', attendance_device_id: '1' }],
       tls: { cert: pki.serverCert, key: pki.serverKey },
     });
-    t.teardown(() => site.close());
     const config = (frappe: Record<string, unknown>) =>
       CloudConfigSchema.parse({
         // the same client id both times: the broker keeps the unacknowledged punches for it

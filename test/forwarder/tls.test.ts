@@ -5,10 +5,10 @@ import { pino } from 'pino';
 import t from 'tap';
 import { type BrokerTls, startForwarder } from '../../src/forwarder/index.js';
 import { FrappeBatchWriter, FrappeClient } from '../../src/frappe/index.js';
-import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { makePki } from '../helpers/pki.js';
 import { publishPunches } from '../helpers/publish-punches.js';
+import { standinFor } from '../helpers/standin-forwarder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -33,13 +33,7 @@ t.test(
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
     t.teardown(() => front.close());
     const url = `mqtts://127.0.0.1:${(front.address() as { port: number }).port}`;
-    const site = await FrappeStandin.start({
-      apiKey: 'k',
-      apiSecret: 's',
-      timeZone: 'UTC',
-      employees: [{ employee_name: 'Jane', attendance_device_id: '1' }],
-    });
-    t.teardown(() => site.close());
+    const site = await standinFor(t, [{ userId: '1' }], { timeZone: 'UTC' });
     const start = (tls: BrokerTls, id: string) =>
       startForwarder({
         brokerUrl: url,
