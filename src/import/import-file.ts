@@ -5,8 +5,7 @@ import { createInterface } from 'node:readline';
 import { LineError } from '../../protocol/adms/line-error.js';
 import { type CsvMapping, csvColumns, parseCsvRecord } from '../../protocol/attlog/csv-row.js';
 import { parseDatLine } from '../../protocol/attlog/dat-line.js';
-import type { PunchSink } from '../event/index.js';
-import { makePunchEvent, type PunchEvent } from '../event/index.js';
+import { makePunchEvent, type PunchEvent, type PunchSink } from '../event/index.js';
 import { ImportSetupError } from './import-setup-error.js';
 
 export type ImportFormat = 'attlog' | 'csv';
