@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { runCli, runCliOnTty } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
+import { repoPath } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** The two lines a failing command prints, and nothing else of length. */
@@ -25,7 +26,7 @@ function errorAndHint(t: Test, output: string, code: string): void {
 }
 
 t.test('--version is the version of package.json', async (t) => {
-  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const { version } = JSON.parse(readFileSync(repoPath('package.json'), 'utf8'));
   const r = await runCli(['--version']);
   t.equal(r.code, 0);
   t.equal(r.stdout.trim(), version);

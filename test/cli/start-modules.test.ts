@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { runCli } from '../helpers/cli.js';
+import { repoPath } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const recorder = fileURLToPath(new URL('../helpers/module-log/register.mjs', import.meta.url));
+const recorder = repoPath('test/helpers/module-log/register.mjs');
 
 /**
  * What a short command's start must not load: the broker client, the store, the logger, the config

@@ -8,7 +8,6 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect, connectAsync, ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
 import t from 'tap';
 import { DEAD_LETTER_TOPIC } from '../../src/forwarder/dead-letter.js';
@@ -22,9 +21,10 @@ import {
 } from '../../src/publish/topics.js';
 import { freePort, waitForPort } from '../helpers/free-port.js';
 import { makePki } from '../helpers/pki.js';
+import { repoRoot } from '../helpers/repo.js';
 import { until } from '../helpers/until.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = repoRoot;
 const shippedConf = readFileSync(join(root, 'config/mosquitto.conf'), 'utf8');
 const shippedAcl = join(root, 'config/mosquitto.acl');
 const NOT_AUTHORIZED = 135;

@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parse } from 'yaml';
 import { runCli } from '../helpers/cli.js';
 import { imageRuntime } from '../helpers/node-runtime.js';
+import { repoRoot } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = repoRoot;
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 interface Service {

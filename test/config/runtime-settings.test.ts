@@ -6,12 +6,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
 import { imageRuntime, type NodeRuntime, unitRuntime } from '../helpers/node-runtime.js';
+import { repoRoot } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = repoRoot;
 const image = imageRuntime(join(root, 'Dockerfile'));
 const unit = unitRuntime(join(root, 'config/x05-gateway.service'));
 

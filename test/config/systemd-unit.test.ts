@@ -6,14 +6,14 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { EXIT_USAGE } from '../../src/cli/exit-codes.js';
 import { runCli } from '../helpers/cli.js';
 import { unitRuntime } from '../helpers/node-runtime.js';
+import { repoRoot } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = repoRoot;
 const unitText = readFileSync(join(root, 'config/x05-gateway.service'), 'utf8');
 
 /** Every `Key=value` of the unit's [Service] section, in order (a key may repeat, as Environment does). */

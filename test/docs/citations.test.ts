@@ -7,8 +7,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t from 'tap';
+import { repoRoot } from '../helpers/repo.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = repoRoot;
 const PARTS = ['zk-tcp', 'adms-push', 'usb-export', 'frappe'] as const;
 type Part = (typeof PARTS)[number];
 

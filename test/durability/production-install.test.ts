@@ -8,13 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { hasExited, spawnNode, stopCli, waitForOutput } from '../helpers/cli.js';
 import { imageRuntime } from '../helpers/node-runtime.js';
+import { repoRoot } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = repoRoot;
 
 t.test(
   'the build with production dependencies only runs the demo end to end, started as the image does',
@@ -42,11 +42,9 @@ t.test(
     t.notOk(existsSync(join(app, 'node_modules/tsx')), 'nor is the TypeScript loader the tests run under');
 
     const image = imageRuntime(join(root, 'Dockerfile'));
-    // the image sets no NODE_OPTIONS: the test runner's own must not reach the process either
     const demo = spawnNode([...image.nodeArgs, image.script, 'demo'], {
       cwd: app,
       env: image.env,
-      withoutNodeOptions: true,
     });
     t.teardown(() => stopCli(demo, 'SIGKILL'));
     await waitForOutput(demo, /done: [\d,]+ punches through every stage/, 60_000);

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { ERROR_CODES, type ErrorCode } from '../../protocol/errors.js';
+import { repoPath, repoRoot } from '../helpers/repo.js';
 import { errorClasses, scanErrors } from './error-scan.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const scan = scanErrors(root);
+const scan = scanErrors(repoRoot);
 const classes = errorClasses(scan);
 const errorsSection = (() => {
-  const doc = readFileSync(`${root}docs/operations.md`, 'utf8');
+  const doc = readFileSync(repoPath('docs/operations.md'), 'utf8');
   const at = doc.indexOf('\n## Errors');
   const end = doc.indexOf('\n## ', at + 1);
   return doc.slice(at, end < 0 ? undefined : end);

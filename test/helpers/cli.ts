@@ -1,32 +1,29 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { repoPath, repoRoot } from './repo.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const built = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const root = repoRoot;
+const main = repoPath('src/cli/main.ts');
+const built = repoPath('dist/src/cli/main.js');
 
 /**
- * How a child runs the CLI. `npm test` builds the JavaScript once and sets X05_TEST_BUILT=1: a child then
- * starts as a deployment starts it, without compiling TypeScript (tsx roughly doubled each child's start,
- * most of the suite's time). A single test file run by hand uses the sources through tsx, never a stale
- * build.
+ * How a child runs the CLI. `npm test` runs the tests compiled to JavaScript, after building the CLI: a child
+ * of a compiled test starts as a deployment starts it, without compiling TypeScript. A test file run by hand
+ * through tsx starts the sources through tsx, never a stale build.
  */
-const cliEntry = (): string[] => (process.env.X05_TEST_BUILT === '1' ? [built] : ['--import', 'tsx', main]);
+const compiled = import.meta.url.endsWith('.js');
+const cliEntry = (): string[] => (compiled ? [built] : ['--import', 'tsx', main]);
 
 /**
- * `node …argv` as a child process, everything it prints gathered in `output()`. `withoutNodeOptions`: the
- * test runner puts its own NODE_OPTIONS into every child it spawns, whatever `env` says, so `env -u`
- * removes it after the spawn, for a process started as a deployment starts it.
+ * `node …argv` as a child process, everything it prints gathered in `output()`. The test runner puts its
+ * own NODE_OPTIONS (its process-tracking loader) into every child it spawns, whatever `env` says, so `env -u`
+ * removes it after the spawn: the child starts as a deployment starts it, without that loader's cost.
  */
 export function spawnNode(
   argv: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; withoutNodeOptions?: boolean } = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): ChildProcess & { output: () => string; stdout: () => string } {
-  const [program, args] = opts.withoutNodeOptions
-    ? ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...argv]]
-    : [process.execPath, argv];
-  const child = spawn(program, args, {
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, ...argv], {
     cwd: opts.cwd ?? root,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

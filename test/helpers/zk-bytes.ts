@@ -6,11 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { repoPath } from './repo.js';
 
 /** Real terminal bytes (copied from shared/protocol/real-bytes, see its README); override with ZK_REAL_BYTES. */
-export const REAL_BYTES_DIR =
-  process.env.ZK_REAL_BYTES ?? fileURLToPath(new URL('../fixtures/real-bytes', import.meta.url));
+export const REAL_BYTES_DIR = process.env.ZK_REAL_BYTES ?? repoPath('test/fixtures/real-bytes');
 
 /** Hex as written in vectors.md: whitespace allowed, `//` starts a comment to the end of the line. */
 export function hex(s: string): Buffer {

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { PunchStore } from '../../src/store/index.js';
 import { runCli } from '../helpers/cli.js';
+import { repoPath } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/usb/${name}`, import.meta.url));
+const fixture = (name: string) => repoPath('test/fixtures/usb', name);
 
 t.test('import prints the summary and writes into the store', async (t) => {
   const dataDir = join(tempDir(t), 'store');

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { DEFAULT_CSV_MAPPING } from '../../protocol/attlog/index.js';
 import { importFile } from '../../src/import/index.js';
 import { PunchStore } from '../../src/store/index.js';
+import { repoPath } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/usb/${name}`, import.meta.url));
+const fixture = (name: string) => repoPath('test/fixtures/usb', name);
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
 
 async function openStore(t: Test) {

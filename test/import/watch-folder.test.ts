@@ -1,14 +1,14 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import t from 'tap';
 import { FolderWatcher } from '../../src/import/index.js';
 import { PunchStore } from '../../src/store/index.js';
+import { repoPath } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/usb/${name}`, import.meta.url));
+const fixture = (name: string) => repoPath('test/fixtures/usb', name);
 
 t.test('a file dropped in the folder is imported once and moved with its summary', async (t) => {
   const root = tempDir(t);

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -13,13 +12,14 @@ import { FrappeStandin } from '../helpers/frappe-standin.js';
 import { freePort } from '../helpers/free-port.js';
 import { writeSiteConfig } from '../helpers/gateway-site.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { repoPath } from '../helpers/repo.js';
 import { standinForwarder } from '../helpers/standin-forwarder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
 /** Debian's package (`apt-get install chromium`, as .ci/run does): driven as it is, nothing downloaded. */
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
+const SHOTS = repoPath('test-output/screenshots');
 const PUNCHES = 40;
 const silent = pino({ level: 'silent' });
 const HOSTILE = '<script>document.title="pwned"</script><img src="http://192.0.2.1/x.png">';

@@ -1,6 +1,5 @@
 import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { startGateway } from '../../src/app/gateway.js';
 import { SiteConfigSchema } from '../../src/config/schema.js';
@@ -10,6 +9,7 @@ import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { capturingLogger } from '../helpers/loggers.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { repoPath } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
@@ -79,7 +79,7 @@ t.test('the data dir is 0700 and its files 0600, whatever umask started the proc
   const prev = process.umask(0o022);
   t.teardown(() => process.umask(prev));
   const dataDir = join(tempDir(t), 'store');
-  const fixture = fileURLToPath(new URL('../fixtures/usb/1_attlog.dat', import.meta.url));
+  const fixture = repoPath('test/fixtures/usb/1_attlog.dat');
   const r = await runCli([
     'import',
     fixture,

@@ -1,10 +1,10 @@
 /** The committed captures in captures/ and their sidecars (see test/replay/record-captures.ts). */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { readConversations } from '../../protocol/pcap/index.js';
 import { carriesRequests, type ZkConversation } from '../../src/replay/timeline.js';
+import { repoPath } from '../helpers/repo.js';
 
-export const CAPTURES_DIR = fileURLToPath(new URL('../../captures/', import.meta.url));
+export const CAPTURES_DIR = repoPath('captures/');
 
 export interface Sidecar {
   file: string;

@@ -11,7 +11,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ZK_PORT } from '../../protocol/pcap/index.js';
 import { closeSessionCapture, openSessionCapture } from '../../src/cli/replay-capture.js';
@@ -19,8 +18,9 @@ import { runRealtimeSession } from '../../src/device/realtime.js';
 import { type Simulator, startSimulator } from '../../src/sim/server.js';
 import { runCli, spawnCli, stopCli, waitForOutput } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
+import { repoPath } from '../helpers/repo.js';
 
-const dir = fileURLToPath(new URL('../../captures/', import.meta.url));
+const dir = repoPath('captures/');
 const DATASET = 'x05sim-v660-dataset.json';
 const SERIAL = 'X05SIM0001';
 const FIRMWARE = 'Ver 6.60 Jun 05 2018';

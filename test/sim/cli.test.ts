@@ -1,34 +1,38 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Command, encodeOptionRequest } from '../../protocol/zk/index.js';
 import { runSimulateCommand } from '../../src/cli/simulate-command.js';
+import { runCli, spawnCli, stopCli, waitForOutput } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { RawClient } from './raw-client.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-t.test('runSimulateCommand serves until SIGTERM, logging where it listens', async (t) => {
-  const child = spawn(
-    process.execPath,
+t.test('simulate serves until SIGTERM, logging where it listens', async (t) => {
+  const child = spawnCli(
     [
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
-      `import { runSimulateCommand } from './src/cli/simulate-command.ts';
-       await runSimulateCommand({ port: 0, records: 30, users: 4, serial: 'CLI0001', seed: 9, recordSize: 16, paceMs: 0 });`,
+      'simulate',
+      '--port',
+      '0',
+      '--records',
+      '30',
+      '--users',
+      '4',
+      '--serial',
+      'CLI0001',
+      '--seed',
+      '9',
+      '--record-size',
+      '16',
     ],
-    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, X05_LOG_LEVEL: 'info' } },
+    { X05_LOG_LEVEL: 'info' },
   );
   t.teardown(() => child.kill('SIGKILL'));
   const lines: Array<Record<string, unknown>> = [];
   const listening = new Promise<Record<string, unknown>>((resolve) => {
     let buffered = '';
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       let nl = buffered.indexOf('\n');
       while (nl >= 0) {
@@ -66,8 +70,6 @@ t.test('bad flags reject with X05_USAGE before anything listens', async (t) => {
 });
 
 t.test('simulate --udp --drop-every-nth-datagram: pull over UDP still gets every punch', async (t) => {
-  const { spawnCli, stopCli, waitForOutput, runCli } = await import('../helpers/cli.js');
-  const { freePort } = await import('../helpers/free-port.js');
   const port = await freePort();
   const sim = spawnCli(
     ['simulate', '--udp', '--port', String(port), '--records', '3000', '--drop-every-nth-datagram', '40'],

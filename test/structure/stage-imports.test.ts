@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import ts from 'typescript';
+import { repoRoot } from '../helpers/repo.js';
 
 /**
  * The folder tree is the data flow: each folder under src/ is a stage that others reach only through its
@@ -10,7 +10,7 @@ import ts from 'typescript';
  * Only the command layer (src/cli) may `import()` another stage's module directly: a command loads its
  * implementation when it runs, so that `--version` and `--help` load nothing else.
  */
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = repoRoot;
 
 interface Edge {
   file: string;
