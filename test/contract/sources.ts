@@ -15,8 +15,12 @@ import type { PunchSource } from './punch-sink-contract.js';
 
 const logger = pino({ level: 'silent' });
 const ZONE = 'UTC';
+const LOG = { serial: 'X05-CONTRACT', seed: 7, users: 30, untilDate: '2024-05-10' };
 /** More punches than one device batch (5,000 slots), so a refusal can fall in the middle of a delivery. */
-export const LOG = { serial: 'X05-CONTRACT', seed: 7, users: 30, records: 6_000, untilDate: '2024-05-10' };
+const PULL_RECORDS = 6_000;
+/** Push and import batches are set here (1,000 lines): 2,500 punches make two full batches and a part. */
+const RECORDS = 2_500;
+const BATCH_LINES = 1_000;
 
 const idsOf = (records: readonly AttlogRecord[]) =>
   records.map((r) => punchEventId(LOG.serial, r.userId, r.deviceTime.replace('T', ' '), r.punch));
@@ -28,7 +32,7 @@ function refusalOnly(err: unknown): void {
 
 /** The terminal pull: a simulator over TCP and the gateway's poller, one sync per delivery. */
 export async function pullSource(t: Test): Promise<PunchSource> {
-  const sim = await startSimulator({ ...LOG, logger });
+  const sim = await startSimulator({ ...LOG, records: PULL_RECORDS, logger });
   t.teardown(() => sim.stop());
   return {
     expectedIds: idsOf(sim.device.records),
@@ -41,7 +45,13 @@ export async function pullSource(t: Test): Promise<PunchSource> {
 
 /** The push receiver: a simulated push terminal posting ATTLOG over HTTP, re-sending what is not answered OK. */
 export async function pushSource(_t: Test): Promise<PunchSource> {
-  const probe = await startPushTerminal({ ...LOG, url: 'http://127.0.0.1:9', pollMs: 60_000, logger });
+  const probe = await startPushTerminal({
+    ...LOG,
+    records: RECORDS,
+    url: 'http://127.0.0.1:9',
+    pollMs: 60_000,
+    logger,
+  });
   const expectedIds = idsOf(probe.records);
   await probe.stop();
   return {
@@ -55,10 +65,11 @@ export async function pushSource(_t: Test): Promise<PunchSource> {
       });
       const term = await startPushTerminal({
         ...LOG,
+        records: RECORDS,
         url: server.url,
         pollMs: 50,
         retryMs: 50,
-        batchSize: 1000,
+        batchSize: BATCH_LINES,
         logger,
       });
       try {
@@ -71,9 +82,9 @@ export async function pushSource(_t: Test): Promise<PunchSource> {
   };
 }
 
-/** The file import: the terminal's USB export (`1_attlog.dat`), imported in batches of 2,000 lines. */
+/** The file import: the terminal's USB export (`1_attlog.dat`), imported in batches of 1,000 lines. */
 export async function importSource(t: Test): Promise<PunchSource> {
-  const sim = await startSimulator({ ...LOG, logger });
+  const sim = await startSimulator({ ...LOG, records: RECORDS, logger });
   const records = [...sim.device.records];
   await sim.stop();
   const file = join(tempDir(t), '1_attlog.dat');
@@ -83,9 +94,13 @@ export async function importSource(t: Test): Promise<PunchSource> {
   return {
     expectedIds: idsOf(records),
     deliver: (sink) =>
-      importFile({ file, device: LOG.serial, site: 'hq', timezone: ZONE, sink, batchLines: 2_000 }).then(
-        () => undefined,
-        refusalOnly,
-      ),
+      importFile({
+        file,
+        device: LOG.serial,
+        site: 'hq',
+        timezone: ZONE,
+        sink,
+        batchLines: BATCH_LINES,
+      }).then(() => undefined, refusalOnly),
   };
 }

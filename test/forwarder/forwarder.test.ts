@@ -139,7 +139,12 @@ t.test('forwarder restarted mid-stream (persistent session) → still exactly N'
   await second.stop();
   t.equal(s.rawLogs.length, 60);
   t.equal(s.checkins.length, 60);
-  t.equal(first.stats.acked + second.stats.acked, 60, 'each message acknowledged once');
+  // the counts say which side acknowledged twice when this fails (seen once under a loaded suite)
+  t.equal(
+    first.stats.acked + second.stats.acked,
+    60,
+    `each message acknowledged once (first ${first.stats.acked} of ${first.stats.received}, second ${second.stats.acked} of ${second.stats.received})`,
+  );
 });
 
 t.test('PUBACK waits for the writer: a write cut off by a crash is redelivered', async (t) => {

@@ -54,9 +54,11 @@ t.test(
       queued.output,
       new RegExp(`queued C:1 DATA QUERY ATTLOG ${day} 00:00:00 → ${day} 23:59:59 for ${SN}`),
     );
+    // asked of the ops endpoint `list` reads, not by starting a process per look
+    const commands = `http://127.0.0.1:${opsPort}/push/commands?device=${SN}`;
     await until(
       'the terminal answered',
-      async () => /Return=0/.test((await cli('list')).output),
+      async () => /"returnCode":0/.test(await (await fetch(commands)).text()),
       20_000,
       200,
     );
@@ -74,7 +76,7 @@ t.test(
     t.match(noArgs.output, /set-time needs --time/);
 
     // a GET only reads: nothing more was queued
-    const get = await fetch(`http://127.0.0.1:${opsPort}/push/commands?device=${SN}`);
+    const get = await fetch(commands);
     t.match(await get.json(), { device: SN, pending: [] });
   },
 );
