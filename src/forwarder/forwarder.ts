@@ -242,6 +242,13 @@ export async function startForwarder(opts: ForwarderOptions): Promise<Forwarder>
       })
     : undefined;
   const accept = (topic: string, payload: Buffer, slot: AckSlot) => {
+    // the broker keeps sending until the connection ends; a message taken while stopping is left to
+    // redelivery, never written: its write could end after the connection (unacknowledged, written twice)
+    // or race the disconnect, and stop() waits only for the work in hand when it began
+    if (stopping.signal.aborted) {
+      slot.done(false);
+      return;
+    }
     if (pipeline) {
       pipeline.submit(topic, payload, slot);
       return;
