@@ -6,6 +6,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json bundle-cli.mjs ./
+COPY scripts/esbuild-node.mjs ./scripts/
 COPY protocol ./protocol
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

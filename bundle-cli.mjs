@@ -8,6 +8,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { nodeBundle } from './scripts/esbuild-node.mjs';
 
 const outDir = join(process.argv[2] ?? 'dist', 'src/cli');
 const { dependencies } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -18,19 +19,8 @@ const external = Object.keys(dependencies).filter((d) => d !== 'commander');
 
 rmSync(join(outDir, 'chunks'), { recursive: true, force: true });
 await build({
+  ...nodeBundle,
   entryPoints: [new URL('./src/cli/main.ts', import.meta.url).pathname],
   outdir: outDir,
-  bundle: true,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
   external,
-  sourcemap: true,
-  // commander is CommonJS and requires node's own modules; an ES module has no `require` to give it
-  banner: {
-    js: "import { createRequire as x05CreateRequire } from 'node:module'; const require = x05CreateRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
 });

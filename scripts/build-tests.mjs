@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { nodeBundle } from './esbuild-node.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const outDir = join(root, process.argv[2] ?? 'build');
@@ -54,26 +55,15 @@ const folderEntries = {
 
 rmSync(outDir, { recursive: true, force: true });
 await build({
+  ...nodeBundle,
   entryPoints: [
     ...alone.map((f) => ({ in: f, out: f.slice(root.length).replace(/\.ts$/, '') })),
     ...[...folders.keys()].map((folder) => ({ in: `folder:${folder}`, out: `test/${folder}.test` })),
   ],
   outdir: outDir,
-  bundle: true,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
   plugins: [folderEntries],
   // left where npm put them: classic-level is native and finds its binary from its own folder; pino starts
   // its transports from their files in a worker thread; playwright-core and typescript read their own
   // files at run time
   external: ['classic-level', 'pino', 'pino-pretty', 'playwright-core', 'typescript'],
-  sourcemap: true,
-  // bundled CommonJS packages require node's own modules; an ES module has no `require` to give them
-  banner: {
-    js: "import { createRequire as x05CreateRequire } from 'node:module'; const require = x05CreateRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
 });

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { formatWallTimeIn, wallTimeToInstant } from '../../src/event/wall-clock.js';
+import { icuFormatter } from '../helpers/icu-formatter.js';
 
 const ZONES = [
   'UTC',
@@ -19,29 +20,10 @@ const ZONES = [
   'Asia/Kolkata',
 ];
 
-const icuFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/**
- * ICU's wall time of an instant, `YYYY-MM-DD HH:MM:SS`, asked of ICU for every instant: the oracle. One
- * formatter per zone, made here and not by the code under test (making one is most of a call's cost).
- */
+/** ICU's wall time of an instant, `YYYY-MM-DD HH:MM:SS`, asked of ICU for every instant: the oracle. */
 function icuWall(ms: number, zone: string): string {
-  let f = icuFormatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    icuFormatters.set(zone, f);
-  }
   const p: Record<string, string> = {};
-  for (const part of f.formatToParts(ms)) p[part.type] = part.value;
+  for (const part of icuFormatter(zone).formatToParts(ms)) p[part.type] = part.value;
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }
 

@@ -1,4 +1,5 @@
 import type { Reply } from './frappe-resource.js';
+import { icuFormatter } from './icu-formatter.js';
 
 const REASONS: Record<number, string> = {
   404: 'Not Found',
@@ -32,30 +33,10 @@ export function errorPage(r: Reply): string {
 export function siteNow(zone: string): string {
   const d = new Date();
   const p = Object.fromEntries(
-    formatterFor(zone)
+    icuFormatter(zone)
       .formatToParts(d)
       .map((x) => [x.type, x.value]),
   );
   const micro = String(d.getMilliseconds() * 1000).padStart(6, '0');
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}.${micro}`;
-}
-
-// building an Intl formatter costs more than using it; benches stamp thousands of documents
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
 }
