@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
-import { type CloudConfig, SiteConfigSchema } from '../config/index.js';
+import { type CloudConfig, DEFAULT_SHARE_GROUP, SiteConfigSchema } from '../config/index.js';
 import { hostTimeZone } from '../event/index.js';
 import { startForwarder } from '../forwarder/index.js';
 import { startSimulator } from '../sim/index.js';
@@ -60,7 +60,7 @@ export async function startDemo(o: DemoOptions, logger: Logger, out: Writable): 
 
   const cloud: CloudConfig = {
     broker: { url: brokerUrl, session_expiry_s: 3600, protocol_version: 4 },
-    share_group: 'x05-forwarder',
+    share_group: DEFAULT_SHARE_GROUP,
     topic: 'x05/v1/+/+/punch',
     frappe: {
       url: o.frappeUrl ?? 'https://erp.example.com',

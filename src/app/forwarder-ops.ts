@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CloudConfig } from '../config/index.js';
+import { type CloudConfig, DEFAULT_SHARE_GROUP } from '../config/index.js';
 import type { Forwarder } from '../forwarder/index.js';
 import { type Health, type OpsServer, startOpsServerOrLog } from '../ops/index.js';
 import { forwarderRegistry } from './forwarder-metrics.js';
@@ -51,7 +51,8 @@ export async function startForwarderOps(
   });
   const maxInHandS = cfg.forwarder?.max_in_hand_age_s ?? 600;
   // the default group is named like the program: say it once
-  const title = cfg.share_group === 'x05-forwarder' ? 'x05-forwarder' : `x05-forwarder ${cfg.share_group}`;
+  const title =
+    cfg.share_group === DEFAULT_SHARE_GROUP ? 'x05-forwarder' : `x05-forwarder ${cfg.share_group}`;
   const health = async (): Promise<Health> => {
     const paused = fwd.state.state === 'auth_paused';
     // a forwarder retrying a Frappe that stays down, or stuck, holds its oldest message ever longer

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { allowedIpProblem, discoverEntryProblem } from '../address/index.js';
 
+/** The forwarders' MQTT share group when the config names none; also the forwarder's program name. */
+export const DEFAULT_SHARE_GROUP = 'x05-forwarder';
+
 const ianaZone = z.string().refine(
   (tz) => {
     try {
@@ -286,7 +289,7 @@ export const CloudConfigSchema = z
         .positive()
         .default(7 * 24 * 3600),
     }).strict(),
-    share_group: topicSegment.default('x05-forwarder'),
+    share_group: topicSegment.default(DEFAULT_SHARE_GROUP),
     /** Narrow to one site with e.g. `x05/v1/hq/+/punch`. */
     topic: z.string().default('x05/v1/+/+/punch'),
     frappe: FrappeSchema,

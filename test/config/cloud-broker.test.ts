@@ -21,10 +21,9 @@ import {
 } from '../../src/publish/topics.js';
 import { freePort, waitForPort } from '../helpers/free-port.js';
 import { makePki } from '../helpers/pki.js';
-import { repoRoot } from '../helpers/repo.js';
+import { repoRoot as root } from '../helpers/repo.js';
 import { until } from '../helpers/until.js';
 
-const root = repoRoot;
 const shippedConf = readFileSync(join(root, 'config/mosquitto.conf'), 'utf8');
 const shippedAcl = join(root, 'config/mosquitto.acl');
 const NOT_AUTHORIZED = 135;

@@ -9,9 +9,8 @@ import t from 'tap';
 import { parse } from 'yaml';
 import { runCli } from '../helpers/cli.js';
 import { imageRuntime } from '../helpers/node-runtime.js';
-import { repoRoot } from '../helpers/repo.js';
+import { repoRoot as root } from '../helpers/repo.js';
 
-const root = repoRoot;
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 interface Service {

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
 import { imageRuntime, type NodeRuntime, unitRuntime } from '../helpers/node-runtime.js';
-import { repoRoot } from '../helpers/repo.js';
+import { repoRoot as root } from '../helpers/repo.js';
 
-const root = repoRoot;
 const image = imageRuntime(join(root, 'Dockerfile'));
 const unit = unitRuntime(join(root, 'config/x05-gateway.service'));
 

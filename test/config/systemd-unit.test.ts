@@ -10,10 +10,9 @@ import t from 'tap';
 import { EXIT_USAGE } from '../../src/cli/exit-codes.js';
 import { runCli } from '../helpers/cli.js';
 import { unitRuntime } from '../helpers/node-runtime.js';
-import { repoRoot } from '../helpers/repo.js';
+import { repoRoot as root } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const root = repoRoot;
 const unitText = readFileSync(join(root, 'config/x05-gateway.service'), 'utf8');
 
 /** Every `Key=value` of the unit's [Service] section, in order (a key may repeat, as Environment does). */

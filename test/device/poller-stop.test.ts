@@ -1,3 +1,8 @@
+/**
+ * A gateway stop ends a poller's sync promptly — between two batches of a long sync (the batches stored and
+ * their cursor stand, the next sync starts after them) or in the middle of the download (nothing stored) —
+ * and never as a failure: no 'sync failed' line, no device status in state error left retained.
+ */
 import t, { type Test } from 'tap';
 import type { DeviceStatus } from '../../src/device/index.js';
 import { BATCH_SLOTS } from '../../src/device/punch-batches.js';

@@ -7,9 +7,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t from 'tap';
-import { repoRoot } from '../helpers/repo.js';
+import { repoRoot as root } from '../helpers/repo.js';
 
-const root = repoRoot;
 const PARTS = ['zk-tcp', 'adms-push', 'usb-export', 'frappe'] as const;
 type Part = (typeof PARTS)[number];
 

@@ -8,9 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
-import { repoRoot } from '../helpers/repo.js';
-
-const root = repoRoot;
+import { repoRoot as root } from '../helpers/repo.js';
 
 /** One `x05-gateway` invocation: where it is shown and its arguments after the program name. */
 export interface ShownCommand {

@@ -11,10 +11,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { hasExited, spawnNode, stopCli, waitForOutput } from '../helpers/cli.js';
 import { imageRuntime } from '../helpers/node-runtime.js';
-import { repoRoot } from '../helpers/repo.js';
+import { repoRoot as root } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-const root = repoRoot;
 
 t.test(
   'the build with production dependencies only runs the demo end to end, started as the image does',

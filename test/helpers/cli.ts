@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { repoPath, repoRoot } from './repo.js';
+import { repoPath, repoRoot as root } from './repo.js';
 
-const root = repoRoot;
 const main = repoPath('src/cli/main.ts');
 const built = repoPath('dist/src/cli/main.js');
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import t from 'tap';
 import ts from 'typescript';
-import { repoRoot } from '../helpers/repo.js';
+import { repoRoot as root } from '../helpers/repo.js';
 
 /**
  * The folder tree is the data flow: each folder under src/ is a stage that others reach only through its
@@ -10,7 +10,6 @@ import { repoRoot } from '../helpers/repo.js';
  * Only the command layer (src/cli) may `import()` another stage's module directly: a command loads its
  * implementation when it runs, so that `--version` and `--help` load nothing else.
  */
-const root = repoRoot;
 
 interface Edge {
   file: string;
