@@ -52,6 +52,7 @@ export async function runPullCommand(o: PullCommandOptions, logger: Logger): Pro
   // turn: a fresh 2 MB per batch cost 10,000 page faults in a 100,000-punch pull, and waiting for each write
   // before making the next batch's lines left the CPU idle a tenth of the pull
   const lines = new LineWriter(out);
+  const linesToTerminal = o.out === '-' && process.stdout.isTTY;
   try {
     report = await syncDevice(
       {
@@ -61,6 +62,8 @@ export async function runPullCommand(o: PullCommandOptions, logger: Logger): Pro
         timezone: o.timezone,
         timeoutMs: o.timeoutMs,
         batchSlots: OUT_BATCH_SLOTS,
+        // lines are made and written while the terminal sends the rest of its log
+        batchesWhileReading: true,
         ...(o.commKey ? { commKey: o.commKey } : {}),
         ...(o.udp ? { transport: 'udp' as const } : {}),
         onProgress: (p) => progress.update(p.received, p.total),
@@ -68,8 +71,8 @@ export async function runPullCommand(o: PullCommandOptions, logger: Logger): Pro
         ...(capture ? { onBytes: capture.onBytes } : {}),
       },
       async (batch) => {
-        // the read is over when the first batch comes: the bar ends before lines reach the same terminal
-        progress.stop();
+        // lines for a terminal end the bar drawn on it first
+        if (linesToTerminal) progress.stop();
         // one write per batch: a write per line made the command a third of pullDevice's rate (bench/download.ts)
         if (batch.events.length > 0) await lines.write(batch.events);
       },

@@ -27,11 +27,16 @@ export interface ReadProgress {
  * into one preallocated buffer, then FREE_DATA. A chunk shorter than requested is an error, never a result:
  * a partial transfer must not be taken for the whole log. Over UDP a chunk that lost a datagram is asked
  * for again, whole, a bounded number of times (§14, datagram-retry.ts).
+ *
+ * `onArrived` gets the dataset's buffer and how many of its leading bytes are in, chunk by chunk: each
+ * chunk is handed over while the terminal sends the next one, so what the caller does with the bytes
+ * fills the time spent waiting on the terminal; the next chunk is asked for once both are done.
  */
 export async function bufferedRead(
   conn: ZkTcpConnection,
   what: PrepareBufferRequest,
   onProgress?: (p: ReadProgress) => void,
+  onArrived?: DatasetArrival,
 ): Promise<Buffer> {
   let inline: Buffer | undefined;
   let size = 0;
@@ -51,6 +56,7 @@ export async function bufferedRead(
   );
   if (inline) {
     onProgress?.({ received: inline.length, total: inline.length, resent: conn.resent });
+    await onArrived?.(inline, inline.length);
     return inline;
   }
   if (size > MAX_DATASET) {
@@ -62,14 +68,33 @@ export async function bufferedRead(
   }
   const out = Buffer.alloc(size);
   try {
+    let filled = 0;
+    // async: a handler that throws rejects, so the chunk read in flight is still waited for
+    const handOver = async (bytes: number) => onArrived?.(out, bytes);
     for (const chunk of chunkRequests(size, conn.chunkSize)) {
-      await retryLostDatagrams(conn, () => readChunk(conn, out, chunk.offset, chunk.length));
-      onProgress?.({ received: chunk.offset + chunk.length, total: size, resent: conn.resent });
+      const read = retryLostDatagrams(conn, () => readChunk(conn, out, chunk.offset, chunk.length));
+      await bothSettled(read, filled > 0 ? handOver(filled) : undefined);
+      filled = chunk.offset + chunk.length;
+      onProgress?.({ received: filled, total: size, resent: conn.resent });
     }
+    if (filled > 0) await handOver(filled);
   } finally {
     await conn.request(Command.FREE_DATA, undefined, () => true).catch(() => {});
   }
   return out;
+}
+
+/** Takes the dataset's buffer and how many of its leading bytes have arrived; the read waits for it. */
+export type DatasetArrival = (dataset: Buffer, filled: number) => void | Promise<void>;
+
+/**
+ * Waits for both; a failed read wins over a failed handler (the terminal's error is the one to report), and
+ * neither rejection is left unhandled when the other fails first.
+ */
+async function bothSettled(read: Promise<void>, handled: Promise<void> | undefined): Promise<void> {
+  const [r, h] = await Promise.allSettled([read, handled]);
+  if (r.status === 'rejected') throw r.reason;
+  if (h.status === 'rejected') throw h.reason;
 }
 
 async function readChunk(conn: ZkTcpConnection, out: Buffer, offset: number, length: number): Promise<void> {

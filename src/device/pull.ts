@@ -2,17 +2,11 @@ import type { FrameError, RecordError } from '../../protocol/errors.js';
 import type { AttlogSlots } from '../../protocol/zk/attlog-dataset.js';
 import type { AttlogRecordSize } from '../../protocol/zk/attlog-record.js';
 import type { FreeSizes } from '../../protocol/zk/free-sizes.js';
-import {
-  formatWallTimeIn,
-  type OwnPunchFacts,
-  type PunchEvent,
-  punchEventMaker,
-  wallTimeToInstant,
-} from '../event/index.js';
+import { formatWallTimeIn, type PunchEvent, punchEventMaker, wallTimeToInstant } from '../event/index.js';
 import type { ReadProgress } from './buffered-read.js';
 import { DeviceIdentityError } from './errors.js';
 import { type LogChange, type LogCursor, sliceNew, unchangedSince } from './log-cursor.js';
-import { type NewSlots, type PunchBatchSink, sendInBatches } from './punch-batches.js';
+import { type NewSlots, PunchBatcher, type PunchBatchSink } from './punch-batches.js';
 import { DeviceSession, type SessionOptions } from './session.js';
 import { UidDirectory } from './uid-directory.js';
 
@@ -48,6 +42,13 @@ export interface PullOptions {
   uidDirectory?: UidDirectory;
   /** Slots turned into PunchEvents and handed to the sink at a time. Default BATCH_SLOTS. */
   batchSlots?: number;
+  /**
+   * Hand batches to the sink while the log arrives: each chunk's punches are made while the terminal sends
+   * the next. For a sink that takes a batch quickly (a file), not a store that syncs each batch to disk: the
+   * session lasts until the last batch is taken. The clock is then read before the log, since every punch
+   * carries its offset.
+   */
+  batchesWhileReading?: boolean;
 }
 
 /** What one sync found and did; its punches went to the batch sink. */
@@ -91,6 +92,8 @@ export interface LogRead extends NewSlots {
   clockSet: boolean;
   /** User ids by uid, when the log's layout carries only the uid. */
   userIds: ReadonlyMap<number, string> | undefined;
+  /** Took new slots as they arrived (batchesWhileReading); hands over the rest. */
+  batcher: PunchBatcher | undefined;
 }
 
 export function sessionOptions(opts: PullOptions, label: string): SessionOptions {
@@ -110,7 +113,8 @@ export function sessionOptions(opts: PullOptions, label: string): SessionOptions
 /**
  * One complete sync: connect, serial, counts, the log (or what is new in it), the clock, goodbye; then the
  * new punches to `sink` a batch at a time, each batch with the cursor that covers it (punch-batches.ts). The
- * terminal serves one client at a time, so the session ends before the first batch is stored.
+ * terminal serves one client at a time, so the session ends before the first batch is stored, unless the
+ * sink takes batches as the log arrives (batchesWhileReading).
  */
 export async function syncDevice(opts: PullOptions, sink: PunchBatchSink): Promise<SyncReport> {
   const label = opts.label ?? `${opts.host}:${opts.port}`;
@@ -119,7 +123,7 @@ export async function syncDevice(opts: PullOptions, sink: PunchBatchSink): Promi
   try {
     const serial = await identify(session, label);
     requireSerial(opts, serial);
-    read = await readLog(session, serial, opts);
+    read = await readLog(session, serial, opts, opts.batchesWhileReading ? sink : undefined);
     await session.exit();
   } catch (err) {
     session.close();
@@ -155,16 +159,27 @@ export function requireSerial(opts: PullOptions, serial: string): void {
     throw new DeviceIdentityError(`${opts.host}:${opts.port}`, opts.expectedSerial, serial);
 }
 
-/** Counts, the attendance log unless its count is unchanged since the cursor, and the clock, on an open session. */
-export async function readLog(session: DeviceSession, serial: string, opts: PullOptions): Promise<LogRead> {
+/**
+ * Counts, the attendance log unless its count is unchanged since the cursor, and the clock, on an open
+ * session. Given `sink`, the clock comes before the log, and the new slots go to the sink as they arrive.
+ */
+export async function readLog(
+  session: DeviceSession,
+  serial: string,
+  opts: PullOptions,
+  sink?: PunchBatchSink,
+): Promise<LogRead> {
   const since = await opts.since?.(serial);
   const freeSizes = await session.freeSizes();
   const unchanged = since !== undefined && unchangedSince(since, freeSizes);
+  const early = sink && !unchanged ? await readClock(session, opts) : undefined;
+  const batcher = early && newBatcher(serial, since, early.clockOffsetS, opts, sink!);
   const read = () =>
     session.attendance({
       ...(freeSizes.records === undefined ? {} : { count: freeSizes.records }),
       ...(opts.recordSize ? { recordSize: opts.recordSize } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(batcher ? { onSlots: (log: AttlogSlots, slots: number) => batcher.arrived(log, slots) } : {}),
     });
   const log: AttlogSlots | undefined = unchanged
     ? undefined
@@ -179,36 +194,51 @@ export async function readLog(session: DeviceSession, serial: string, opts: Pull
     log?.recordSize === 8
       ? await (opts.uidDirectory ?? new UidDirectory()).userIds(session, freeSizes.users)
       : undefined;
+  const clock = early ?? (await readClock(session, opts));
+  return { serial, freeSizes, log, since, unchanged, ...clock, userIds, batcher, ...slice };
+}
+
+/** The device clock and its drift; the device is set to the gateway's time when asked and off by more. */
+async function readClock(
+  session: DeviceSession,
+  opts: PullOptions,
+): Promise<{ deviceTime: string; clockOffsetS: number; clockSet: boolean }> {
   const { deviceTime, clockOffsetS } = await measureClock(session, opts.timezone);
   let clockSet = false;
   if (opts.setTime && Math.abs(clockOffsetS) > (opts.setTimeAboveS ?? 1)) {
     await session.setTime(formatWallTimeIn(Date.now(), opts.timezone).replace(' ', 'T'));
     clockSet = true;
   }
-  return { serial, freeSizes, log, since, unchanged, deviceTime, clockOffsetS, clockSet, userIds, ...slice };
+  return { deviceTime, clockOffsetS, clockSet };
 }
 
-/** The read's new punches to `sink`, batch by batch, and what the sync found. */
+/** Batches of one read's punches, all of them stamped alike (device, site, zone, receipt, clock offset). */
+function newBatcher(
+  serial: string,
+  since: LogCursor | undefined,
+  clockOffsetS: number,
+  opts: Pick<PullOptions, 'site' | 'timezone' | 'batchSlots'>,
+  sink: PunchBatchSink,
+): PunchBatcher {
+  const make = punchEventMaker({
+    deviceId: serial,
+    site: opts.site,
+    timezone: opts.timezone,
+    source: 'pull',
+    receivedAt: new Date(),
+    clockOffsetS,
+  });
+  return new PunchBatcher(serial, since, make, sink, opts.batchSlots);
+}
+
+/** The read's new punches to `sink`, batch by batch (those not handed over while it arrived), and what the sync found. */
 export async function sendLog(
   read: LogRead,
   opts: Pick<PullOptions, 'site' | 'timezone' | 'batchSlots'>,
   sink: PunchBatchSink,
 ): Promise<SyncReport> {
-  const make = punchEventMaker({
-    deviceId: read.serial,
-    site: opts.site,
-    timezone: opts.timezone,
-    source: 'pull',
-    receivedAt: new Date(),
-    clockOffsetS: read.clockOffsetS,
-  });
-  const { userIds } = read;
-  const { punches, rejected } = await sendInBatches(
-    read,
-    userIds ? (r, hex) => withUserId(make, userIds, r, hex) : make,
-    sink,
-    opts.batchSlots,
-  );
+  const batcher = read.batcher ?? newBatcher(read.serial, read.since, read.clockOffsetS, opts, sink);
+  const { punches, rejected } = await batcher.finish(read, read.userIds);
   return {
     serial: read.serial,
     freeSizes: read.freeSizes,
@@ -234,19 +264,4 @@ export async function measureClock(
   const deviceTime = await session.deviceTime();
   const deviceMs = wallTimeToInstant(deviceTime, timezone);
   return { deviceTime, clockOffsetS: Math.round((deviceMs - (before + Date.now()) / 2) / 1000) };
-}
-
-/**
- * The punch of a uid-only record under its user's id. A uid the user list does not know (a deleted user)
- * keeps the uid as its user id, and the event says so (`uid_only`), so nobody mistakes it for a badge.
- */
-function withUserId(
-  make: (r: OwnPunchFacts, rawHex: string) => PunchEvent,
-  userIds: ReadonlyMap<number, string>,
-  r: OwnPunchFacts & { uid: number },
-  rawHex: string,
-): PunchEvent {
-  const userId = userIds.get(r.uid);
-  if (userId) return make({ ...r, userId }, rawHex);
-  return { ...make(r, rawHex), uid_only: true };
 }

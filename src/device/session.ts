@@ -144,8 +144,27 @@ export class DeviceSession {
     count?: number;
     recordSize?: AttlogRecordSize;
     onProgress?: (p: ReadProgress) => void;
+    /**
+     * Whole slots as they arrive, while the terminal sends the rest: `log` is the whole dataset's layout
+     * over its buffer, of which the first `slots` slots are in. The layout is known from the first chunk
+     * (the announced size, the count and the first records), so every call has the same one.
+     */
+    onSlots?: (log: AttlogSlots, slots: number) => void | Promise<void>;
   }): Promise<AttlogSlots> {
-    const dataset = await bufferedRead(this.conn, Dataset.attendance, opts.onProgress);
+    let log: AttlogSlots | undefined;
+    const { onSlots } = opts;
+    const onArrived =
+      onSlots &&
+      ((dataset: Buffer, filled: number) => {
+        log ??= this.attlogSlots(dataset, opts);
+        return onSlots(log, Math.floor((filled - 4) / log.recordSize));
+      });
+    const dataset = await bufferedRead(this.conn, Dataset.attendance, opts.onProgress, onArrived);
+    return log ?? this.attlogSlots(dataset, opts);
+  }
+
+  /** The record slots of an attendance dataset, once its length prefix and first records are in. */
+  private attlogSlots(dataset: Buffer, opts: { count?: number; recordSize?: AttlogRecordSize }): AttlogSlots {
     if (dataset.length === 0) return { recordSize: opts.recordSize ?? 40, recordBytes: dataset };
     const declared = dataset.length >= 4 ? dataset.readUInt32LE(0) : -1;
     if (declared !== dataset.length - 4) {

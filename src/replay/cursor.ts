@@ -50,39 +50,46 @@ const wires = {
 };
 
 /**
- * One live client's way through a script: each request gets the recorded answer of the next recorded
- * request that fits it (re-stamped with the live reply id); a request the recording has no answer for gets
- * ACK_UNKNOWN; when the recording ends with the device closing, the session ends at the same point, so a
- * broken session breaks again.
+ * One live client's way through a script: each request gets the recorded answer of the first recorded
+ * request that fits it and has not been answered yet (re-stamped with the live reply id), so a client that
+ * asks in another order than the recorded one (the clock before the log, say) still gets each answer; a
+ * request the recording has no answer for gets ACK_UNKNOWN; when the recording ends with the device
+ * closing, the session ends once its last exchange is answered, so a broken session breaks again.
  */
 export class ScriptCursor {
-  private next = 0;
+  private readonly answered: boolean[];
 
   constructor(
     private readonly script: DeviceScript,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.answered = script.exchanges.map(() => false);
+  }
 
   /** What to send for one live request, and whether the terminal then ends the session. */
   answer(live: ZkPacket): { send: Buffer[]; end: boolean } {
     const { exchanges, deviceClosed, transport } = this.script;
     const wire = wires[transport];
-    let i = this.next;
-    while (i < exchanges.length && !fits(exchanges[i]!.request, live)) i++;
+    const i = exchanges.findIndex((ex, n) => !this.answered[n] && fits(ex.request, live));
     const ex = exchanges[i];
     if (ex) {
-      this.next = i + 1;
+      this.answered[i] = true;
       return {
         send: ex.answer.map((b) => wire.restamp(b, ex.request.replyId, live.replyId)),
         // a terminal ends the session once it has answered EXIT
-        end: live.command === Command.EXIT || (this.next === exchanges.length && deviceClosed),
+        end: live.command === Command.EXIT || (deviceClosed && this.brokeHere()),
       };
     }
     this.logger?.warn({ command: commandLabel(live.command), replyId: live.replyId }, 'no recorded answer');
-    if (deviceClosed && this.next >= exchanges.length) return { send: [], end: true };
+    if (deviceClosed && this.brokeHere()) return { send: [], end: true };
     // a terminal always acknowledges goodbye; a recording may stop before the client said it
     if (live.command === Command.EXIT)
       return { send: [wire.encode(Command.ACK_OK, live.session, live.replyId)], end: true };
     return { send: [wire.encode(Command.ACK_UNKNOWN, live.session, live.replyId)], end: false };
+  }
+
+  /** The recording's last exchange, after which the device closed, has been answered. */
+  private brokeHere(): boolean {
+    return this.answered.at(-1) === true;
   }
 }

@@ -9,41 +9,49 @@ import { runRealtimeSession } from '../../src/device/realtime.js';
 import { deviceScript, startReplayDevice } from '../../src/replay/device.js';
 import { loadCaptures } from './capture-files.js';
 
-for (const c of loadCaptures()) {
-  t.test(`${c.name} served as a terminal to pullDevice`, async (t) => {
-    const device = await startReplayDevice(deviceScript(c.session));
-    t.teardown(() => device.close());
-    const pull = pullDevice({
-      host: device.host,
-      port: device.port,
-      site: 'replay',
-      timezone: 'UTC',
-      timeoutMs: 10_000,
-      // the recorded AUTH answer is replayed whatever the key: any key stands in for the redacted one
-      ...(c.sidecar.comm_key === null ? {} : { commKey: 1 }),
-      // served over the transport it was recorded on
-      ...(c.session.transport === 'udp' ? { transport: 'udp' as const } : {}),
+// the gateway reads the clock after the log; `pull` reads it first, to write lines as the log arrives: a
+// capture recorded in either order serves both
+const orders = [
+  { name: 'clock after the log', batchesWhileReading: false },
+  { name: 'clock first, batches while reading', batchesWhileReading: true },
+];
+
+for (const c of loadCaptures())
+  for (const order of orders)
+    t.test(`${c.name} served as a terminal to pullDevice (${order.name})`, async (t) => {
+      const device = await startReplayDevice(deviceScript(c.session));
+      t.teardown(() => device.close());
+      const pull = pullDevice({
+        host: device.host,
+        port: device.port,
+        site: 'replay',
+        timezone: 'UTC',
+        timeoutMs: 10_000,
+        batchesWhileReading: order.batchesWhileReading,
+        // the recorded AUTH answer is replayed whatever the key: any key stands in for the redacted one
+        ...(c.sidecar.comm_key === null ? {} : { commKey: 1 }),
+        // served over the transport it was recorded on
+        ...(c.session.transport === 'udp' ? { transport: 'udp' as const } : {}),
+      });
+      if (c.sidecar.expected.pull_exit_code !== 0) {
+        await t.rejects(pull, { code: c.sidecar.expected.error_code });
+        return;
+      }
+      const result = await pull;
+      t.equal(result.serial, c.sidecar.expected.serial);
+      t.equal(result.recordSize, c.sidecar.expected.record_size);
+      t.same(result.rejected, []);
+      t.same(
+        result.events.map((e) => ({
+          userId: e.user_id,
+          deviceTime: e.device_time,
+          verify: e.verify,
+          punch: e.punch,
+        })),
+        c.records,
+        'the simulator log, in order',
+      );
     });
-    if (c.sidecar.expected.pull_exit_code !== 0) {
-      await t.rejects(pull, { code: c.sidecar.expected.error_code });
-      return;
-    }
-    const result = await pull;
-    t.equal(result.serial, c.sidecar.expected.serial);
-    t.equal(result.recordSize, c.sidecar.expected.record_size);
-    t.same(result.rejected, []);
-    t.same(
-      result.events.map((e) => ({
-        userId: e.user_id,
-        deviceTime: e.device_time,
-        verify: e.verify,
-        punch: e.punch,
-      })),
-      c.records,
-      'the simulator log, in order',
-    );
-  });
-}
 
 t.test('the realtime capture served to the realtime session delivers its events', async (t) => {
   const c = loadCaptures().find((x) => x.name === 'x05sim-v660-realtime-punches.pcap')!;
