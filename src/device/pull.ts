@@ -111,10 +111,10 @@ export function sessionOptions(opts: PullOptions, label: string): SessionOptions
 }
 
 /**
- * One complete sync: connect, serial, counts, the log (or what is new in it), the clock, goodbye; then the
- * new punches to `sink` a batch at a time, each batch with the cursor that covers it (punch-batches.ts). The
- * terminal serves one client at a time, so the session ends before the first batch is stored, unless the
- * sink takes batches as the log arrives (batchesWhileReading).
+ * One complete sync: connect, serial, counts, the log (or what is new in it), the clock (before the log with
+ * batchesWhileReading), goodbye; then the new punches to `sink` a batch at a time, each batch with the
+ * cursor that covers it (punch-batches.ts). The terminal serves one client at a time, so the session ends
+ * before the first batch is stored, unless the sink takes batches as the log arrives (batchesWhileReading).
  */
 export async function syncDevice(opts: PullOptions, sink: PunchBatchSink): Promise<SyncReport> {
   const label = opts.label ?? `${opts.host}:${opts.port}`;
@@ -172,8 +172,8 @@ export async function readLog(
   const since = await opts.since?.(serial);
   const freeSizes = await session.freeSizes();
   const unchanged = since !== undefined && unchangedSince(since, freeSizes);
-  const early = sink && !unchanged ? await readClock(session, opts) : undefined;
-  const batcher = early && newBatcher(serial, since, early.clockOffsetS, opts, sink!);
+  const early = sink && !unchanged ? { sink, clock: await readClock(session, opts) } : undefined;
+  const batcher = early && newBatcher(serial, since, early.clock.clockOffsetS, opts, early.sink);
   const read = () =>
     session.attendance({
       ...(freeSizes.records === undefined ? {} : { count: freeSizes.records }),
@@ -194,7 +194,7 @@ export async function readLog(
     log?.recordSize === 8
       ? await (opts.uidDirectory ?? new UidDirectory()).userIds(session, freeSizes.users)
       : undefined;
-  const clock = early ?? (await readClock(session, opts));
+  const clock = early?.clock ?? (await readClock(session, opts));
   return { serial, freeSizes, log, since, unchanged, ...clock, userIds, batcher, ...slice };
 }
 

@@ -23,6 +23,16 @@ interface Seen {
   total: number;
 }
 
+const options = (sim: { host: string; port: number }, batchesWhileReading: boolean): PullOptions => ({
+  host: sim.host,
+  port: sim.port,
+  site: 'hq',
+  timezone: 'UTC',
+  timeoutMs: 10_000,
+  batchSlots: BATCH,
+  batchesWhileReading,
+});
+
 async function sync(
   sim: { host: string; port: number },
   batchesWhileReading: boolean,
@@ -32,13 +42,7 @@ async function sync(
   let received = 0;
   const report = await syncDevice(
     {
-      host: sim.host,
-      port: sim.port,
-      site: 'hq',
-      timezone: 'UTC',
-      timeoutMs: 10_000,
-      batchSlots: BATCH,
-      batchesWhileReading,
+      ...options(sim, batchesWhileReading),
       onProgress: (p) => {
         received = p.received;
         seen.total = p.total;
@@ -103,20 +107,9 @@ t.test('a sink that fails while the log arrives ends the sync with its error', a
   const sim = await startSimulator({ records: PUNCHES, users: 40, serial: 'WHILE-3', logger });
   t.teardown(() => sim.stop());
   let batches = 0;
-  const failing = syncDevice(
-    {
-      host: sim.host,
-      port: sim.port,
-      site: 'hq',
-      timezone: 'UTC',
-      timeoutMs: 10_000,
-      batchSlots: BATCH,
-      batchesWhileReading: true,
-    },
-    async () => {
-      if (++batches === 2) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
-    },
-  );
+  const failing = syncDevice(options(sim, true), async () => {
+    if (++batches === 2) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
+  });
   await t.rejects(failing, { code: 'ENOSPC' });
   t.equal(batches, 2, 'no batch after the failed one');
   // the terminal is free again: the next sync completes
