@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 
 export interface Progress {
@@ -9,6 +9,9 @@ export interface Progress {
 /** A progress bar on a terminal; plain log lines (at most one per 10 %) when stderr is not a TTY (design.md). */
 export function progressReporter(what: string, unit: string, logger: Logger): Progress {
   if (process.stderr.isTTY) {
+    // loaded for a terminal only: a pull or import into a pipe or a journal never draws a bar, and the bar's
+    // module with its text-width helpers (nine packages) took about 15 ms of such a command's start
+    const cliProgress: typeof import('cli-progress') = createRequire(import.meta.url)('cli-progress');
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import { decodePunchEvent } from '../../src/payload/index.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliOnTty } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -105,4 +105,19 @@ t.test('a failed pull --out leaves no file, and an earlier file of that name as 
   t.equal((await pull(earlier)).code, 1);
   t.equal(readFileSync(earlier, 'utf8'), '{"kept":true}\n');
   t.same(readdirSync(dir), ['earlier.jsonl'], 'no partial file left beside it');
+});
+
+t.test('on a terminal, pull draws its progress bar while the lines go to the file', async (t) => {
+  const sim = await startSimulator({
+    records: 3000,
+    users: 20,
+    serial: 'CLI-TTY',
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => sim.stop());
+  const out = join(tempDir(t), 'events.jsonl');
+  const r = await runCliOnTty(['pull', '--host', sim.host, '--port', String(sim.port), '--out', out]);
+  t.equal(r.code, 0, r.output);
+  t.match(r.output, /download \[[█░]+\] 100% 120004\/120004 bytes/, 'the bar, at its end');
+  t.equal(readFileSync(out, 'utf8').trimEnd().split('\n').length, 3000);
 });
