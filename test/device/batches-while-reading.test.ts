@@ -1,8 +1,9 @@
 /**
  * A sync that hands batches over while the log arrives (what `pull` does) must hand over exactly what a
  * sync that waits for the whole log does: the same punches in the same batches with the same cursors, in
- * every record layout, from a cursor, and from a log that wrapped. The first batch must come before the
- * last chunk is in, or nothing was gained; a sink that fails mid-read ends the sync with its error.
+ * every record layout, for a log small enough to come in one answer, from a cursor, and from a log that
+ * wrapped. The first batch must come before the last chunk is in, or nothing was gained; a sink that
+ * fails mid-read ends the sync with its error.
  */
 import { pino } from 'pino';
 import t from 'tap';
@@ -84,6 +85,16 @@ for (const recordSize of [40, 49, 22, 16, 8] as const)
         streaming.receivedAtBatch[0]! < streaming.total,
         `the first batch came with ${streaming.receivedAtBatch[0]} of ${streaming.total} bytes in`,
       );
+  });
+
+for (const records of [0, 20])
+  t.test(`a log of ${records} punches, sent in one answer: the same as a sync that waits`, async (t) => {
+    const sim = await startSimulator({ records, users: 5, serial: 'WHILE-0', logger });
+    t.teardown(() => sim.stop());
+    const streaming = await sync(sim, true);
+    t.same(comparable(streaming), comparable(await sync(sim, false)));
+    t.equal(streaming.report.newPunches, records);
+    t.equal(streaming.batches.length, 1, 'one batch, empty for an empty log, carrying the cursor');
   });
 
 t.test('from a cursor, and from a cursor the log no longer holds (wrapped)', async (t) => {
