@@ -157,7 +157,8 @@ export class DeviceSession {
       onSlots &&
       ((dataset: Buffer, filled: number) => {
         log ??= this.attlogSlots(dataset, opts);
-        return onSlots(log, Math.floor((filled - 4) / log.recordSize));
+        // an empty dataset has not even the length prefix: no slot
+        return onSlots(log, Math.max(0, Math.floor((filled - 4) / log.recordSize)));
       });
     const dataset = await bufferedRead(this.conn, Dataset.attendance, opts.onProgress, onArrived);
     return log ?? this.attlogSlots(dataset, opts);

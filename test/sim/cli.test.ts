@@ -29,22 +29,15 @@ t.test('simulate serves until SIGTERM, logging where it listens', async (t) => {
     { X05_LOG_LEVEL: 'info' },
   );
   t.teardown(() => child.kill('SIGKILL'));
-  const lines: Array<Record<string, unknown>> = [];
-  const listening = new Promise<Record<string, unknown>>((resolve) => {
-    let buffered = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let nl = buffered.indexOf('\n');
-      while (nl >= 0) {
-        const line = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
-        lines.push(line);
-        if (line.port) resolve(line);
-        buffered = buffered.slice(nl + 1);
-        nl = buffered.indexOf('\n');
-      }
-    });
-  });
-  const up = await listening;
+  // the simulator logs pino JSON lines
+  const logLines = () =>
+    child
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  await waitForOutput(child, /simulator listening/);
+  const up = logLines().find((l) => l.port)!;
   t.match(up, { host: '127.0.0.1', serial: 'CLI0001', users: 4, records: 30, recordSize: 16 });
   t.match(up.msg, /^simulator listening on 127\.0\.0\.1:\d+$/);
 
@@ -57,7 +50,7 @@ t.test('simulate serves until SIGTERM, logging where it listens', async (t) => {
   const [code] = await once(child, 'exit');
   t.equal(code, 0, 'exits cleanly');
   t.match(
-    lines.find((l) => l.msg === 'simulator stopped'),
+    logLines().find((l) => l.msg === 'simulator stopped'),
     { signal: 'SIGTERM' },
   );
 });
