@@ -121,3 +121,28 @@ t.test('on a terminal, pull draws its progress bar while the lines go to the fil
   t.match(r.output, /download \[[█░]+\] 100% 120004\/120004 bytes/, 'the bar, at its end');
   t.equal(readFileSync(out, 'utf8').trimEnd().split('\n').length, 3000);
 });
+
+t.test('a pull the terminal cuts after lines were written leaves no file', async (t) => {
+  // 6,000 punches are four chunks; the cut falls in the third, after the first two chunks' lines went out
+  const sim = await startSimulator({
+    records: 6000,
+    users: 20,
+    serial: 'CLI-CUT',
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => sim.stop());
+  const dir = tempDir(t);
+  const out = join(dir, 'events.jsonl');
+  const args = ['pull', '--host', sim.host, '--port', String(sim.port), '--out', out];
+  const progress: number[] = [];
+  sim.device.faults.dropAfterBytes = 150_000;
+  const r = await runCli(args);
+  t.equal(r.code, 1, r.output);
+  t.match(r.output, /X05_CLOSED/);
+  for (const m of r.output.matchAll(/"done":(\d+)/g)) progress.push(Number(m[1]));
+  t.ok(
+    progress.some((b) => b >= 2 * 65_472),
+    `two chunks were in before the cut (${progress})`,
+  );
+  t.same(readdirSync(dir), [], 'no file, not even the part of it that was written');
+});

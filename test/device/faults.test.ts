@@ -6,7 +6,10 @@ import { Command } from '../../protocol/zk/commands.js';
 import { encodeFreeSizes } from '../../protocol/zk/free-sizes.js';
 import { encodeOptionAnswer } from '../../protocol/zk/options.js';
 import type { ZkPacket } from '../../protocol/zk/packet.js';
+import { encodeClockData, parseWallTime } from '../../protocol/zk/time.js';
 import { pullDevice } from '../../src/device/index.js';
+import { syncDevice } from '../../src/device/pull.js';
+import type { PunchBatch } from '../../src/device/punch-batches.js';
 import { freePort } from '../helpers/free-port.js';
 import { acceptConnect, scriptedDevice } from '../helpers/scripted-device.js';
 
@@ -36,8 +39,31 @@ function untilChunk(onChunk: (p: ZkPacket, s: Socket, a: Answer) => void) {
     else if (p.command === Command.PREPARE_BUFFER)
       s.write(a(Command.ACK_OK, encodeBufferSize(dataset.length)));
     else if (p.command === Command.READ_BUFFER) onChunk(p, s, a);
+    else if (p.command === Command.GET_TIME)
+      s.write(a(Command.ACK_OK, encodeClockData(parseWallTime('2024-03-15T09:00:00')!)));
     else s.write(a(Command.ACK_OK));
   };
+}
+
+/** A sync that hands batches over while the log arrives (`pull`'s way), and the batches it handed over. */
+async function syncWhileReading(port: number): Promise<{ result: Promise<unknown>; batches: PunchBatch[] }> {
+  const batches: PunchBatch[] = [];
+  const result = syncDevice(
+    {
+      host: '127.0.0.1',
+      port,
+      site: 'hq',
+      timezone: 'UTC',
+      timeoutMs: 2000,
+      label: 'front-door',
+      batchSlots: 10,
+      batchesWhileReading: true,
+    },
+    async (batch) => {
+      batches.push(batch);
+    },
+  );
+  return { result, batches };
 }
 
 t.test('garbage instead of a frame: typed error naming device, command and offset', async (t) => {
@@ -119,6 +145,53 @@ t.test('a chunk that ends short is an error, never a partial log', async (t) => 
     message: /1000 of 2004 bytes/,
   });
 });
+
+t.test(
+  'while reading: a close mid-chunk or a short chunk fails the sync with no punch handed over',
+  async (t) => {
+    const closing = await scriptedDevice(
+      t,
+      untilChunk((_p, s, a) => {
+        s.write(a(Command.PREPARE_DATA, encodePrepareData({ length: dataset.length, packetSize: 1008 })));
+        s.end(a(Command.DATA, dataset.subarray(0, 1000)));
+      }),
+    );
+    const closed = await syncWhileReading(closing);
+    await t.rejects(closed.result, { code: 'X05_CLOSED', command: Command.READ_BUFFER });
+    t.same(closed.batches, []);
+    const short = await scriptedDevice(
+      t,
+      untilChunk((_p, s, a) => {
+        s.write(a(Command.PREPARE_DATA, encodePrepareData({ length: dataset.length, packetSize: 1008 })));
+        s.write(a(Command.DATA, dataset.subarray(0, 1000)));
+        s.write(a(Command.ACK_OK));
+      }),
+    );
+    const cut = await syncWhileReading(short);
+    await t.rejects(cut.result, { code: 'X05_SESSION', message: /1000 of 2004 bytes/ });
+    t.same(cut.batches, []);
+  },
+);
+
+t.test(
+  'a dataset whose length prefix disagrees with its announced size: refused before any punch',
+  async (t) => {
+    const lying = Buffer.from(dataset);
+    lying.writeUInt32LE(999, 0);
+    const port = await scriptedDevice(
+      t,
+      untilChunk((_p, s, a) => {
+        s.write(a(Command.PREPARE_DATA, encodePrepareData({ length: lying.length, packetSize: 2004 })));
+        s.write(a(Command.DATA, lying));
+        s.write(a(Command.ACK_OK));
+      }),
+    );
+    await t.rejects(pull(port), { code: 'X05_SESSION', message: /dataset says 999 record bytes/ });
+    const whileReading = await syncWhileReading(port);
+    await t.rejects(whileReading.result, { code: 'X05_SESSION', message: /dataset says 999 record bytes/ });
+    t.same(whileReading.batches, [], 'no punch of it handed over');
+  },
+);
 
 t.test('a refusal and a silence are typed too', async (t) => {
   const silent = await scriptedDevice(
